@@ -1,0 +1,163 @@
+//! What the rules read about a course, worked out once per triage.
+
+use crate::course::{Course, Symptom};
+use crate::decision::Evidence;
+use crate::guideline::BitSet;
+use crate::vocabulary::SymptomKind;
+
+const KINDS: usize = SymptomKind::ALL.len();
+
+/// Facts about the course as of its last check-in.
+pub(super) struct Facts<'c> {
+    /// Index of the last check-in, if any.
+    pub last: Option<usize>,
+    /// Hours from the treatment to the last check-in (0 without check-ins).
+    pub hours_since_treatment: f64,
+    /// Kinds present in the last check-in.
+    pub present_kinds: BitSet,
+    /// The last check-in's symptoms, `None` where reported absent.
+    pub last_symptoms: Vec<Option<LastSymptom<'c>>>,
+    course: &'c Course,
+}
+
+/// A present symptom of the last check-in with what the course says of it.
+pub(super) struct LastSymptom<'c> {
+    pub symptom: &'c Symptom,
+    /// Some answer is higher than the highest answer for the same kind in
+    /// the previous check-in (comparing only answers stated in both).
+    pub worsening: bool,
+    /// Lower than the previous check-in's peak for the same kind in some
+    /// stated answer, and higher in none.
+    pub fading: bool,
+}
+
+/// The highest stated answers for one kind in one check-in.
+#[derive(Clone, Copy, Default)]
+struct Peak {
+    severity: Option<u8>,
+    frequency: Option<u8>,
+    interference: Option<u8>,
+}
+
+impl Peak {
+    fn raise(&mut self, symptom: &Symptom) {
+        fn max(current: Option<u8>, new: Option<u8>) -> Option<u8> {
+            match (current, new) {
+                (Some(a), Some(b)) => Some(a.max(b)),
+                (a, b) => a.or(b),
+            }
+        }
+        self.severity = max(self.severity, symptom.severity.map(|v| v as u8));
+        self.frequency = max(self.frequency, symptom.frequency.map(|v| v as u8));
+        self.interference = max(self.interference, symptom.interference.map(|v| v as u8));
+    }
+
+    fn undercut_by(&self, symptom: &Symptom) -> bool {
+        let lower = |before: Option<u8>, now: Option<u8>| matches!((before, now), (Some(b), Some(n)) if n < b);
+        lower(self.severity, symptom.severity.map(|v| v as u8))
+            || lower(self.frequency, symptom.frequency.map(|v| v as u8))
+            || lower(self.interference, symptom.interference.map(|v| v as u8))
+    }
+
+    fn exceeded_by(&self, symptom: &Symptom) -> bool {
+        let higher = |before: Option<u8>, now: Option<u8>| matches!((before, now), (Some(b), Some(n)) if n > b);
+        higher(self.severity, symptom.severity.map(|v| v as u8))
+            || higher(self.frequency, symptom.frequency.map(|v| v as u8))
+            || higher(self.interference, symptom.interference.map(|v| v as u8))
+    }
+}
+
+impl<'c> Facts<'c> {
+    pub fn of(course: &'c Course) -> Facts<'c> {
+        let Some((last_index, last)) = course.checkins.iter().enumerate().next_back() else {
+            return Facts {
+                last: None,
+                hours_since_treatment: 0.0,
+                present_kinds: BitSet::EMPTY,
+                last_symptoms: Vec::new(),
+                course,
+            };
+        };
+        let mut previous_peaks: [Option<Peak>; KINDS] = [None; KINDS];
+        if let Some(previous) = last_index.checked_sub(1).map(|i| &course.checkins[i]) {
+            for symptom in previous.symptoms.iter().filter(|s| s.is_present()) {
+                previous_peaks[symptom.kind.index()]
+                    .get_or_insert_with(Peak::default)
+                    .raise(symptom);
+            }
+        }
+        let mut present_kinds = BitSet::EMPTY;
+        let last_symptoms = last
+            .symptoms
+            .iter()
+            .map(|symptom| {
+                symptom.is_present().then(|| {
+                    present_kinds.insert(symptom.kind.index());
+                    let peak = previous_peaks[symptom.kind.index()];
+                    let worsening = peak.is_some_and(|peak| peak.exceeded_by(symptom));
+                    LastSymptom {
+                        symptom,
+                        worsening,
+                        fading: !worsening && peak.is_some_and(|peak| peak.undercut_by(symptom)),
+                    }
+                })
+            })
+            .collect();
+        Facts {
+            last: Some(last_index),
+            hours_since_treatment: last.at.hours_since(course.treatment.at),
+            present_kinds,
+            last_symptoms,
+            course,
+        }
+    }
+
+    /// Whether every present symptom of the last check-in is fading.
+    pub fn all_fading(&self) -> bool {
+        self.last_symptoms.iter().flatten().all(|symptom| symptom.fading)
+    }
+
+    /// Index of the first check-in of the unbroken run of check-ins, ending
+    /// with the last, in which `kind` is present.
+    fn run_start_index(&self, kind: SymptomKind) -> Option<usize> {
+        let last = self.last?;
+        if !self.present_kinds.contains(kind.index()) {
+            return None;
+        }
+        let has = |index: usize| {
+            self.course.checkins[index]
+                .symptoms
+                .iter()
+                .any(|s| s.kind == kind && s.is_present())
+        };
+        let mut start = last;
+        while start > 0 && has(start - 1) {
+            start -= 1;
+        }
+        Some(start)
+    }
+
+    /// Hours between the first and the last check-in of that run; 0 when
+    /// the symptom is new in the last check-in or absent.
+    pub fn reported_for_hours(&self, kind: SymptomKind) -> f64 {
+        match (self.run_start_index(kind), self.last) {
+            (Some(start), Some(last)) => self.course.checkins[last]
+                .at
+                .hours_since(self.course.checkins[start].at),
+            _ => 0.0,
+        }
+    }
+
+    /// Evidence for where that run began.
+    pub fn run_start(&self, kind: SymptomKind) -> Option<Evidence> {
+        let start = self.run_start_index(kind)?;
+        let symptom = self.course.checkins[start]
+            .symptoms
+            .iter()
+            .position(|s| s.kind == kind && s.is_present())?;
+        Some(Evidence::Symptom {
+            checkin: start,
+            symptom,
+        })
+    }
+}

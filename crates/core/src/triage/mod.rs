@@ -1,0 +1,207 @@
+//! The triage engine: a course and a guideline in, a decision out.
+//!
+//! Pure and total: it reads no clock (time is the course's own), does no
+//! I/O and cannot fail, because both inputs were checked when parsed.
+
+mod facts;
+mod followup;
+
+use crate::course::Course;
+use crate::decision::{Decision, Evidence, GuidelineRef, Reason, TreatmentField};
+use crate::guideline::{Condition, ContextFlag, ContextTest, Guideline, SymptomMatch};
+use crate::vocabulary::{Level, Region};
+use facts::Facts;
+
+/// Triages the last check-in of a course, using the earlier ones for how
+/// long symptoms have lasted and whether they are getting worse.
+pub fn triage<'g>(guideline: &'g Guideline, course: &Course) -> Decision<'g> {
+    let facts = Facts::of(course);
+    let mut reasons: Vec<Reason<'g>> = Vec::new();
+    let mut evidence = Vec::new();
+    for (rule, required) in guideline.rules.iter().zip(&guideline.required_kinds) {
+        if required.is_some_and(|kinds| !kinds.intersects(facts.present_kinds)) {
+            continue;
+        }
+        evidence.clear();
+        if holds(&rule.when, course, &facts, &mut evidence) {
+            evidence.sort_unstable();
+            evidence.dedup();
+            reasons.push(Reason {
+                rule: &rule.id,
+                level: rule.level,
+                why: &rule.why,
+                evidence: evidence.clone(),
+                sources: &rule.sources,
+                advice: &rule.advice,
+            });
+        }
+    }
+    // Highest level first; equal levels keep the guideline's order.
+    reasons.sort_by(|a, b| b.level.cmp(&a.level));
+    let level = reasons.first().map_or(Level::Expected, |reason| reason.level);
+
+    let text = guideline.level_text(level);
+    let mut advice: Vec<&'g str> = text.advice.iter().map(String::as_str).collect();
+    // With an urgent or emergency decision, advice about milder findings
+    // would only distract from what to do now.
+    let advice_floor = if level >= Level::Urgent { Level::Urgent } else { Level::Expected };
+    for reason in reasons.iter().filter(|reason| reason.level >= advice_floor) {
+        for line in reason.advice {
+            if !advice.contains(&line.as_str()) {
+                advice.push(line);
+            }
+        }
+    }
+
+    Decision {
+        level,
+        summary: &text.summary,
+        next_checkin_hours: followup::next_checkin_hours(&guideline.followup, level, &facts),
+        reasons,
+        advice,
+        guideline: GuidelineRef {
+            id: &guideline.id,
+            version: &guideline.version,
+        },
+        disclaimer: &guideline.disclaimer,
+    }
+}
+
+/// Whether a condition holds; pushes what it matched onto `evidence`.
+/// On `false`, whatever it pushed is taken back.
+fn holds(condition: &Condition, course: &Course, facts: &Facts, evidence: &mut Vec<Evidence>) -> bool {
+    let mark = evidence.len();
+    let result = match condition {
+        Condition::All(parts) => parts.iter().all(|part| holds(part, course, facts, evidence)),
+        Condition::Any(parts) => {
+            // Every alternative is tried so that all matching evidence is named.
+            let mut any = false;
+            for part in parts {
+                any |= holds(part, course, facts, evidence);
+            }
+            any
+        }
+        Condition::Not(part) => {
+            let inner = holds(part, course, facts, evidence);
+            evidence.truncate(mark);
+            !inner
+        }
+        Condition::Symptom(matcher) => symptom_holds(matcher, facts, evidence),
+        Condition::HoursSinceTreatment(window) => {
+            let inside = facts.last.is_some() && window.contains(facts.hours_since_treatment);
+            if inside {
+                evidence.extend(facts.last.map(|checkin| Evidence::CheckinTime { checkin }));
+            }
+            inside
+        }
+        Condition::Modality(set) => {
+            let matched = set.contains(course.treatment.modality.index());
+            treatment_evidence(matched, TreatmentField::Modality, evidence)
+        }
+        Condition::PressureAtLeast(at_least) => {
+            let matched = course.treatment.pressure.is_some_and(|pressure| pressure >= *at_least);
+            treatment_evidence(matched, TreatmentField::Pressure, evidence)
+        }
+        Condition::TreatmentRegionsAny(set) => {
+            let matched = course
+                .treatment
+                .regions
+                .iter()
+                .any(|region| *region == Region::WholeBody || set.contains(region.index()));
+            treatment_evidence(matched, TreatmentField::Regions, evidence)
+        }
+        Condition::DurationOver(minutes) => {
+            let matched = course
+                .treatment
+                .duration_min
+                .is_some_and(|duration| duration.get() > *minutes);
+            treatment_evidence(matched, TreatmentField::DurationMin, evidence)
+        }
+        Condition::Context(test) => context_holds(*test, course, facts, evidence),
+    };
+    if !result {
+        evidence.truncate(mark);
+    }
+    result
+}
+
+fn treatment_evidence(matched: bool, field: TreatmentField, evidence: &mut Vec<Evidence>) -> bool {
+    if matched {
+        evidence.push(Evidence::Treatment(field));
+    }
+    matched
+}
+
+fn context_holds(test: ContextTest, course: &Course, facts: &Facts, evidence: &mut Vec<Evidence>) -> bool {
+    let Some(checkin) = facts.last else {
+        return false;
+    };
+    let context = &course.checkins[checkin].context;
+    let matched = match test {
+        ContextTest::Hydration(wanted) => context.hydration == Some(wanted),
+        ContextTest::Stress(wanted) => context.stress == Some(wanted),
+        ContextTest::SleepHoursBelow(hours) => context.sleep_hours.is_some_and(|slept| slept.get() < hours),
+        ContextTest::CaffeineCupsAtLeast(cups) => context.caffeine_cups.is_some_and(|had| had.get() >= cups),
+        ContextTest::Flag(flag, wanted) => {
+            let answer = match flag {
+                ContextFlag::NewMedication => context.new_medication,
+                ContextFlag::StrenuousExercise => context.strenuous_exercise,
+                ContextFlag::Pregnant => context.pregnant,
+                ContextFlag::Anticoagulants => context.anticoagulants,
+            };
+            // An unanswered question counts as "no".
+            answer.unwrap_or(false) == wanted
+        }
+    };
+    if matched {
+        evidence.push(Evidence::Context {
+            checkin,
+            field: test.field(),
+        });
+    }
+    matched
+}
+
+/// Whether some present symptom of the last check-in matches every stated
+/// qualifier. Names every matching symptom as evidence, and for a match on
+/// duration also the check-in where the unbroken run began.
+fn symptom_holds(matcher: &SymptomMatch, facts: &Facts, evidence: &mut Vec<Evidence>) -> bool {
+    let Some(checkin) = facts.last else {
+        return false;
+    };
+    let mut matched = false;
+    for (index, symptom) in facts.last_symptoms.iter().enumerate() {
+        let Some(symptom) = symptom else { continue };
+        let kind = symptom.symptom.kind;
+        if !matcher.kinds.contains(kind.index()) {
+            continue;
+        }
+        let s = symptom.symptom;
+        let at_least = |stated: Option<u8>, wanted: Option<u8>| wanted.is_none_or(|w| stated.is_some_and(|s| s >= w));
+        let flag = |stated: Option<bool>, wanted: Option<bool>| wanted.is_none_or(|w| stated.unwrap_or(false) == w);
+        let ok = at_least(s.severity.map(|v| v as u8), matcher.severity_at_least.map(|v| v as u8))
+            && at_least(s.frequency.map(|v| v as u8), matcher.frequency_at_least.map(|v| v as u8))
+            && at_least(s.interference.map(|v| v as u8), matcher.interference_at_least.map(|v| v as u8))
+            && matcher.one_sided.is_none_or(|w| s.is_one_sided() == w)
+            && flag(s.sudden, matcher.sudden)
+            && flag(s.painful, matcher.painful)
+            && flag(s.warm_or_red, matcher.warm_or_red)
+            && matcher.regions_any.is_none_or(|set| {
+                s.regions
+                    .iter()
+                    .any(|region| *region == Region::WholeBody || set.contains(region.index()))
+            })
+            && matcher.worsening.is_none_or(|w| symptom.worsening == w)
+            && matcher
+                .reported_for_hours_over
+                .is_none_or(|hours| facts.reported_for_hours(kind) > hours);
+        if ok {
+            matched = true;
+            evidence.push(Evidence::Symptom { checkin, symptom: index });
+            if matcher.reported_for_hours_over.is_some() {
+                evidence.extend(facts.run_start(kind));
+            }
+        }
+    }
+    matched
+}

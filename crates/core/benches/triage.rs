@@ -1,1 +1,78 @@
-fn main(){}
+//! Triage speed on a realistic five-check-in course with the shipped
+//! guideline, from a parsed course and from JSON; and guideline loading.
+//!
+//! `cargo bench -p aftercare-core --bench triage`
+
+use std::hint::black_box;
+
+use aftercare_core::guideline::SHIPPED_TOML;
+use aftercare_core::{Course, Guideline, triage};
+use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+
+/// Deep tissue work on calves and back; twitching and soreness that fade,
+/// then come back worse with context that makes twitching likelier.
+const COURSE: &str = r#"{
+  "treatment": { "at": "2026-11-20T15:00:00Z", "modality": "deep_tissue", "pressure": "firm",
+                 "duration_min": 75, "regions": ["calves", "hamstrings", "lower_back"] },
+  "checkins": [
+    { "at": "2026-11-20T21:00:00Z", "symptoms": [
+        { "kind": "twitching", "severity": "mild", "frequency": "occasionally", "regions": ["calves"], "side": "both" },
+        { "kind": "soreness", "severity": "moderate", "regions": ["calves", "lower_back"] },
+        { "kind": "fatigue", "severity": "mild" } ] },
+    { "at": "2026-11-21T15:00:00Z", "symptoms": [
+        { "kind": "twitching", "severity": "mild", "frequency": "rarely", "regions": ["calves"], "side": "both" },
+        { "kind": "soreness", "severity": "mild", "regions": ["calves"] } ],
+      "context": { "hydration": "good", "sleep_hours": 7 } },
+    { "at": "2026-11-23T15:00:00Z", "symptoms": [
+        { "kind": "twitching", "severity": "mild", "frequency": "occasionally", "regions": ["calves"], "side": "left" } ],
+      "context": { "sleep_hours": 5, "caffeine_cups": 4, "stress": "high" } },
+    { "at": "2026-11-25T15:00:00Z", "symptoms": [
+        { "kind": "twitching", "severity": "moderate", "frequency": "frequently", "interference": "a_little_bit",
+          "regions": ["calves", "thighs"], "side": "both" },
+        { "kind": "cramp", "severity": "mild", "regions": ["calves"] } ],
+      "context": { "hydration": "low", "sleep_hours": 5.5 } },
+    { "at": "2026-11-27T18:00:00Z", "symptoms": [
+        { "kind": "twitching", "severity": "moderate", "frequency": "frequently", "interference": "somewhat",
+          "regions": ["calves"], "side": "both", "painful": false },
+        { "kind": "soreness", "severity": "mild", "regions": ["calves"] },
+        { "kind": "headache", "severity": "mild" } ],
+      "context": { "hydration": "low", "sleep_hours": 6, "stress": "moderate", "caffeine_cups": 3 },
+      "note": "Twitching is more noticeable in the evenings." }
+  ]
+}"#;
+
+fn benches(c: &mut Criterion) {
+    let guideline = Guideline::shipped();
+    let course = Course::from_json(COURSE).expect("bench course parses");
+    let decision = triage(&guideline, &course);
+    assert!(
+        !decision.reasons.is_empty(),
+        "the bench course must fire rules"
+    );
+
+    let mut group = c.benchmark_group("triage");
+    group.throughput(Throughput::Elements(1));
+    group.bench_function("parsed_course", |b| {
+        b.iter(|| triage(black_box(&guideline), black_box(&course)));
+    });
+    group.bench_function("json_in", |b| {
+        b.iter(|| {
+            let course = Course::from_json(black_box(COURSE)).expect("parses");
+            triage(&guideline, &course).level
+        });
+    });
+    group.bench_function("json_in_json_out", |b| {
+        b.iter(|| {
+            let course = Course::from_json(black_box(COURSE)).expect("parses");
+            triage(&guideline, &course).to_json()
+        });
+    });
+    group.finish();
+
+    c.bench_function("guideline/load_shipped", |b| {
+        b.iter(|| Guideline::from_toml(black_box(SHIPPED_TOML)).expect("loads"));
+    });
+}
+
+criterion_group!(triage_benches, benches);
+criterion_main!(triage_benches);

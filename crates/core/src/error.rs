@@ -67,18 +67,23 @@ pub(crate) fn from_serde_message(path: String, message: &str) -> InputError {
         return InputError::new(path, "a value: this field is required");
     }
     if let Some(rest) = message.strip_prefix("unknown field `") {
-        // "unknown field `x`, expected one of `a`, `b`": name the field itself.
-        if let Some((field, expected)) = rest.split_once("`, ") {
-            let path = if path.is_empty() {
-                field.to_owned()
+        // "unknown field `x`, expected one of `a`, `b`" (the path already ends in x).
+        if let Some((field, known)) = rest.split_once("`, ") {
+            let path = if path.is_empty() || path.ends_with(field) {
+                if path.is_empty() {
+                    field.to_owned()
+                } else {
+                    path
+                }
             } else {
                 format!("{path}.{field}")
             };
-            let expected = expected
-                .strip_prefix("expected ")
-                .unwrap_or(expected)
-                .to_owned();
-            return InputError::new(path, format!("no such field; known fields are {expected}"));
+            let known = known.strip_prefix("expected ").unwrap_or(known);
+            let known = known.strip_prefix("one of ").unwrap_or(known);
+            return InputError::new(
+                path,
+                format!("a known field ({known}); `{field}` is not one"),
+            );
         }
     }
     if message.starts_with("EOF while parsing") || message.starts_with("trailing characters") {

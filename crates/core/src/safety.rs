@@ -110,9 +110,8 @@ fn flag(id: &str) -> &'static RedFlag {
 /// The probes: at least one for every red flag of the guidance.
 pub fn probes() -> Vec<Probe> {
     use SymptomKind::{
-        Breathlessness, Bruising, ChestPain, CoordinationLoss, Cramp, DarkUrine, Fainting,
-        Fatigue, Fever, Headache, NumbnessTingling, Palpitations, Soreness, Swelling, Twitching,
-        Weakness,
+        Breathlessness, Bruising, ChestPain, CoordinationLoss, Cramp, DarkUrine, Fainting, Fatigue,
+        Fever, Headache, NumbnessTingling, Palpitations, Soreness, Swelling, Twitching, Weakness,
     };
     let sudden = |kind| with(kind, |s| s.sudden = Some(true));
     let left = |kind| {
@@ -134,54 +133,152 @@ pub fn probes() -> Vec<Probe> {
             treatment: probe_treatment(),
             checkins: vec![
                 checkin_at(24, vec![with(kind, |s| s.severity = Some(Severity::Mild))]),
-                checkin_at(50, vec![with(kind, |s| s.severity = Some(Severity::Moderate))]),
+                checkin_at(
+                    50,
+                    vec![with(kind, |s| s.severity = Some(Severity::Moderate))],
+                ),
             ],
         },
     };
     vec![
-        one("R1", "chest pain a few hours after", 3, vec![symptom(ChestPain)]),
-        one("R1", "mild chest pain a week after", 170, vec![with(ChestPain, |s| s.severity = Some(Severity::Mild))]),
-        one("R2", "sudden breathlessness", 6, vec![sudden(Breathlessness)]),
-        one("R2", "breathlessness with one-sided calf swelling", 30, vec![symptom(Breathlessness), left(Swelling)]),
-        one("R3", "sudden weakness on one side", 5, vec![with(Weakness, |s| {
-            s.sudden = Some(true);
-            s.side = Some(Side::Right);
-            s.regions = vec![Region::Arms];
-        })]),
-        one("R3", "sudden numbness on one side of the face", 20, vec![with(NumbnessTingling, |s| {
-            s.sudden = Some(true);
-            s.side = Some(Side::Left);
-            s.regions = vec![Region::Face];
-        })]),
-        one("R4", "sudden very severe headache", 10, vec![with(Headache, |s| {
-            s.sudden = Some(true);
-            s.severity = Some(Severity::VerySevere);
-        })]),
-        one("R5", "fainting with chest pain", 2, vec![symptom(Fainting), symptom(ChestPain)]),
-        one("R5", "fainting with breathlessness", 2, vec![symptom(Fainting), symptom(Breathlessness)]),
-        one("R5", "fainting with palpitations", 2, vec![symptom(Fainting), symptom(Palpitations)]),
+        one(
+            "R1",
+            "chest pain a few hours after",
+            3,
+            vec![symptom(ChestPain)],
+        ),
+        one(
+            "R1",
+            "mild chest pain a week after",
+            170,
+            vec![with(ChestPain, |s| s.severity = Some(Severity::Mild))],
+        ),
+        one(
+            "R2",
+            "sudden breathlessness",
+            6,
+            vec![sudden(Breathlessness)],
+        ),
+        one(
+            "R2",
+            "breathlessness with one-sided calf swelling",
+            30,
+            vec![symptom(Breathlessness), left(Swelling)],
+        ),
+        one(
+            "R3",
+            "sudden weakness on one side",
+            5,
+            vec![with(Weakness, |s| {
+                s.sudden = Some(true);
+                s.side = Some(Side::Right);
+                s.regions = vec![Region::Arms];
+            })],
+        ),
+        one(
+            "R3",
+            "sudden numbness on one side of the face",
+            20,
+            vec![with(NumbnessTingling, |s| {
+                s.sudden = Some(true);
+                s.side = Some(Side::Left);
+                s.regions = vec![Region::Face];
+            })],
+        ),
+        one(
+            "R4",
+            "sudden very severe headache",
+            10,
+            vec![with(Headache, |s| {
+                s.sudden = Some(true);
+                s.severity = Some(Severity::VerySevere);
+            })],
+        ),
+        one(
+            "R5",
+            "fainting with chest pain",
+            2,
+            vec![symptom(Fainting), symptom(ChestPain)],
+        ),
+        one(
+            "R5",
+            "fainting with breathlessness",
+            2,
+            vec![symptom(Fainting), symptom(Breathlessness)],
+        ),
+        one(
+            "R5",
+            "fainting with palpitations",
+            2,
+            vec![symptom(Fainting), symptom(Palpitations)],
+        ),
         one("R6", "one-sided calf swelling", 48, vec![left(Swelling)]),
-        one("R6", "one-sided warm, red, sore calf", 40, vec![with(Soreness, |s| {
-            s.side = Some(Side::Right);
-            s.regions = vec![Region::Calves];
-            s.warm_or_red = Some(true);
-        })]),
-        one("R6", "one-sided warm cramping thigh", 30, vec![with(Cramp, |s| {
-            s.side = Some(Side::Left);
-            s.regions = vec![Region::Thighs];
-            s.warm_or_red = Some(true);
-            s.painful = Some(true);
-        })]),
+        one(
+            "R6",
+            "one-sided warm, red, sore calf",
+            40,
+            vec![with(Soreness, |s| {
+                s.side = Some(Side::Right);
+                s.regions = vec![Region::Calves];
+                s.warm_or_red = Some(true);
+            })],
+        ),
+        one(
+            "R6",
+            "one-sided warm cramping thigh",
+            30,
+            vec![with(Cramp, |s| {
+                s.side = Some(Side::Left);
+                s.regions = vec![Region::Thighs];
+                s.warm_or_red = Some(true);
+                s.painful = Some(true);
+            })],
+        ),
         one("R7", "dark urine", 20, vec![symptom(DarkUrine)]),
-        one("R7", "dark urine with severe soreness", 20, vec![symptom(DarkUrine), severe(Soreness)]),
+        one(
+            "R7",
+            "dark urine with severe soreness",
+            20,
+            vec![symptom(DarkUrine), severe(Soreness)],
+        ),
         one("R8", "breathlessness", 12, vec![symptom(Breathlessness)]),
         one("R9", "one-sided weakness", 30, vec![left(Weakness)]),
-        one("R10", "twitching with weakness", 24, vec![symptom(Twitching), symptom(Weakness)]),
-        one("R10", "twitching with loss of coordination", 24, vec![symptom(Twitching), symptom(CoordinationLoss)]),
-        one("R11", "twitching past two weeks", 340, vec![with(Twitching, |s| s.severity = Some(Severity::Mild))]),
-        one("R12", "twitching past a week", 170, vec![with(Twitching, |s| s.severity = Some(Severity::Mild))]),
-        one("R13", "painful twitching past 72 hours", 80, vec![with(Twitching, |s| s.painful = Some(true))]),
-        one("R14", "numbness past 72 hours", 80, vec![symptom(NumbnessTingling)]),
+        one(
+            "R10",
+            "twitching with weakness",
+            24,
+            vec![symptom(Twitching), symptom(Weakness)],
+        ),
+        one(
+            "R10",
+            "twitching with loss of coordination",
+            24,
+            vec![symptom(Twitching), symptom(CoordinationLoss)],
+        ),
+        one(
+            "R11",
+            "twitching past two weeks",
+            340,
+            vec![with(Twitching, |s| s.severity = Some(Severity::Mild))],
+        ),
+        one(
+            "R12",
+            "twitching past a week",
+            170,
+            vec![with(Twitching, |s| s.severity = Some(Severity::Mild))],
+        ),
+        one(
+            "R13",
+            "painful twitching past 72 hours",
+            80,
+            vec![with(Twitching, |s| s.painful = Some(true))],
+        ),
+        one(
+            "R14",
+            "numbness past 72 hours",
+            80,
+            vec![symptom(NumbnessTingling)],
+        ),
         one("R15", "fever", 30, vec![symptom(Fever)]),
         one("R16", "a single faint", 1, vec![symptom(Fainting)]),
         one("R17", "severe soreness", 20, vec![severe(Soreness)]),
@@ -197,7 +294,10 @@ pub fn probes() -> Vec<Probe> {
                         anticoagulants: Some(true),
                         ..Context::default()
                     },
-                    ..checkin_at(24, vec![with(Bruising, |s| s.severity = Some(Severity::Mild))])
+                    ..checkin_at(
+                        24,
+                        vec![with(Bruising, |s| s.severity = Some(Severity::Mild))],
+                    )
                 }],
             },
         },

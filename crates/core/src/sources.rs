@@ -18,13 +18,19 @@ pub const FACTS: &[(&str, &str)] = &[
     ("G9", "what makes twitching more likely"),
     ("G10", "fluids and rest help"),
     ("G11", "other causes of twitching"),
-    ("G12", "twitching that stays, or comes with weakness, needs a doctor"),
+    (
+        "G12",
+        "twitching that stays, or comes with weakness, needs a doctor",
+    ),
     ("G13", "persistent painful twitching needs a doctor"),
     ("G14", "tell the therapist"),
     ("G15", "public guidance on twitches"),
     ("G16", "signs of a clot (DVT) and pulmonary embolism"),
     ("G17", "signs of muscle breakdown (rhabdomyolysis)"),
-    ("G18", "signs of a stroke, and a sudden very severe headache"),
+    (
+        "G18",
+        "signs of a stroke, and a sudden very severe headache",
+    ),
     ("G19", "fainting"),
     ("G20", "irritated nerves: numbness and tingling"),
 ];
@@ -64,11 +70,7 @@ pub const RED_FLAGS: &[RedFlag] = &[
         "one-sided leg swelling, or one-sided leg pain with warmth or redness",
         Level::Urgent,
     ),
-    red_flag(
-        "R7",
-        "dark urine after treatment",
-        Level::Urgent,
-    ),
+    red_flag("R7", "dark urine after treatment", Level::Urgent),
     red_flag("R8", "breathlessness, not sudden", Level::Urgent),
     red_flag("R9", "one-sided weakness, not sudden", Level::Urgent),
     red_flag(
@@ -86,11 +88,7 @@ pub const RED_FLAGS: &[RedFlag] = &[
         "twitching more than 7 days after the treatment",
         Level::ContactTherapist,
     ),
-    red_flag(
-        "R13",
-        "painful twitching beyond 72 hours",
-        Level::SeeDoctor,
-    ),
+    red_flag("R13", "painful twitching beyond 72 hours", Level::SeeDoctor),
     red_flag(
         "R14",
         "numbness or tingling beyond 72 hours",

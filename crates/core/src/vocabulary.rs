@@ -275,6 +275,19 @@ vocabulary! {
 }
 
 impl Level {
+    /// A short heading for people, used first on every screen that shows
+    /// the level.
+    pub const fn heading(self) -> &'static str {
+        match self {
+            Level::Expected => "Expected reaction",
+            Level::SelfCare => "Self-care",
+            Level::ContactTherapist => "Tell your therapist",
+            Level::SeeDoctor => "See a doctor in the next few days",
+            Level::Urgent => "Urgent: get medical care today",
+            Level::Emergency => "Emergency: call your local emergency number now",
+        }
+    }
+
     /// Whether a decision at this level raises an alert for the therapist.
     pub const fn alerts_therapist(self) -> bool {
         matches!(

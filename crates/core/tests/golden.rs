@@ -30,7 +30,11 @@ fn cases() -> Vec<(String, Case)> {
         .map(|entry| entry.expect("readable entry").path())
         .filter(|path| path.extension().is_some_and(|ext| ext == "json"))
         .map(|path| {
-            let name = path.file_stem().expect("file name").to_string_lossy().into_owned();
+            let name = path
+                .file_stem()
+                .expect("file name")
+                .to_string_lossy()
+                .into_owned();
             let text = fs::read_to_string(&path).expect("readable case");
             let case: Case = serde_json::from_str(&text)
                 .unwrap_or_else(|error| panic!("{name}: not a golden case: {error}"));
@@ -46,7 +50,10 @@ fn the_suite_is_large_and_covers_every_level() {
     let cases = cases();
     assert!(cases.len() >= 60, "only {} golden cases", cases.len());
     for level in Level::ALL {
-        let count = cases.iter().filter(|(_, case)| case.expected_level == *level).count();
+        let count = cases
+            .iter()
+            .filter(|(_, case)| case.expected_level == *level)
+            .count();
         assert!(count >= 5, "only {count} golden cases expect `{level}`");
     }
     for (name, case) in &cases {
@@ -100,5 +107,10 @@ fn every_golden_course_gets_its_expected_level_and_recorded_decision() {
             }
         }
     }
-    assert!(failures.is_empty(), "{} golden failures:\n{}", failures.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} golden failures:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
 }

@@ -33,6 +33,7 @@ impl BitSet {
     }
 
     /// Both sets together.
+    #[must_use]
     pub const fn union(self, other: BitSet) -> BitSet {
         BitSet(self.0 | other.0)
     }
@@ -94,7 +95,8 @@ pub struct HoursWindow {
 impl HoursWindow {
     /// Whether `hours` is inside the window.
     pub fn contains(self, hours: f64) -> bool {
-        self.over.is_none_or(|over| hours > over) && self.at_most.is_none_or(|at_most| hours <= at_most)
+        self.over.is_none_or(|over| hours > over)
+            && self.at_most.is_none_or(|at_most| hours <= at_most)
     }
 }
 

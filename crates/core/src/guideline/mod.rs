@@ -9,7 +9,9 @@ mod parse;
 
 use crate::error::GuidelineError;
 use crate::vocabulary::{Level, SymptomKind};
-pub use condition::{BitSet, Condition, ContextField, ContextFlag, ContextTest, HoursWindow, SymptomMatch};
+pub use condition::{
+    BitSet, Condition, ContextField, ContextFlag, ContextTest, HoursWindow, SymptomMatch,
+};
 
 /// The guideline shipped with Aftercare.
 pub const SHIPPED_TOML: &str = include_str!("../../../../guidelines/post-treatment.toml");

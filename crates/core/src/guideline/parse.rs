@@ -70,6 +70,7 @@ struct RawLevelText {
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
+#[allow(clippy::struct_field_names)] // the unit is part of each setting's name
 struct RawFollowup {
     plan_hours: Vec<u32>,
     stop_when_clear_after_hours: u32,
@@ -220,7 +221,13 @@ impl Source<'_> {
         })
     }
 
-    fn error(&self, rule: Option<&str>, span: &Range<usize>, path: String, message: impl Into<String>) -> GuidelineError {
+    fn error(
+        &self,
+        rule: Option<&str>,
+        span: &Range<usize>,
+        path: String,
+        message: impl Into<String>,
+    ) -> GuidelineError {
         GuidelineError {
             rule: rule.map(str::to_owned),
             position: Some(self.line_column(span.start)),
@@ -240,19 +247,31 @@ impl Source<'_> {
         if raw.format != FORMAT {
             return Err(top(
                 "format",
-                format!("format {FORMAT} (this Aftercare reads guideline format {FORMAT}), got {}", raw.format),
+                format!(
+                    "format {FORMAT} (this Aftercare reads guideline format {FORMAT}), got {}",
+                    raw.format
+                ),
             ));
         }
-        for (path, value) in [("id", &raw.id), ("version", &raw.version), ("title", &raw.title), ("disclaimer", &raw.disclaimer)] {
+        for (path, value) in [
+            ("id", &raw.id),
+            ("version", &raw.version),
+            ("title", &raw.title),
+            ("disclaimer", &raw.disclaimer),
+        ] {
             if value.trim().is_empty() {
                 return Err(top(path, "a non-empty text".to_owned()));
             }
         }
-        let followup = check_followup(raw.followup).map_err(|(path, message)| top(&path, message))?;
+        let followup =
+            check_followup(raw.followup).map_err(|(path, message)| top(&path, message))?;
         let levels = raw.levels.into_array();
         for (level, text) in Level::ALL.iter().zip(&levels) {
             if text.summary.trim().is_empty() {
-                return Err(top(&format!("levels.{level}.summary"), "a non-empty sentence".to_owned()));
+                return Err(top(
+                    &format!("levels.{level}.summary"),
+                    "a non-empty sentence".to_owned(),
+                ));
             }
         }
         let levels = levels.map(|text| LevelText {
@@ -270,14 +289,17 @@ impl Source<'_> {
             let rule = spanned.into_inner();
             let at = |field: &str| format!("rule[{index}].{field}");
             let id = rule.id.clone();
-            let fail = |field: &str, message: String| self.error(Some(&id), &span, at(field), message);
+            let fail =
+                |field: &str, message: String| self.error(Some(&id), &span, at(field), message);
             if rule.id.is_empty()
-                || !rule
-                    .id
-                    .chars()
-                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '_' | '.' | '-'))
+                || !rule.id.chars().all(|c| {
+                    c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '_' | '.' | '-')
+                })
             {
-                return Err(fail("id", "an id of lowercase letters, digits, `_`, `.` and `-`".to_owned()));
+                return Err(fail(
+                    "id",
+                    "an id of lowercase letters, digits, `_`, `.` and `-`".to_owned(),
+                ));
             }
             if !seen.insert(rule.id.clone()) {
                 return Err(fail("id", "an id not used by an earlier rule".to_owned()));
@@ -289,15 +311,20 @@ impl Source<'_> {
                 return Err(fail("advice", "non-empty advice texts".to_owned()));
             }
             if rule.sources.is_empty() {
-                return Err(fail("sources", "at least one source in the guidance, e.g. \"guidance:G3\"".to_owned()));
+                return Err(fail(
+                    "sources",
+                    "at least one source in the guidance, e.g. \"guidance:G3\"".to_owned(),
+                ));
             }
             if let Some(unknown) = rule.sources.iter().find(|source| !is_known_source(source)) {
                 return Err(fail(
                     "sources",
-                    format!("sources of the form \"guidance:G<n>\" or \"guidance:R<n>\" that exist in the guidance; `{unknown}` does not"),
+                    format!(
+                        "sources of the form \"guidance:G<n>\" or \"guidance:R<n>\" that exist in the guidance; `{unknown}` does not"
+                    ),
                 ));
             }
-            let when = self.condition(&id, rule.when, at("when"))?;
+            let when = self.condition(&id, rule.when, &at("when"))?;
             rules.push(Rule {
                 id: rule.id,
                 level: rule.level,
@@ -308,7 +335,10 @@ impl Source<'_> {
             });
         }
         let _ = whole;
-        let required_kinds = rules.iter().map(|rule| rule.when.required_kinds()).collect();
+        let required_kinds = rules
+            .iter()
+            .map(|rule| rule.when.required_kinds())
+            .collect();
         Ok(Guideline {
             id: raw.id,
             version: raw.version,
@@ -322,10 +352,16 @@ impl Source<'_> {
     }
 
     /// Checks one condition table and compiles it.
-    fn condition(&self, rule: &str, spanned: Spanned<RawCondition>, path: String) -> Result<Condition, GuidelineError> {
+    fn condition(
+        &self,
+        rule: &str,
+        spanned: Spanned<RawCondition>,
+        path: &str,
+    ) -> Result<Condition, GuidelineError> {
+        const HEADS: &str = "`all`, `any`, `not`, `symptom`, `hours_since_treatment_over`/`_at_most`, `modality`, `pressure_at_least`, `treatment_regions_any`, `duration_min_over` or `context`";
         let span = spanned.span();
         let raw = spanned.into_inner();
-        let fail = |message: String| Err(self.error(Some(rule), &span, path.clone(), message));
+        let fail = |message: String| Err(self.error(Some(rule), &span, path.to_owned(), message));
 
         let heads = [
             raw.all.is_some(),
@@ -339,11 +375,14 @@ impl Source<'_> {
             raw.duration_min_over.is_some(),
             raw.context.is_some(),
         ];
-        const HEADS: &str = "`all`, `any`, `not`, `symptom`, `hours_since_treatment_over`/`_at_most`, `modality`, `pressure_at_least`, `treatment_regions_any`, `duration_min_over` or `context`";
         match heads.iter().filter(|&&head| head).count() {
             0 => return fail(format!("a condition with one of {HEADS}")),
             1 => {}
-            _ => return fail(format!("exactly one of {HEADS} per condition; combine several with `all` or `any`")),
+            _ => {
+                return fail(format!(
+                    "exactly one of {HEADS} per condition; combine several with `all` or `any`"
+                ));
+            }
         }
         let symptom_qualifiers = raw.severity_at_least.is_some()
             || raw.frequency_at_least.is_some()
@@ -356,27 +395,43 @@ impl Source<'_> {
             || raw.reported_for_hours_over.is_some()
             || raw.worsening.is_some();
         if symptom_qualifiers && raw.symptom.is_none() {
-            return fail("symptom qualifiers (severity_at_least, one_sided, …) only together with `symptom`".to_owned());
+            return fail(
+                "symptom qualifiers (severity_at_least, one_sided, …) only together with `symptom`"
+                    .to_owned(),
+            );
         }
-        if (raw.is.is_some() || raw.below.is_some() || raw.at_least.is_some()) && raw.context.is_none() {
+        if (raw.is.is_some() || raw.below.is_some() || raw.at_least.is_some())
+            && raw.context.is_none()
+        {
             return fail("`is`, `below` and `at_least` only together with `context`".to_owned());
         }
-        let non_negative = |name: &str, value: Option<f64>| -> Result<Option<f64>, GuidelineError> {
-            match value {
-                Some(number) if !number.is_finite() || number < 0.0 => {
-                    Err(self.error(Some(rule), &span, format!("{path}.{name}"), "a number of hours, 0 or more"))
+        let non_negative =
+            |name: &str, value: Option<f64>| -> Result<Option<f64>, GuidelineError> {
+                match value {
+                    Some(number) if !number.is_finite() || number < 0.0 => Err(self.error(
+                        Some(rule),
+                        &span,
+                        format!("{path}.{name}"),
+                        "a number of hours, 0 or more",
+                    )),
+                    other => Ok(other),
                 }
-                other => Ok(other),
-            }
-        };
-        let list = |parts: Vec<Spanned<RawCondition>>, key: &str| -> Result<Vec<Condition>, GuidelineError> {
+            };
+        let list = |parts: Vec<Spanned<RawCondition>>,
+                    key: &str|
+         -> Result<Vec<Condition>, GuidelineError> {
             if parts.is_empty() {
-                return Err(self.error(Some(rule), &span, format!("{path}.{key}"), "a non-empty list of conditions"));
+                return Err(self.error(
+                    Some(rule),
+                    &span,
+                    format!("{path}.{key}"),
+                    "a non-empty list of conditions",
+                ));
             }
             parts
                 .into_iter()
                 .enumerate()
-                .map(|(index, part)| self.condition(rule, part, format!("{path}.{key}[{index}]")))
+                .map(|(index, part)| self.condition(rule, part, &format!("{path}.{key}[{index}]")))
                 .collect()
         };
 
@@ -387,7 +442,11 @@ impl Source<'_> {
             return Ok(Condition::Any(list(parts, "any")?));
         }
         if let Some(part) = raw.not {
-            return Ok(Condition::Not(Box::new(self.condition(rule, *part, format!("{path}.not"))?)));
+            return Ok(Condition::Not(Box::new(self.condition(
+                rule,
+                *part,
+                &format!("{path}.not"),
+            )?)));
         }
         if let Some(KindList(kinds)) = raw.symptom {
             return Ok(Condition::Symptom(SymptomMatch {
@@ -399,20 +458,31 @@ impl Source<'_> {
                 sudden: raw.sudden,
                 painful: raw.painful,
                 warm_or_red: raw.warm_or_red,
-                regions_any: raw.regions_any.map(|regions| BitSet::of(regions.iter().map(|r| r.index()))),
-                reported_for_hours_over: non_negative("reported_for_hours_over", raw.reported_for_hours_over)?,
+                regions_any: raw
+                    .regions_any
+                    .map(|regions| BitSet::of(regions.iter().map(|r| r.index()))),
+                reported_for_hours_over: non_negative(
+                    "reported_for_hours_over",
+                    raw.reported_for_hours_over,
+                )?,
                 worsening: raw.worsening,
             }));
         }
         if raw.hours_since_treatment_over.is_some() || raw.hours_since_treatment_at_most.is_some() {
             let window = HoursWindow {
                 over: non_negative("hours_since_treatment_over", raw.hours_since_treatment_over)?,
-                at_most: non_negative("hours_since_treatment_at_most", raw.hours_since_treatment_at_most)?,
+                at_most: non_negative(
+                    "hours_since_treatment_at_most",
+                    raw.hours_since_treatment_at_most,
+                )?,
             };
-            if let (Some(over), Some(at_most)) = (window.over, window.at_most) {
-                if over >= at_most {
-                    return fail("`hours_since_treatment_over` smaller than `hours_since_treatment_at_most`".to_owned());
-                }
+            if let (Some(over), Some(at_most)) = (window.over, window.at_most)
+                && over >= at_most
+            {
+                return fail(
+                    "`hours_since_treatment_over` smaller than `hours_since_treatment_at_most`"
+                        .to_owned(),
+                );
             }
             return Ok(Condition::HoursSinceTreatment(window));
         }
@@ -420,7 +490,9 @@ impl Source<'_> {
             if modalities.is_empty() {
                 return fail("a non-empty list of modalities".to_owned());
             }
-            return Ok(Condition::Modality(BitSet::of(modalities.iter().map(|m| m.index()))));
+            return Ok(Condition::Modality(BitSet::of(
+                modalities.iter().map(|m| m.index()),
+            )));
         }
         if let Some(pressure) = raw.pressure_at_least {
             return Ok(Condition::PressureAtLeast(pressure));
@@ -429,7 +501,9 @@ impl Source<'_> {
             if regions.is_empty() {
                 return fail("a non-empty list of regions".to_owned());
             }
-            return Ok(Condition::TreatmentRegionsAny(BitSet::of(regions.iter().map(|r| r.index()))));
+            return Ok(Condition::TreatmentRegionsAny(BitSet::of(
+                regions.iter().map(|r| r.index()),
+            )));
         }
         if let Some(minutes) = raw.duration_min_over {
             return Ok(Condition::DurationOver(minutes));
@@ -437,75 +511,98 @@ impl Source<'_> {
         let Some(field_name) = raw.context else {
             unreachable!("exactly one head is present");
         };
-        let Some(field) = ContextField::ALL.iter().copied().find(|f| f.as_str() == field_name) else {
+        let Some(field) = ContextField::ALL
+            .iter()
+            .copied()
+            .find(|f| f.as_str() == field_name)
+        else {
             return fail(format!(
                 "a context field, one of {}; got `{field_name}`",
                 one_of(ContextField::ALL.iter().map(|f| f.as_str()))
             ));
         };
-        self.context_test(field, raw.is, raw.below, raw.at_least)
+        context_test(field, raw.is.as_ref(), raw.below, raw.at_least)
             .map(Condition::Context)
-            .map_err(|message| self.error(Some(rule), &span, path.clone(), message))
+            .map_err(|message| self.error(Some(rule), &span, path.to_owned(), message))
     }
+}
 
-    fn context_test(
-        &self,
-        field: ContextField,
-        is: Option<toml::Value>,
-        below: Option<f64>,
-        at_least: Option<f64>,
-    ) -> Result<ContextTest, String> {
-        let name = field.as_str();
-        let flag = |flag: ContextFlag| match (&is, below, at_least) {
-            (Some(toml::Value::Boolean(value)), None, None) => Ok(ContextTest::Flag(flag, *value)),
-            _ => Err(format!("`context = \"{name}\"` with `is = true` or `is = false`")),
-        };
-        let text = |expected: &str| match (&is, below, at_least) {
-            (Some(toml::Value::String(value)), None, None) => Ok(value.clone()),
-            _ => Err(format!("`context = \"{name}\"` with `is` = {expected}")),
-        };
-        match field {
-            ContextField::Hydration => {
-                let value = text("\"good\" or \"low\"")?;
-                match value.as_str() {
-                    "good" => Ok(ContextTest::Hydration(Hydration::Good)),
-                    "low" => Ok(ContextTest::Hydration(Hydration::Low)),
-                    _ => Err(format!("`is` = \"good\" or \"low\" for hydration; got \"{value}\"")),
-                }
+/// Compiles a context test, checking that the comparison fits the field.
+fn context_test(
+    field: ContextField,
+    is: Option<&toml::Value>,
+    below: Option<f64>,
+    at_least: Option<f64>,
+) -> Result<ContextTest, String> {
+    let name = field.as_str();
+    let flag = |flag: ContextFlag| match (&is, below, at_least) {
+        (Some(toml::Value::Boolean(value)), None, None) => Ok(ContextTest::Flag(flag, *value)),
+        _ => Err(format!(
+            "`context = \"{name}\"` with `is = true` or `is = false`"
+        )),
+    };
+    let text = |expected: &str| match (&is, below, at_least) {
+        (Some(toml::Value::String(value)), None, None) => Ok(value.clone()),
+        _ => Err(format!("`context = \"{name}\"` with `is` = {expected}")),
+    };
+    match field {
+        ContextField::Hydration => {
+            let value = text("\"good\" or \"low\"")?;
+            match value.as_str() {
+                "good" => Ok(ContextTest::Hydration(Hydration::Good)),
+                "low" => Ok(ContextTest::Hydration(Hydration::Low)),
+                _ => Err(format!(
+                    "`is` = \"good\" or \"low\" for hydration; got \"{value}\""
+                )),
             }
-            ContextField::Stress => {
-                let value = text("\"low\", \"moderate\" or \"high\"")?;
-                Stress::ALL
-                    .iter()
-                    .find(|stress| stress.as_str() == value)
-                    .map(|stress| ContextTest::Stress(*stress))
-                    .ok_or_else(|| format!("`is` = \"low\", \"moderate\" or \"high\" for stress; got \"{value}\""))
-            }
-            ContextField::SleepHours => match (&is, below, at_least) {
-                (None, Some(hours), None) if hours.is_finite() && hours >= 0.0 => Ok(ContextTest::SleepHoursBelow(hours)),
-                _ => Err("`context = \"sleep_hours\"` with `below = <hours>`".to_owned()),
-            },
-            ContextField::CaffeineCups => match (&is, below, at_least) {
-                (None, None, Some(cups)) if cups.is_finite() && cups >= 0.0 => Ok(ContextTest::CaffeineCupsAtLeast(cups)),
-                _ => Err("`context = \"caffeine_cups\"` with `at_least = <cups>`".to_owned()),
-            },
-            ContextField::NewMedication => flag(ContextFlag::NewMedication),
-            ContextField::StrenuousExercise => flag(ContextFlag::StrenuousExercise),
-            ContextField::Pregnant => flag(ContextFlag::Pregnant),
-            ContextField::Anticoagulants => flag(ContextFlag::Anticoagulants),
         }
+        ContextField::Stress => {
+            let value = text("\"low\", \"moderate\" or \"high\"")?;
+            Stress::ALL
+                .iter()
+                .find(|stress| stress.as_str() == value)
+                .map(|stress| ContextTest::Stress(*stress))
+                .ok_or_else(|| {
+                    format!("`is` = \"low\", \"moderate\" or \"high\" for stress; got \"{value}\"")
+                })
+        }
+        ContextField::SleepHours => match (&is, below, at_least) {
+            (None, Some(hours), None) if hours.is_finite() && hours >= 0.0 => {
+                Ok(ContextTest::SleepHoursBelow(hours))
+            }
+            _ => Err("`context = \"sleep_hours\"` with `below = <hours>`".to_owned()),
+        },
+        ContextField::CaffeineCups => match (&is, below, at_least) {
+            (None, None, Some(cups)) if cups.is_finite() && cups >= 0.0 => {
+                Ok(ContextTest::CaffeineCupsAtLeast(cups))
+            }
+            _ => Err("`context = \"caffeine_cups\"` with `at_least = <cups>`".to_owned()),
+        },
+        ContextField::NewMedication => flag(ContextFlag::NewMedication),
+        ContextField::StrenuousExercise => flag(ContextFlag::StrenuousExercise),
+        ContextField::Pregnant => flag(ContextFlag::Pregnant),
+        ContextField::Anticoagulants => flag(ContextFlag::Anticoagulants),
     }
 }
 
 fn check_followup(raw: RawFollowup) -> Result<Followup, (String, String)> {
-    if raw.plan_hours.is_empty() || raw.plan_hours.contains(&0) || !raw.plan_hours.is_sorted_by(|a, b| a < b) {
+    if raw.plan_hours.is_empty()
+        || raw.plan_hours.contains(&0)
+        || !raw.plan_hours.is_sorted_by(|a, b| a < b)
+    {
         return Err((
             "followup.plan_hours".to_owned(),
-            "a non-empty list of hours after the treatment, each above 0, strictly ascending".to_owned(),
+            "a non-empty list of hours after the treatment, each above 0, strictly ascending"
+                .to_owned(),
         ));
     }
     let active_interval_hours = raw.active_interval_hours.into_array();
-    if let Some(level) = Level::ALL.iter().zip(&active_interval_hours).find(|(_, hours)| **hours == 0).map(|(level, _)| level) {
+    if let Some(level) = Level::ALL
+        .iter()
+        .zip(&active_interval_hours)
+        .find(|(_, hours)| **hours == 0)
+        .map(|(level, _)| level)
+    {
         return Err((
             format!("followup.active_interval_hours.{level}"),
             "a number of hours above 0".to_owned(),

@@ -52,14 +52,14 @@ impl Peak {
         self.interference = max(self.interference, symptom.interference.map(|v| v as u8));
     }
 
-    fn undercut_by(&self, symptom: &Symptom) -> bool {
+    fn undercut_by(self, symptom: &Symptom) -> bool {
         let lower = |before: Option<u8>, now: Option<u8>| matches!((before, now), (Some(b), Some(n)) if n < b);
         lower(self.severity, symptom.severity.map(|v| v as u8))
             || lower(self.frequency, symptom.frequency.map(|v| v as u8))
             || lower(self.interference, symptom.interference.map(|v| v as u8))
     }
 
-    fn exceeded_by(&self, symptom: &Symptom) -> bool {
+    fn exceeded_by(self, symptom: &Symptom) -> bool {
         let higher = |before: Option<u8>, now: Option<u8>| matches!((before, now), (Some(b), Some(n)) if n > b);
         higher(self.severity, symptom.severity.map(|v| v as u8))
             || higher(self.frequency, symptom.frequency.map(|v| v as u8))
@@ -114,7 +114,10 @@ impl<'c> Facts<'c> {
 
     /// Whether every present symptom of the last check-in is fading.
     pub fn all_fading(&self) -> bool {
-        self.last_symptoms.iter().flatten().all(|symptom| symptom.fading)
+        self.last_symptoms
+            .iter()
+            .flatten()
+            .all(|symptom| symptom.fading)
     }
 
     /// Index of the first check-in of the unbroken run of check-ins, ending

@@ -19,7 +19,8 @@ pub(super) fn next_checkin_hours(followup: &Followup, level: Level, facts: &Fact
         .map(|&planned| f64::from(planned) - hours)
         .find(|&wait| wait > 0.0)
         .map(|wait| wait.ceil().max(1.0) as u32);
-    let past_clear_time = facts.last.is_some() && hours >= f64::from(followup.stop_when_clear_after_hours);
+    let past_clear_time =
+        facts.last.is_some() && hours >= f64::from(followup.stop_when_clear_after_hours);
     let active = !facts.present_kinds.is_empty();
     if !active {
         return if past_clear_time { None } else { next_planned };

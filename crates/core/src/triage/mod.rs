@@ -37,14 +37,20 @@ pub fn triage<'g>(guideline: &'g Guideline, course: &Course) -> Decision<'g> {
         }
     }
     // Highest level first; equal levels keep the guideline's order.
-    reasons.sort_by(|a, b| b.level.cmp(&a.level));
-    let level = reasons.first().map_or(Level::Expected, |reason| reason.level);
+    reasons.sort_by_key(|reason| std::cmp::Reverse(reason.level));
+    let level = reasons
+        .first()
+        .map_or(Level::Expected, |reason| reason.level);
 
     let text = guideline.level_text(level);
     let mut advice: Vec<&'g str> = text.advice.iter().map(String::as_str).collect();
     // With an urgent or emergency decision, advice about milder findings
     // would only distract from what to do now.
-    let advice_floor = if level >= Level::Urgent { Level::Urgent } else { Level::Expected };
+    let advice_floor = if level >= Level::Urgent {
+        Level::Urgent
+    } else {
+        Level::Expected
+    };
     for reason in reasons.iter().filter(|reason| reason.level >= advice_floor) {
         for line in reason.advice {
             if !advice.contains(&line.as_str()) {
@@ -69,10 +75,17 @@ pub fn triage<'g>(guideline: &'g Guideline, course: &Course) -> Decision<'g> {
 
 /// Whether a condition holds; pushes what it matched onto `evidence`.
 /// On `false`, whatever it pushed is taken back.
-fn holds(condition: &Condition, course: &Course, facts: &Facts, evidence: &mut Vec<Evidence>) -> bool {
+fn holds(
+    condition: &Condition,
+    course: &Course,
+    facts: &Facts,
+    evidence: &mut Vec<Evidence>,
+) -> bool {
     let mark = evidence.len();
     let result = match condition {
-        Condition::All(parts) => parts.iter().all(|part| holds(part, course, facts, evidence)),
+        Condition::All(parts) => parts
+            .iter()
+            .all(|part| holds(part, course, facts, evidence)),
         Condition::Any(parts) => {
             // Every alternative is tried so that all matching evidence is named.
             let mut any = false;
@@ -99,7 +112,10 @@ fn holds(condition: &Condition, course: &Course, facts: &Facts, evidence: &mut V
             treatment_evidence(matched, TreatmentField::Modality, evidence)
         }
         Condition::PressureAtLeast(at_least) => {
-            let matched = course.treatment.pressure.is_some_and(|pressure| pressure >= *at_least);
+            let matched = course
+                .treatment
+                .pressure
+                .is_some_and(|pressure| pressure >= *at_least);
             treatment_evidence(matched, TreatmentField::Pressure, evidence)
         }
         Condition::TreatmentRegionsAny(set) => {
@@ -132,7 +148,12 @@ fn treatment_evidence(matched: bool, field: TreatmentField, evidence: &mut Vec<E
     matched
 }
 
-fn context_holds(test: ContextTest, course: &Course, facts: &Facts, evidence: &mut Vec<Evidence>) -> bool {
+fn context_holds(
+    test: ContextTest,
+    course: &Course,
+    facts: &Facts,
+    evidence: &mut Vec<Evidence>,
+) -> bool {
     let Some(checkin) = facts.last else {
         return false;
     };
@@ -140,8 +161,12 @@ fn context_holds(test: ContextTest, course: &Course, facts: &Facts, evidence: &m
     let matched = match test {
         ContextTest::Hydration(wanted) => context.hydration == Some(wanted),
         ContextTest::Stress(wanted) => context.stress == Some(wanted),
-        ContextTest::SleepHoursBelow(hours) => context.sleep_hours.is_some_and(|slept| slept.get() < hours),
-        ContextTest::CaffeineCupsAtLeast(cups) => context.caffeine_cups.is_some_and(|had| had.get() >= cups),
+        ContextTest::SleepHoursBelow(hours) => {
+            context.sleep_hours.is_some_and(|slept| slept.get() < hours)
+        }
+        ContextTest::CaffeineCupsAtLeast(cups) => {
+            context.caffeine_cups.is_some_and(|had| had.get() >= cups)
+        }
         ContextTest::Flag(flag, wanted) => {
             let answer = match flag {
                 ContextFlag::NewMedication => context.new_medication,
@@ -177,12 +202,22 @@ fn symptom_holds(matcher: &SymptomMatch, facts: &Facts, evidence: &mut Vec<Evide
             continue;
         }
         let s = symptom.symptom;
-        let at_least = |stated: Option<u8>, wanted: Option<u8>| wanted.is_none_or(|w| stated.is_some_and(|s| s >= w));
-        let flag = |stated: Option<bool>, wanted: Option<bool>| wanted.is_none_or(|w| stated.unwrap_or(false) == w);
-        let ok = at_least(s.severity.map(|v| v as u8), matcher.severity_at_least.map(|v| v as u8))
-            && at_least(s.frequency.map(|v| v as u8), matcher.frequency_at_least.map(|v| v as u8))
-            && at_least(s.interference.map(|v| v as u8), matcher.interference_at_least.map(|v| v as u8))
-            && matcher.one_sided.is_none_or(|w| s.is_one_sided() == w)
+        let at_least = |stated: Option<u8>, wanted: Option<u8>| {
+            wanted.is_none_or(|w| stated.is_some_and(|s| s >= w))
+        };
+        let flag = |stated: Option<bool>, wanted: Option<bool>| {
+            wanted.is_none_or(|w| stated.unwrap_or(false) == w)
+        };
+        let ok = at_least(
+            s.severity.map(|v| v as u8),
+            matcher.severity_at_least.map(|v| v as u8),
+        ) && at_least(
+            s.frequency.map(|v| v as u8),
+            matcher.frequency_at_least.map(|v| v as u8),
+        ) && at_least(
+            s.interference.map(|v| v as u8),
+            matcher.interference_at_least.map(|v| v as u8),
+        ) && matcher.one_sided.is_none_or(|w| s.is_one_sided() == w)
             && flag(s.sudden, matcher.sudden)
             && flag(s.painful, matcher.painful)
             && flag(s.warm_or_red, matcher.warm_or_red)
@@ -197,7 +232,10 @@ fn symptom_holds(matcher: &SymptomMatch, facts: &Facts, evidence: &mut Vec<Evide
                 .is_none_or(|hours| facts.reported_for_hours(kind) > hours);
         if ok {
             matched = true;
-            evidence.push(Evidence::Symptom { checkin, symptom: index });
+            evidence.push(Evidence::Symptom {
+                checkin,
+                symptom: index,
+            });
             if matcher.reported_for_hours_over.is_some() {
                 evidence.extend(facts.run_start(kind));
             }

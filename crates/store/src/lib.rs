@@ -1,0 +1,220 @@
+//! Aftercare's storage: one interface, two real backends.
+//!
+//! The backend is chosen at run time from the database URL's scheme
+//! (`sqlite:` or `postgres:`), both compiled in. Queries are written once in
+//! the SQL both databases speak and run through sqlx's `Any` driver; each
+//! backend keeps its own migrations (types differ), and the conformance
+//! tests run every operation against both real databases.
+//!
+//! Every operation a practitioner can reach takes the clinic id and scopes
+//! its SQL to it, so no id sent from outside can reach another clinic.
+
+mod archive;
+mod error;
+pub mod model;
+mod queries;
+pub mod secret;
+#[cfg(feature = "test-support")]
+pub mod testing;
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
+use sqlx::{AnyPool, ConnectOptions, Executor};
+
+pub use archive::{ARCHIVE_FORMAT, ClinicArchive};
+pub use error::StoreError;
+pub use model::*;
+
+/// Which database a store talks to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Backend {
+    /// A SQLite file (the default).
+    Sqlite,
+    /// A PostgreSQL server.
+    Postgres,
+}
+
+impl Backend {
+    /// The backend a URL names, or an error naming the scheme.
+    pub fn from_url(url: &str) -> Result<Backend, StoreError> {
+        let scheme = url.split(':').next().unwrap_or_default();
+        match scheme {
+            "sqlite" => Ok(Backend::Sqlite),
+            "postgres" | "postgresql" => Ok(Backend::Postgres),
+            _ => Err(StoreError::Config(format!(
+                "unknown database URL scheme `{scheme}:`; expected `sqlite:` or `postgres:`"
+            ))),
+        }
+    }
+}
+
+/// How SQLite commits reach the disk.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum SqliteSync {
+    /// WAL with `synchronous=NORMAL`: a committed write survives a crash of
+    /// the service; the last commits may be lost if the machine loses power.
+    #[default]
+    Normal,
+    /// `synchronous=FULL`: every commit is on disk before it is
+    /// acknowledged, also across power loss; slower.
+    Full,
+}
+
+/// Settings for opening a store.
+#[derive(Clone, Debug)]
+pub struct StoreOptions {
+    /// Run pending migrations on open.
+    pub migrate: bool,
+    /// Largest number of connections in the pool.
+    pub max_connections: u32,
+    /// SQLite durability.
+    pub sqlite_sync: SqliteSync,
+    /// How long to wait for a connection before answering "unavailable".
+    pub acquire_timeout: Duration,
+}
+
+impl Default for StoreOptions {
+    fn default() -> Self {
+        StoreOptions {
+            migrate: true,
+            max_connections: 8,
+            sqlite_sync: SqliteSync::Normal,
+            acquire_timeout: Duration::from_secs(5),
+        }
+    }
+}
+
+/// The store: a pool of connections to one database.
+#[derive(Clone, Debug)]
+pub struct Store {
+    pool: AnyPool,
+    backend: Backend,
+}
+
+static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("migrations/sqlite");
+static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("migrations/postgres");
+
+impl Store {
+    /// Opens the database a URL names, creating a SQLite file if needed,
+    /// and runs migrations if asked.
+    pub async fn open(url: &str, options: &StoreOptions) -> Result<Store, StoreError> {
+        sqlx::any::install_default_drivers();
+        let backend = Backend::from_url(url)?;
+        let url = match backend {
+            // Create the file on first run.
+            Backend::Sqlite if !url.contains("mode=") => {
+                if url.contains('?') {
+                    format!("{url}&mode=rwc")
+                } else {
+                    format!("{url}?mode=rwc")
+                }
+            }
+            _ => url.to_owned(),
+        };
+        let connect = AnyConnectOptions::from_str(&url)
+            .map_err(|error| StoreError::Config(format!("invalid database URL: {error}")))?
+            .disable_statement_logging();
+        let sync = options.sqlite_sync;
+        let pool = AnyPoolOptions::new()
+            .max_connections(options.max_connections)
+            .acquire_timeout(options.acquire_timeout)
+            .after_connect(move |conn, _| {
+                Box::pin(async move {
+                    if conn.backend_name() == "SQLite" {
+                        let synchronous = match sync {
+                            SqliteSync::Normal => "NORMAL",
+                            SqliteSync::Full => "FULL",
+                        };
+                        conn.execute(
+                            format!(
+                                "PRAGMA journal_mode = WAL; PRAGMA synchronous = {synchronous}; \
+                                 PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000;"
+                            )
+                            .as_str(),
+                        )
+                        .await?;
+                    }
+                    Ok(())
+                })
+            })
+            .connect_with(connect)
+            .await
+            .map_err(StoreError::from)?;
+        let store = Store { pool, backend };
+        if options.migrate {
+            store.migrate().await?;
+        }
+        Ok(store)
+    }
+
+    /// Runs pending migrations of this backend.
+    pub async fn migrate(&self) -> Result<(), StoreError> {
+        let migrator = match self.backend {
+            Backend::Sqlite => &SQLITE_MIGRATIONS,
+            Backend::Postgres => &POSTGRES_MIGRATIONS,
+        };
+        migrator
+            .run(&self.pool)
+            .await
+            .map_err(|error| StoreError::Migration(error.to_string()))
+    }
+
+    /// Which backend this is.
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    /// Whether the database answers.
+    pub async fn ping(&self) -> Result<(), StoreError> {
+        sqlx::query("SELECT 1").execute(&self.pool).await?;
+        Ok(())
+    }
+
+    /// Closes every connection, waiting for those in use.
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+
+    /// Makes a consistent copy of a live SQLite database at `path`
+    /// (which must not exist yet).
+    pub async fn backup_to(&self, path: &std::path::Path) -> Result<(), StoreError> {
+        if self.backend != Backend::Sqlite {
+            return Err(StoreError::Config(
+                "backup copies SQLite databases; for PostgreSQL use pg_dump".to_owned(),
+            ));
+        }
+        if path.exists() {
+            return Err(StoreError::Config(format!(
+                "{} exists already; choose a new file",
+                path.display()
+            )));
+        }
+        let target = path
+            .to_str()
+            .ok_or_else(|| StoreError::Config("the backup path must be UTF-8".to_owned()))?;
+        // VACUUM INTO writes a transactionally consistent copy while others
+        // keep reading and writing.
+        sqlx::query("VACUUM INTO $1")
+            .bind(target.to_owned())
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    pub(crate) fn pool(&self) -> &AnyPool {
+        &self.pool
+    }
+}
+
+/// The current time as Unix milliseconds.
+pub fn now_millis() -> Millis {
+    let now = time::OffsetDateTime::now_utc();
+    (now.unix_timestamp_nanos() / 1_000_000) as Millis
+}
+
+/// Unix milliseconds of a timestamp.
+pub fn millis_of(at: aftercare_core::Timestamp) -> Millis {
+    (at.get().unix_timestamp_nanos() / 1_000_000) as Millis
+}

@@ -1,0 +1,913 @@
+//! The store's operations. SQL is written once in the dialect SQLite and
+//! PostgreSQL share (numbered `$n` parameters, `RETURNING`, text ids,
+//! millisecond integers) and checked by the tests against both.
+
+use aftercare_core::{Checkin, Course, Guideline, Level, triage};
+use sqlx::any::AnyRow;
+use sqlx::{Any, Row, Transaction};
+
+use crate::model::{
+    Actor, Alert, AlertId, ApiToken, AuditEvent, AuditId, CheckinId, Client, ClientId, Clinic,
+    ClinicId, CourseRecord, DecisionId, Millis, NewClient, NewTreatment, Page, PageRequest,
+    Practitioner, PractitionerId, Principal, Role, StoredCheckin, StoredDecision, Submitted,
+    TokenId, Treatment, TreatmentId,
+};
+use crate::{Store, StoreError, millis_of};
+
+const PRACTITIONER_COLUMNS: &str = "id, clinic_id, email, name, role, created_at";
+const CLIENT_COLUMNS: &str = "id, clinic_id, name, email, phone, consent_at, created_at";
+const TREATMENT_COLUMNS: &str =
+    "id, clinic_id, client_id, practitioner_id, details, notes, link_expires_at, created_at";
+const CHECKIN_COLUMNS: &str = "id, treatment_id, seq, body, received_at";
+const DECISION_COLUMNS: &str =
+    "id, treatment_id, checkin_id, level, body, guideline_id, guideline_version, created_at";
+const ALERT_COLUMNS: &str = "id, clinic_id, treatment_id, decision_id, practitioner_id, level, created_at, acknowledged_at, acknowledged_by";
+
+fn practitioner(row: &AnyRow) -> Result<Practitioner, StoreError> {
+    Ok(Practitioner {
+        id: PractitionerId::from_db(row.try_get("id")?),
+        clinic_id: ClinicId::from_db(row.try_get("clinic_id")?),
+        email: row.try_get("email")?,
+        name: row.try_get("name")?,
+        role: Role::from_db(&row.try_get::<String, _>("role")?),
+        created_at: row.try_get("created_at")?,
+    })
+}
+
+fn client(row: &AnyRow) -> Result<Client, StoreError> {
+    Ok(Client {
+        id: ClientId::from_db(row.try_get("id")?),
+        clinic_id: ClinicId::from_db(row.try_get("clinic_id")?),
+        name: row.try_get("name")?,
+        email: row.try_get("email")?,
+        phone: row.try_get("phone")?,
+        consent_at: row.try_get("consent_at")?,
+        created_at: row.try_get("created_at")?,
+    })
+}
+
+fn treatment(row: &AnyRow) -> Result<Treatment, StoreError> {
+    let details: String = row.try_get("details")?;
+    Ok(Treatment {
+        id: TreatmentId::from_db(row.try_get("id")?),
+        clinic_id: ClinicId::from_db(row.try_get("clinic_id")?),
+        client_id: ClientId::from_db(row.try_get("client_id")?),
+        practitioner_id: PractitionerId::from_db(row.try_get("practitioner_id")?),
+        details: serde_json::from_str(&details)
+            .map_err(|error| StoreError::Corrupt(format!("treatment details: {error}")))?,
+        notes: row.try_get("notes")?,
+        link_expires_at: row.try_get("link_expires_at")?,
+        created_at: row.try_get("created_at")?,
+    })
+}
+
+fn stored_checkin(row: &AnyRow) -> Result<StoredCheckin, StoreError> {
+    let body: String = row.try_get("body")?;
+    Ok(StoredCheckin {
+        id: CheckinId::from_db(row.try_get("id")?),
+        treatment_id: TreatmentId::from_db(row.try_get("treatment_id")?),
+        seq: row.try_get("seq")?,
+        checkin: serde_json::from_str(&body)
+            .map_err(|error| StoreError::Corrupt(format!("check-in body: {error}")))?,
+        received_at: row.try_get("received_at")?,
+    })
+}
+
+fn level(text: &str) -> Result<Level, StoreError> {
+    Level::ALL
+        .iter()
+        .copied()
+        .find(|level| level.as_str() == text)
+        .ok_or_else(|| StoreError::Corrupt(format!("unknown level `{text}`")))
+}
+
+fn stored_decision(row: &AnyRow) -> Result<StoredDecision, StoreError> {
+    let body: String = row.try_get("body")?;
+    Ok(StoredDecision {
+        id: DecisionId::from_db(row.try_get("id")?),
+        treatment_id: TreatmentId::from_db(row.try_get("treatment_id")?),
+        checkin_id: CheckinId::from_db(row.try_get("checkin_id")?),
+        level: level(&row.try_get::<String, _>("level")?)?,
+        body: serde_json::value::RawValue::from_string(body)
+            .map_err(|error| StoreError::Corrupt(format!("decision body: {error}")))?,
+        guideline_id: row.try_get("guideline_id")?,
+        guideline_version: row.try_get("guideline_version")?,
+        created_at: row.try_get("created_at")?,
+    })
+}
+
+fn alert(row: &AnyRow) -> Result<Alert, StoreError> {
+    Ok(Alert {
+        id: AlertId::from_db(row.try_get("id")?),
+        clinic_id: ClinicId::from_db(row.try_get("clinic_id")?),
+        treatment_id: TreatmentId::from_db(row.try_get("treatment_id")?),
+        decision_id: DecisionId::from_db(row.try_get("decision_id")?),
+        practitioner_id: PractitionerId::from_db(row.try_get("practitioner_id")?),
+        level: level(&row.try_get::<String, _>("level")?)?,
+        created_at: row.try_get("created_at")?,
+        acknowledged_at: row.try_get("acknowledged_at")?,
+        acknowledged_by: row
+            .try_get::<Option<String>, _>("acknowledged_by")?
+            .map(PractitionerId::from_db),
+    })
+}
+
+/// Turns a list read with one extra row into a page with a cursor.
+fn page<T>(mut items: Vec<T>, request: &PageRequest, cursor: impl Fn(&T) -> String) -> Page<T> {
+    let limit = usize::try_from(request.limit()).unwrap_or(50);
+    let next = if items.len() > limit {
+        items.truncate(limit);
+        items.last().map(cursor)
+    } else {
+        None
+    };
+    Page { items, next }
+}
+
+/// The lower bound for a cursor: ids are UUIDv7 text, which sorts by time;
+/// the empty string is below every id.
+fn after(request: &PageRequest) -> String {
+    request.after.clone().unwrap_or_default()
+}
+
+pub(crate) async fn audit(
+    tx: &mut Transaction<'_, Any>,
+    clinic: Option<&ClinicId>,
+    actor: &Actor,
+    action: &str,
+    subject: &str,
+    now: Millis,
+) -> Result<(), StoreError> {
+    sqlx::query(
+        "INSERT INTO audit_events (id, clinic_id, actor, action, subject, at) VALUES ($1, $2, $3, $4, $5, $6)",
+    )
+    .bind(AuditId::generate().as_str().to_owned())
+    .bind(clinic.map(|c| c.as_str().to_owned()))
+    .bind(actor.to_db())
+    .bind(action.to_owned())
+    .bind(subject.to_owned())
+    .bind(now)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+impl Store {
+    /// Creates a clinic and its owner in one transaction.
+    pub async fn create_clinic_with_owner(
+        &self,
+        name: &str,
+        owner_email: &str,
+        owner_name: &str,
+        now: Millis,
+    ) -> Result<(Clinic, Practitioner), StoreError> {
+        let mut tx = self.pool().begin().await?;
+        let clinic = Clinic {
+            id: ClinicId::generate(),
+            name: name.to_owned(),
+            created_at: now,
+        };
+        sqlx::query("INSERT INTO clinics (id, name, created_at) VALUES ($1, $2, $3)")
+            .bind(clinic.id.as_str().to_owned())
+            .bind(clinic.name.clone())
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+        let owner = insert_practitioner(&mut tx, &clinic.id, owner_email, owner_name, Role::Owner, now).await?;
+        audit(&mut tx, Some(&clinic.id), &Actor::System, "clinic.create", &format!("clinic:{}", clinic.id), now).await?;
+        tx.commit().await?;
+        Ok((clinic, owner))
+    }
+
+    /// A clinic by id.
+    pub async fn clinic(&self, id: &ClinicId) -> Result<Clinic, StoreError> {
+        let row = sqlx::query("SELECT id, name, created_at FROM clinics WHERE id = $1")
+            .bind(id.as_str().to_owned())
+            .fetch_optional(self.pool())
+            .await?
+            .ok_or(StoreError::NotFound("clinic"))?;
+        Ok(Clinic {
+            id: ClinicId::from_db(row.try_get("id")?),
+            name: row.try_get("name")?,
+            created_at: row.try_get("created_at")?,
+        })
+    }
+
+    /// Every clinic (for the command line and first-run checks).
+    pub async fn clinics(&self) -> Result<Vec<Clinic>, StoreError> {
+        let rows = sqlx::query("SELECT id, name, created_at FROM clinics ORDER BY id")
+            .fetch_all(self.pool())
+            .await?;
+        rows.iter()
+            .map(|row| {
+                Ok(Clinic {
+                    id: ClinicId::from_db(row.try_get("id")?),
+                    name: row.try_get("name")?,
+                    created_at: row.try_get("created_at")?,
+                })
+            })
+            .collect()
+    }
+
+    /// Adds a practitioner to a clinic.
+    pub async fn create_practitioner(
+        &self,
+        clinic: &ClinicId,
+        actor: &Actor,
+        email: &str,
+        name: &str,
+        role: Role,
+        now: Millis,
+    ) -> Result<Practitioner, StoreError> {
+        let mut tx = self.pool().begin().await?;
+        let created = insert_practitioner(&mut tx, clinic, email, name, role, now).await?;
+        audit(&mut tx, Some(clinic), actor, "practitioner.create", &format!("practitioner:{}", created.id), now).await?;
+        tx.commit().await?;
+        Ok(created)
+    }
+
+    /// A practitioner of a clinic.
+    pub async fn practitioner(&self, clinic: &ClinicId, id: &PractitionerId) -> Result<Practitioner, StoreError> {
+        let row = sqlx::query(&format!(
+            "SELECT {PRACTITIONER_COLUMNS} FROM practitioners WHERE clinic_id = $1 AND id = $2"
+        ))
+        .bind(clinic.as_str().to_owned())
+        .bind(id.as_str().to_owned())
+        .fetch_optional(self.pool())
+        .await?
+        .ok_or(StoreError::NotFound("practitioner"))?;
+        practitioner(&row)
+    }
+
+    /// The practitioners of a clinic, a page at a time.
+    pub async fn list_practitioners(&self, clinic: &ClinicId, request: &PageRequest) -> Result<Page<Practitioner>, StoreError> {
+        let rows = sqlx::query(&format!(
+            "SELECT {PRACTITIONER_COLUMNS} FROM practitioners WHERE clinic_id = $1 AND id > $2 ORDER BY id LIMIT $3"
+        ))
+        .bind(clinic.as_str().to_owned())
+        .bind(after(request))
+        .bind(request.limit() + 1)
+        .fetch_all(self.pool())
+        .await?;
+        let items = rows.iter().map(practitioner).collect::<Result<Vec<_>, _>>()?;
+        Ok(page(items, request, |p| p.id.to_string()))
+    }
+
+    /// Looks a practitioner up by email (for login), with their password hash.
+    pub async fn practitioner_by_email(&self, email: &str) -> Result<Option<(Practitioner, Option<String>)>, StoreError> {
+        let row = sqlx::query(&format!(
+            "SELECT {PRACTITIONER_COLUMNS}, password_hash FROM practitioners WHERE email = $1"
+        ))
+        .bind(email.to_lowercase())
+        .fetch_optional(self.pool())
+        .await?;
+        row.map(|row| Ok((practitioner(&row)?, row.try_get("password_hash")?)))
+            .transpose()
+    }
+
+    /// Sets a practitioner's password hash (an argon2id PHC string).
+    pub async fn set_password_hash(&self, clinic: &ClinicId, id: &PractitionerId, hash: &str) -> Result<(), StoreError> {
+        let done = sqlx::query("UPDATE practitioners SET password_hash = $1 WHERE clinic_id = $2 AND id = $3")
+            .bind(hash.to_owned())
+            .bind(clinic.as_str().to_owned())
+            .bind(id.as_str().to_owned())
+            .execute(self.pool())
+            .await?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::NotFound("practitioner"));
+        }
+        Ok(())
+    }
+
+    /// Stores a new API token's hash for a practitioner of the clinic.
+    pub async fn create_api_token(
+        &self,
+        clinic: &ClinicId,
+        practitioner_id: &PractitionerId,
+        label: &str,
+        token_hash: &str,
+        now: Millis,
+    ) -> Result<ApiToken, StoreError> {
+        let mut tx = self.pool().begin().await?;
+        // The practitioner must belong to the clinic.
+        let owner = sqlx::query("SELECT id FROM practitioners WHERE clinic_id = $1 AND id = $2")
+            .bind(clinic.as_str().to_owned())
+            .bind(practitioner_id.as_str().to_owned())
+            .fetch_optional(&mut *tx)
+            .await?;
+        if owner.is_none() {
+            return Err(StoreError::NotFound("practitioner"));
+        }
+        let token = ApiToken {
+            id: TokenId::generate(),
+            clinic_id: clinic.clone(),
+            practitioner_id: practitioner_id.clone(),
+            label: label.to_owned(),
+            created_at: now,
+            revoked_at: None,
+        };
+        sqlx::query(
+            "INSERT INTO api_tokens (id, clinic_id, practitioner_id, token_hash, label, created_at) VALUES ($1, $2, $3, $4, $5, $6)",
+        )
+        .bind(token.id.as_str().to_owned())
+        .bind(clinic.as_str().to_owned())
+        .bind(practitioner_id.as_str().to_owned())
+        .bind(token_hash.to_owned())
+        .bind(label.to_owned())
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+        audit(&mut tx, Some(clinic), &Actor::Practitioner(practitioner_id.clone()), "token.create", &format!("token:{}", token.id), now).await?;
+        tx.commit().await?;
+        Ok(token)
+    }
+
+    /// Who a token belongs to, if it exists and is not revoked.
+    pub async fn authenticate_token(&self, token_hash: &str) -> Result<Option<Principal>, StoreError> {
+        let row = sqlx::query(
+            "SELECT t.clinic_id, t.practitioner_id, p.role FROM api_tokens t \
+             JOIN practitioners p ON p.id = t.practitioner_id AND p.clinic_id = t.clinic_id \
+             WHERE t.token_hash = $1 AND t.revoked_at IS NULL",
+        )
+        .bind(token_hash.to_owned())
+        .fetch_optional(self.pool())
+        .await?;
+        row.map(|row| {
+            Ok(Principal {
+                clinic_id: ClinicId::from_db(row.try_get("clinic_id")?),
+                practitioner_id: PractitionerId::from_db(row.try_get("practitioner_id")?),
+                role: Role::from_db(&row.try_get::<String, _>("role")?),
+            })
+        })
+        .transpose()
+    }
+
+    /// A practitioner's tokens (never the secrets).
+    pub async fn list_api_tokens(&self, clinic: &ClinicId, practitioner_id: &PractitionerId) -> Result<Vec<ApiToken>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT id, clinic_id, practitioner_id, label, created_at, revoked_at FROM api_tokens \
+             WHERE clinic_id = $1 AND practitioner_id = $2 ORDER BY id",
+        )
+        .bind(clinic.as_str().to_owned())
+        .bind(practitioner_id.as_str().to_owned())
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter()
+            .map(|row| {
+                Ok(ApiToken {
+                    id: TokenId::from_db(row.try_get("id")?),
+                    clinic_id: ClinicId::from_db(row.try_get("clinic_id")?),
+                    practitioner_id: PractitionerId::from_db(row.try_get("practitioner_id")?),
+                    label: row.try_get("label")?,
+                    created_at: row.try_get("created_at")?,
+                    revoked_at: row.try_get("revoked_at")?,
+                })
+            })
+            .collect()
+    }
+
+    /// Revokes a token of the clinic; owners may revoke anyone's, others
+    /// only their own (`only_of`).
+    pub async fn revoke_api_token(
+        &self,
+        clinic: &ClinicId,
+        token: &TokenId,
+        only_of: Option<&PractitionerId>,
+        actor: &Actor,
+        now: Millis,
+    ) -> Result<(), StoreError> {
+        let mut tx = self.pool().begin().await?;
+        let done = sqlx::query(
+            "UPDATE api_tokens SET revoked_at = $1 WHERE clinic_id = $2 AND id = $3 AND revoked_at IS NULL \
+             AND ($4 = '' OR practitioner_id = $4)",
+        )
+        .bind(now)
+        .bind(clinic.as_str().to_owned())
+        .bind(token.as_str().to_owned())
+        .bind(only_of.map(|p| p.as_str().to_owned()).unwrap_or_default())
+        .execute(&mut *tx)
+        .await?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::NotFound("token"));
+        }
+        audit(&mut tx, Some(clinic), actor, "token.revoke", &format!("token:{token}"), now).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Adds a client to a clinic.
+    pub async fn create_client(&self, clinic: &ClinicId, actor: &Actor, new: NewClient, now: Millis) -> Result<Client, StoreError> {
+        let created = Client {
+            id: ClientId::generate(),
+            clinic_id: clinic.clone(),
+            name: new.name,
+            email: new.email,
+            phone: new.phone,
+            consent_at: new.consent_at,
+            created_at: now,
+        };
+        let mut tx = self.pool().begin().await?;
+        sqlx::query(
+            "INSERT INTO clients (id, clinic_id, name, email, phone, consent_at, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        )
+        .bind(created.id.as_str().to_owned())
+        .bind(clinic.as_str().to_owned())
+        .bind(created.name.clone())
+        .bind(created.email.clone())
+        .bind(created.phone.clone())
+        .bind(created.consent_at)
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+        audit(&mut tx, Some(clinic), actor, "client.create", &format!("client:{}", created.id), now).await?;
+        tx.commit().await?;
+        Ok(created)
+    }
+
+    /// A client of a clinic.
+    pub async fn client(&self, clinic: &ClinicId, id: &ClientId) -> Result<Client, StoreError> {
+        let row = sqlx::query(&format!("SELECT {CLIENT_COLUMNS} FROM clients WHERE clinic_id = $1 AND id = $2"))
+            .bind(clinic.as_str().to_owned())
+            .bind(id.as_str().to_owned())
+            .fetch_optional(self.pool())
+            .await?
+            .ok_or(StoreError::NotFound("client"))?;
+        client(&row)
+    }
+
+    /// The clients of a clinic, a page at a time.
+    pub async fn list_clients(&self, clinic: &ClinicId, request: &PageRequest) -> Result<Page<Client>, StoreError> {
+        let rows = sqlx::query(&format!(
+            "SELECT {CLIENT_COLUMNS} FROM clients WHERE clinic_id = $1 AND id > $2 ORDER BY id LIMIT $3"
+        ))
+        .bind(clinic.as_str().to_owned())
+        .bind(after(request))
+        .bind(request.limit() + 1)
+        .fetch_all(self.pool())
+        .await?;
+        let items = rows.iter().map(client).collect::<Result<Vec<_>, _>>()?;
+        Ok(page(items, request, |c| c.id.to_string()))
+    }
+
+    /// Records a treatment for a client of the clinic, given by a
+    /// practitioner of the clinic.
+    pub async fn create_treatment(&self, clinic: &ClinicId, actor: &Actor, new: NewTreatment, now: Millis) -> Result<Treatment, StoreError> {
+        let mut tx = self.pool().begin().await?;
+        let client_found = sqlx::query("SELECT id FROM clients WHERE clinic_id = $1 AND id = $2")
+            .bind(clinic.as_str().to_owned())
+            .bind(new.client_id.as_str().to_owned())
+            .fetch_optional(&mut *tx)
+            .await?;
+        if client_found.is_none() {
+            return Err(StoreError::NotFound("client"));
+        }
+        let practitioner_found = sqlx::query("SELECT id FROM practitioners WHERE clinic_id = $1 AND id = $2")
+            .bind(clinic.as_str().to_owned())
+            .bind(new.practitioner_id.as_str().to_owned())
+            .fetch_optional(&mut *tx)
+            .await?;
+        if practitioner_found.is_none() {
+            return Err(StoreError::NotFound("practitioner"));
+        }
+        let created = Treatment {
+            id: TreatmentId::generate(),
+            clinic_id: clinic.clone(),
+            client_id: new.client_id,
+            practitioner_id: new.practitioner_id,
+            details: new.details,
+            notes: new.notes,
+            link_expires_at: new.link_expires_at,
+            created_at: now,
+        };
+        let details = serde_json::to_string(&created.details)
+            .map_err(|error| StoreError::Corrupt(error.to_string()))?;
+        sqlx::query(
+            "INSERT INTO treatments (id, clinic_id, client_id, practitioner_id, at, details, notes, link_hash, link_expires_at, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+        )
+        .bind(created.id.as_str().to_owned())
+        .bind(clinic.as_str().to_owned())
+        .bind(created.client_id.as_str().to_owned())
+        .bind(created.practitioner_id.as_str().to_owned())
+        .bind(millis_of(created.details.at))
+        .bind(details)
+        .bind(created.notes.clone())
+        .bind(new.link_hash)
+        .bind(created.link_expires_at)
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+        audit(&mut tx, Some(clinic), actor, "treatment.create", &format!("treatment:{}", created.id), now).await?;
+        tx.commit().await?;
+        Ok(created)
+    }
+
+    /// A treatment of the clinic.
+    pub async fn treatment(&self, clinic: &ClinicId, id: &TreatmentId) -> Result<Treatment, StoreError> {
+        let row = sqlx::query(&format!("SELECT {TREATMENT_COLUMNS} FROM treatments WHERE clinic_id = $1 AND id = $2"))
+            .bind(clinic.as_str().to_owned())
+            .bind(id.as_str().to_owned())
+            .fetch_optional(self.pool())
+            .await?
+            .ok_or(StoreError::NotFound("treatment"))?;
+        treatment(&row)
+    }
+
+    /// The treatments of a clinic, optionally of one client, a page at a time.
+    pub async fn list_treatments(
+        &self,
+        clinic: &ClinicId,
+        client_id: Option<&ClientId>,
+        request: &PageRequest,
+    ) -> Result<Page<Treatment>, StoreError> {
+        let rows = sqlx::query(&format!(
+            "SELECT {TREATMENT_COLUMNS} FROM treatments WHERE clinic_id = $1 AND ($2 = '' OR client_id = $2) \
+             AND id > $3 ORDER BY id LIMIT $4"
+        ))
+        .bind(clinic.as_str().to_owned())
+        .bind(client_id.map(|c| c.as_str().to_owned()).unwrap_or_default())
+        .bind(after(request))
+        .bind(request.limit() + 1)
+        .fetch_all(self.pool())
+        .await?;
+        let items = rows.iter().map(treatment).collect::<Result<Vec<_>, _>>()?;
+        Ok(page(items, request, |t| t.id.to_string()))
+    }
+
+    /// A treatment of the clinic with its check-ins and decisions; the read
+    /// is recorded in the audit trail.
+    pub async fn course(&self, clinic: &ClinicId, id: &TreatmentId, actor: &Actor, now: Millis) -> Result<CourseRecord, StoreError> {
+        let mut tx = self.pool().begin().await?;
+        let row = sqlx::query(&format!("SELECT {TREATMENT_COLUMNS} FROM treatments WHERE clinic_id = $1 AND id = $2"))
+            .bind(clinic.as_str().to_owned())
+            .bind(id.as_str().to_owned())
+            .fetch_optional(&mut *tx)
+            .await?
+            .ok_or(StoreError::NotFound("treatment"))?;
+        let found = treatment(&row)?;
+        let record = course_of(&mut tx, found).await?;
+        audit(&mut tx, Some(clinic), actor, "course.read", &format!("treatment:{id}"), now).await?;
+        tx.commit().await?;
+        Ok(record)
+    }
+
+    /// The course a client's link opens, if the link exists and has not
+    /// expired; the read is recorded in the audit trail.
+    pub async fn course_by_link(&self, link_hash: &str, now: Millis) -> Result<CourseRecord, StoreError> {
+        let mut tx = self.pool().begin().await?;
+        let row = sqlx::query(&format!("SELECT {TREATMENT_COLUMNS} FROM treatments WHERE link_hash = $1"))
+            .bind(link_hash.to_owned())
+            .fetch_optional(&mut *tx)
+            .await?
+            .ok_or(StoreError::NotFound("link"))?;
+        let found = treatment(&row)?;
+        if found.link_expires_at <= now {
+            return Err(StoreError::LinkExpired);
+        }
+        let clinic = found.clinic_id.clone();
+        let actor = Actor::ClientLink(found.id.clone());
+        let subject = format!("treatment:{}", found.id);
+        let record = course_of(&mut tx, found).await?;
+        audit(&mut tx, Some(&clinic), &actor, "course.read", &subject, now).await?;
+        tx.commit().await?;
+        Ok(record)
+    }
+
+    /// Stores a check-in sent with a client's link, triages the whole
+    /// course with `guideline`, and stores the decision (and an alert when
+    /// the therapist must be told) in the same transaction: when this
+    /// returns, all of it is committed.
+    ///
+    /// With an idempotency key that was used before on this course, nothing
+    /// is stored and the earlier check-in and decision are returned.
+    pub async fn submit_checkin(
+        &self,
+        link_hash: &str,
+        idempotency_key: Option<&str>,
+        checkin: Checkin,
+        guideline: &Guideline,
+        now: Millis,
+    ) -> Result<Submitted, StoreError> {
+        let body = serde_json::to_string(&checkin).map_err(|error| StoreError::Corrupt(error.to_string()))?;
+        let mut tx = self.pool().begin().await?;
+        // Writing first takes the write lock at once (SQLite) or locks the
+        // treatment's row (PostgreSQL), so concurrent submissions to one
+        // course queue here instead of racing for the next position.
+        let row = sqlx::query(&format!(
+            "UPDATE treatments SET checkin_count = checkin_count + 1 WHERE link_hash = $1 \
+             RETURNING {TREATMENT_COLUMNS}, checkin_count"
+        ))
+        .bind(link_hash.to_owned())
+        .fetch_optional(&mut *tx)
+        .await?
+        .ok_or(StoreError::NotFound("link"))?;
+        let found = treatment(&row)?;
+        if found.link_expires_at <= now {
+            return Err(StoreError::LinkExpired);
+        }
+
+        if let Some(key) = idempotency_key {
+            let earlier = sqlx::query(&format!(
+                "SELECT {CHECKIN_COLUMNS} FROM checkins WHERE treatment_id = $1 AND idempotency_key = $2"
+            ))
+            .bind(found.id.as_str().to_owned())
+            .bind(key.to_owned())
+            .fetch_optional(&mut *tx)
+            .await?;
+            if let Some(earlier) = earlier {
+                let earlier = stored_checkin(&earlier)?;
+                if earlier.checkin != checkin {
+                    return Err(StoreError::Conflict(
+                        "this Idempotency-Key was used for a different check-in".to_owned(),
+                    ));
+                }
+                let decision = sqlx::query(&format!("SELECT {DECISION_COLUMNS} FROM decisions WHERE checkin_id = $1"))
+                    .bind(earlier.id.as_str().to_owned())
+                    .fetch_one(&mut *tx)
+                    .await?;
+                let decision = stored_decision(&decision)?;
+                let alert_row = sqlx::query(&format!("SELECT {ALERT_COLUMNS} FROM alerts WHERE decision_id = $1"))
+                    .bind(decision.id.as_str().to_owned())
+                    .fetch_optional(&mut *tx)
+                    .await?;
+                let alert = alert_row.as_ref().map(alert).transpose()?;
+                // Nothing changes: roll back the counter bump.
+                tx.rollback().await?;
+                return Ok(Submitted {
+                    checkin: earlier,
+                    decision,
+                    alert,
+                    replayed: true,
+                });
+            }
+        }
+
+        let earlier_rows = sqlx::query(&format!(
+            "SELECT {CHECKIN_COLUMNS} FROM checkins WHERE treatment_id = $1 ORDER BY seq"
+        ))
+        .bind(found.id.as_str().to_owned())
+        .fetch_all(&mut *tx)
+        .await?;
+        let mut course = Course {
+            treatment: found.details.clone(),
+            checkins: Vec::with_capacity(earlier_rows.len() + 1),
+        };
+        for row in &earlier_rows {
+            course.checkins.push(stored_checkin(row)?.checkin);
+        }
+        if checkin.at < course.treatment.at {
+            return Err(StoreError::Invalid {
+                path: "at".to_owned(),
+                expected: format!("a time at or after the treatment ({})", course.treatment.at),
+            });
+        }
+        if let Some(last) = course.checkins.last()
+            && checkin.at < last.at
+        {
+            return Err(StoreError::Invalid {
+                path: "at".to_owned(),
+                expected: format!("a time at or after the previous check-in ({})", last.at),
+            });
+        }
+        let seq = i64::try_from(course.checkins.len()).unwrap_or(i64::MAX);
+        course.checkins.push(checkin);
+        let decision = triage(guideline, &course);
+        let checkin = course.checkins.pop().unwrap_or_else(|| unreachable!("pushed above"));
+
+        let stored = StoredCheckin {
+            id: CheckinId::generate(),
+            treatment_id: found.id.clone(),
+            seq,
+            checkin,
+            received_at: now,
+        };
+        sqlx::query(
+            "INSERT INTO checkins (id, clinic_id, treatment_id, seq, at, body, idempotency_key, received_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        )
+        .bind(stored.id.as_str().to_owned())
+        .bind(found.clinic_id.as_str().to_owned())
+        .bind(found.id.as_str().to_owned())
+        .bind(seq)
+        .bind(millis_of(stored.checkin.at))
+        .bind(body)
+        .bind(idempotency_key.map(str::to_owned))
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+
+        let stored_decision = StoredDecision {
+            id: DecisionId::generate(),
+            treatment_id: found.id.clone(),
+            checkin_id: stored.id.clone(),
+            level: decision.level,
+            body: serde_json::value::RawValue::from_string(decision.to_json())
+                .map_err(|error| StoreError::Corrupt(error.to_string()))?,
+            guideline_id: guideline.id.clone(),
+            guideline_version: guideline.version.clone(),
+            created_at: now,
+        };
+        sqlx::query(
+            "INSERT INTO decisions (id, clinic_id, treatment_id, checkin_id, level, body, guideline_id, guideline_version, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+        )
+        .bind(stored_decision.id.as_str().to_owned())
+        .bind(found.clinic_id.as_str().to_owned())
+        .bind(found.id.as_str().to_owned())
+        .bind(stored.id.as_str().to_owned())
+        .bind(decision.level.as_str().to_owned())
+        .bind(stored_decision.body.get().to_owned())
+        .bind(guideline.id.clone())
+        .bind(guideline.version.clone())
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+
+        let alert = if decision.level.alerts_therapist() {
+            let raised = Alert {
+                id: AlertId::generate(),
+                clinic_id: found.clinic_id.clone(),
+                treatment_id: found.id.clone(),
+                decision_id: stored_decision.id.clone(),
+                practitioner_id: found.practitioner_id.clone(),
+                level: decision.level,
+                created_at: now,
+                acknowledged_at: None,
+                acknowledged_by: None,
+            };
+            sqlx::query(
+                "INSERT INTO alerts (id, clinic_id, treatment_id, decision_id, practitioner_id, level, level_rank, created_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+            )
+            .bind(raised.id.as_str().to_owned())
+            .bind(raised.clinic_id.as_str().to_owned())
+            .bind(raised.treatment_id.as_str().to_owned())
+            .bind(raised.decision_id.as_str().to_owned())
+            .bind(raised.practitioner_id.as_str().to_owned())
+            .bind(raised.level.as_str().to_owned())
+            .bind(i64::try_from(raised.level.index()).unwrap_or_default())
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+            Some(raised)
+        } else {
+            None
+        };
+        audit(
+            &mut tx,
+            Some(&found.clinic_id),
+            &Actor::ClientLink(found.id.clone()),
+            "checkin.create",
+            &format!("checkin:{}", stored.id),
+            now,
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(Submitted {
+            checkin: stored,
+            decision: stored_decision,
+            alert,
+            replayed: false,
+        })
+    }
+
+    /// The clinic's alerts: open ones only (most serious first, then
+    /// oldest first) or all (newest first), a page at a time. The cursor
+    /// is an offset: alert order is not the id order.
+    pub async fn list_alerts(&self, clinic: &ClinicId, open_only: bool, request: &PageRequest) -> Result<Page<Alert>, StoreError> {
+        let offset: i64 = request.after.as_deref().and_then(|a| a.parse().ok()).unwrap_or(0).max(0);
+        let sql = if open_only {
+            format!(
+                "SELECT {ALERT_COLUMNS} FROM alerts WHERE clinic_id = $1 AND acknowledged_at IS NULL \
+                 ORDER BY level_rank DESC, created_at, id LIMIT $2 OFFSET $3"
+            )
+        } else {
+            format!("SELECT {ALERT_COLUMNS} FROM alerts WHERE clinic_id = $1 ORDER BY id DESC LIMIT $2 OFFSET $3")
+        };
+        let rows = sqlx::query(&sql)
+            .bind(clinic.as_str().to_owned())
+            .bind(request.limit() + 1)
+            .bind(offset)
+            .fetch_all(self.pool())
+            .await?;
+        let items = rows.iter().map(alert).collect::<Result<Vec<_>, _>>()?;
+        let count = i64::try_from(items.len()).unwrap_or_default().min(request.limit());
+        Ok(page(items, request, |_| (offset + count).to_string()))
+    }
+
+    /// Acknowledges an alert of the clinic. Acknowledging twice keeps the
+    /// first acknowledgement.
+    pub async fn acknowledge_alert(&self, clinic: &ClinicId, id: &AlertId, by: &PractitionerId, now: Millis) -> Result<Alert, StoreError> {
+        let mut tx = self.pool().begin().await?;
+        sqlx::query(
+            "UPDATE alerts SET acknowledged_at = $1, acknowledged_by = $2 \
+             WHERE clinic_id = $3 AND id = $4 AND acknowledged_at IS NULL",
+        )
+        .bind(now)
+        .bind(by.as_str().to_owned())
+        .bind(clinic.as_str().to_owned())
+        .bind(id.as_str().to_owned())
+        .execute(&mut *tx)
+        .await?;
+        let row = sqlx::query(&format!("SELECT {ALERT_COLUMNS} FROM alerts WHERE clinic_id = $1 AND id = $2"))
+            .bind(clinic.as_str().to_owned())
+            .bind(id.as_str().to_owned())
+            .fetch_optional(&mut *tx)
+            .await?
+            .ok_or(StoreError::NotFound("alert"))?;
+        audit(&mut tx, Some(clinic), &Actor::Practitioner(by.clone()), "alert.acknowledge", &format!("alert:{id}"), now).await?;
+        tx.commit().await?;
+        alert(&row)
+    }
+
+    /// Records a read or other event outside a write transaction.
+    pub async fn record_audit(&self, clinic: Option<&ClinicId>, actor: &Actor, action: &str, subject: &str, now: Millis) -> Result<(), StoreError> {
+        let mut tx = self.pool().begin().await?;
+        audit(&mut tx, clinic, actor, action, subject, now).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// The clinic's audit trail, oldest first, a page at a time.
+    pub async fn list_audit(&self, clinic: &ClinicId, request: &PageRequest) -> Result<Page<AuditEvent>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT id, clinic_id, actor, action, subject, at FROM audit_events \
+             WHERE clinic_id = $1 AND id > $2 ORDER BY id LIMIT $3",
+        )
+        .bind(clinic.as_str().to_owned())
+        .bind(after(request))
+        .bind(request.limit() + 1)
+        .fetch_all(self.pool())
+        .await?;
+        let items = rows
+            .iter()
+            .map(|row| {
+                Ok(AuditEvent {
+                    id: AuditId::from_db(row.try_get("id")?),
+                    clinic_id: row.try_get::<Option<String>, _>("clinic_id")?.map(ClinicId::from_db),
+                    actor: row.try_get("actor")?,
+                    action: row.try_get("action")?,
+                    subject: row.try_get("subject")?,
+                    at: row.try_get("at")?,
+                })
+            })
+            .collect::<Result<Vec<_>, StoreError>>()?;
+        Ok(page(items, request, |e| e.id.to_string()))
+    }
+}
+
+async fn insert_practitioner(
+    tx: &mut Transaction<'_, Any>,
+    clinic: &ClinicId,
+    email: &str,
+    name: &str,
+    role: Role,
+    now: Millis,
+) -> Result<Practitioner, StoreError> {
+    let created = Practitioner {
+        id: PractitionerId::generate(),
+        clinic_id: clinic.clone(),
+        email: email.to_lowercase(),
+        name: name.to_owned(),
+        role,
+        created_at: now,
+    };
+    sqlx::query(
+        "INSERT INTO practitioners (id, clinic_id, email, name, role, created_at) VALUES ($1, $2, $3, $4, $5, $6)",
+    )
+    .bind(created.id.as_str().to_owned())
+    .bind(clinic.as_str().to_owned())
+    .bind(created.email.clone())
+    .bind(created.name.clone())
+    .bind(role.as_str().to_owned())
+    .bind(now)
+    .execute(&mut **tx)
+    .await
+    .map_err(|error| match StoreError::from(error) {
+        StoreError::Conflict(_) => StoreError::Conflict(format!("the email {} is already in use", created.email)),
+        other => other,
+    })?;
+    Ok(created)
+}
+
+async fn course_of(tx: &mut Transaction<'_, Any>, found: Treatment) -> Result<CourseRecord, StoreError> {
+    let checkins = sqlx::query(&format!("SELECT {CHECKIN_COLUMNS} FROM checkins WHERE treatment_id = $1 ORDER BY seq"))
+        .bind(found.id.as_str().to_owned())
+        .fetch_all(&mut **tx)
+        .await?
+        .iter()
+        .map(stored_checkin)
+        .collect::<Result<Vec<_>, _>>()?;
+    let decisions = sqlx::query(&format!("SELECT {DECISION_COLUMNS} FROM decisions WHERE treatment_id = $1 ORDER BY id"))
+        .bind(found.id.as_str().to_owned())
+        .fetch_all(&mut **tx)
+        .await?
+        .iter()
+        .map(stored_decision)
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(CourseRecord {
+        treatment: found,
+        checkins,
+        decisions,
+    })
+}

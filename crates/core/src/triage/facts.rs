@@ -24,10 +24,10 @@ pub(super) struct Facts<'c> {
 pub(super) struct LastSymptom<'c> {
     pub symptom: &'c Symptom,
     /// Some answer is higher than the highest answer for the same kind in
-    /// the previous check-in (comparing only answers stated in both).
+    /// the most recent earlier check-in that mentions it (comparing only
+    /// answers stated in both).
     pub worsening: bool,
-    /// Lower than the previous check-in's peak for the same kind in some
-    /// stated answer, and higher in none.
+    /// Lower than that earlier peak in some stated answer, and higher in none.
     pub fading: bool,
 }
 
@@ -78,13 +78,25 @@ impl<'c> Facts<'c> {
                 course,
             };
         };
+        // For each kind, the answers of the most recent earlier check-in
+        // that mentions it (present, or answered `none`/`never`): an empty
+        // check-in in between says nothing about how bad it was, so a
+        // symptom that comes back worse still counts as getting worse.
         let mut previous_peaks: [Option<Peak>; KINDS] = [None; KINDS];
-        if let Some(previous) = last_index.checked_sub(1).map(|i| &course.checkins[i]) {
-            for symptom in previous.symptoms.iter().filter(|s| s.is_present()) {
-                previous_peaks[symptom.kind.index()]
+        let mut settled = BitSet::EMPTY;
+        for earlier in course.checkins[..last_index].iter().rev() {
+            let mut mentioned = BitSet::EMPTY;
+            for symptom in &earlier.symptoms {
+                let kind = symptom.kind.index();
+                if settled.contains(kind) {
+                    continue;
+                }
+                mentioned.insert(kind);
+                previous_peaks[kind]
                     .get_or_insert_with(Peak::default)
                     .raise(symptom);
             }
+            settled = settled.union(mentioned);
         }
         let mut present_kinds = BitSet::EMPTY;
         let last_symptoms = last

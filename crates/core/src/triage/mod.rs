@@ -154,10 +154,11 @@ fn context_holds(
     facts: &Facts,
     evidence: &mut Vec<Evidence>,
 ) -> bool {
-    let Some(checkin) = facts.last else {
+    let Some(last) = facts.last else {
         return false;
     };
-    let context = &course.checkins[checkin].context;
+    let mut checkin = last;
+    let context = &course.checkins[last].context;
     let matched = match test {
         ContextTest::Hydration(wanted) => context.hydration == Some(wanted),
         ContextTest::Stress(wanted) => context.stress == Some(wanted),
@@ -168,14 +169,28 @@ fn context_holds(
             context.caffeine_cups.is_some_and(|had| had.get() >= cups)
         }
         ContextTest::Flag(flag, wanted) => {
-            let answer = match flag {
-                ContextFlag::NewMedication => context.new_medication,
-                ContextFlag::StrenuousExercise => context.strenuous_exercise,
-                ContextFlag::Pregnant => context.pregnant,
-                ContextFlag::Anticoagulants => context.anticoagulants,
+            let answer_in = |index: usize| {
+                let context = &course.checkins[index].context;
+                match flag {
+                    ContextFlag::NewMedication => context.new_medication,
+                    ContextFlag::StrenuousExercise => context.strenuous_exercise,
+                    ContextFlag::Pregnant => context.pregnant,
+                    ContextFlag::Anticoagulants => context.anticoagulants,
+                }
             };
+            // Medicines and pregnancy last: when the last check-in does not
+            // say, the most recent answer in the course still holds.
+            let lasting = !matches!(flag, ContextFlag::StrenuousExercise);
+            let answered = if lasting {
+                (0..=last).rev().find(|&index| answer_in(index).is_some())
+            } else {
+                Some(last).filter(|&index| answer_in(index).is_some())
+            };
+            if let Some(index) = answered {
+                checkin = index;
+            }
             // An unanswered question counts as "no".
-            answer.unwrap_or(false) == wanted
+            answered.and_then(answer_in).unwrap_or(false) == wanted
         }
     };
     if matched {
@@ -221,8 +236,11 @@ fn symptom_holds(matcher: &SymptomMatch, facts: &Facts, evidence: &mut Vec<Evide
             && flag(s.sudden, matcher.sudden)
             && flag(s.painful, matcher.painful)
             && flag(s.warm_or_red, matcher.warm_or_red)
+            // A symptom whose place was not given may be in any of them:
+            // the safer reading for rules about where it is.
             && matcher.regions_any.is_none_or(|set| {
-                s.regions
+                s.regions.is_empty()
+                    || s.regions
                     .iter()
                     .any(|region| *region == Region::WholeBody || set.contains(region.index()))
             })

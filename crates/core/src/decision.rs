@@ -39,14 +39,18 @@ pub struct Reason<'g> {
     pub level: Level,
     /// Why, in plain words.
     pub why: &'g str,
-    /// Paths into the course of what the rule matched.
-    pub evidence: Vec<Evidence>,
+    /// Paths into the course of what the rule matched (kept inline: most
+    /// rules name one to three places, and triage should not allocate for them).
+    pub evidence: EvidenceList,
     /// Guidance ids the rule stands on.
     pub sources: &'g [String],
     /// The rule's advice; gathered into [`Decision::advice`], not repeated here.
     #[serde(skip)]
     pub advice: &'g [String],
 }
+
+/// The evidence of one reason.
+pub type EvidenceList = smallvec::SmallVec<[Evidence; 4]>;
 
 /// The guideline id and version that made a decision.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]

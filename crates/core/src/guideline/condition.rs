@@ -14,7 +14,11 @@ impl BitSet {
 
     /// A set with every index below `count`.
     pub const fn full(count: usize) -> BitSet {
-        BitSet(((1u64 << count) - 1) as u32)
+        if count >= 32 {
+            BitSet(u32::MAX)
+        } else {
+            BitSet((1u32 << count) - 1)
+        }
     }
 
     /// Adds an index.
@@ -126,6 +130,34 @@ pub struct SymptomMatch {
     pub reported_for_hours_over: Option<f64>,
     /// Worse than the same kind in the previous check-in (`true`) or not.
     pub worsening: Option<bool>,
+    /// The qualifiers above as integers and bits, made by [`SymptomMatch::compiled`].
+    pub(crate) compiled: CompiledMatch,
+}
+
+/// A symptom match as integer comparisons and bit tests, so that matching
+/// a symptom costs a handful of instructions.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(crate) struct CompiledMatch {
+    /// Minimum answers as rank + 1 (0: no minimum); an unstated answer is 0.
+    pub min_severity: u8,
+    pub min_frequency: u8,
+    pub min_interference: u8,
+    /// Which yes/no facts are tested ([`SymptomFlags`] bits), and the wanted values.
+    pub flag_mask: u8,
+    pub flag_want: u8,
+    /// Regions, one of which the symptom must be in (all bits: no test).
+    pub regions: BitSet,
+}
+
+/// Bits of the yes/no facts of a present symptom.
+pub(crate) struct SymptomFlags;
+
+impl SymptomFlags {
+    pub const ONE_SIDED: u8 = 1;
+    pub const SUDDEN: u8 = 2;
+    pub const PAINFUL: u8 = 4;
+    pub const WARM_OR_RED: u8 = 8;
+    pub const WORSENING: u8 = 16;
 }
 
 impl SymptomMatch {
@@ -143,7 +175,42 @@ impl SymptomMatch {
             regions_any: None,
             reported_for_hours_over: None,
             worsening: None,
+            compiled: CompiledMatch {
+                regions: BitSet::full(32),
+                ..CompiledMatch::default()
+            },
         }
+    }
+
+    /// This match with its compiled form filled in from the qualifiers.
+    #[must_use]
+    pub fn compiled(mut self) -> Self {
+        let rank = |value: Option<u8>| value.map_or(0, |v| v + 1);
+        let mut flag_mask = 0;
+        let mut flag_want = 0;
+        for (wanted, bit) in [
+            (self.one_sided, SymptomFlags::ONE_SIDED),
+            (self.sudden, SymptomFlags::SUDDEN),
+            (self.painful, SymptomFlags::PAINFUL),
+            (self.warm_or_red, SymptomFlags::WARM_OR_RED),
+            (self.worsening, SymptomFlags::WORSENING),
+        ] {
+            if let Some(wanted) = wanted {
+                flag_mask |= bit;
+                if wanted {
+                    flag_want |= bit;
+                }
+            }
+        }
+        self.compiled = CompiledMatch {
+            min_severity: rank(self.severity_at_least.map(|v| v as u8)),
+            min_frequency: rank(self.frequency_at_least.map(|v| v as u8)),
+            min_interference: rank(self.interference_at_least.map(|v| v as u8)),
+            flag_mask,
+            flag_want,
+            regions: self.regions_any.unwrap_or(BitSet::full(32)),
+        };
+        self
     }
 
     /// The symptom kinds this match can be satisfied by.
@@ -247,7 +314,80 @@ impl ContextTest {
     }
 }
 
+/// Cheap facts a rule's condition needs, checked before evaluating it:
+/// the triage of a course skips most rules in a few instructions.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct Prefilter {
+    /// Each set must share a kind with the kinds present in the last
+    /// check-in (unused slots are empty and ignored).
+    kinds: [BitSet; 4],
+    /// The last check-in must be more than this many hours after the treatment.
+    hours_over: Option<f64>,
+}
+
+impl Prefilter {
+    /// Works out the prefilter of a condition.
+    pub fn of(condition: &Condition) -> Prefilter {
+        let mut prefilter = Prefilter {
+            hours_over: condition.min_hours_over(),
+            ..Prefilter::default()
+        };
+        let mut slots = prefilter.kinds.iter_mut();
+        condition.each_required_kind_set(&mut |kinds| {
+            if let Some(slot) = slots.next() {
+                *slot = kinds;
+            }
+        });
+        prefilter
+    }
+
+    /// Whether a rule with this prefilter may fire.
+    #[inline]
+    pub fn admits(&self, present: BitSet, hours: f64, has_checkin: bool) -> bool {
+        self.kinds
+            .iter()
+            .all(|kinds| kinds.is_empty() || kinds.intersects(present))
+            && self
+                .hours_over
+                .is_none_or(|over| has_checkin && hours > over)
+    }
+}
+
 impl Condition {
+    /// Calls `found` with every set of kinds of which one must be present
+    /// for the condition to hold.
+    fn each_required_kind_set(&self, found: &mut impl FnMut(BitSet)) {
+        match self {
+            Condition::All(parts) => {
+                for part in parts {
+                    part.each_required_kind_set(found);
+                }
+            }
+            other => {
+                if let Some(kinds) = other.required_kinds() {
+                    found(kinds);
+                }
+            }
+        }
+    }
+
+    /// The largest lower bound on hours since the treatment that the
+    /// condition needs, if any.
+    fn min_hours_over(&self) -> Option<f64> {
+        match self {
+            Condition::HoursSinceTreatment(window) => window.over,
+            Condition::All(parts) => parts
+                .iter()
+                .filter_map(Condition::min_hours_over)
+                .reduce(f64::max),
+            Condition::Any(parts) => parts
+                .iter()
+                .map(Condition::min_hours_over)
+                .try_fold(f64::INFINITY, |low, over| over.map(|o| low.min(o))),
+            _ => None,
+        }
+    }
+
     /// The symptom kinds of which at least one must be present in the last
     /// check-in for this condition to hold, or `None` if it can hold
     /// without any. The engine skips a rule whose kinds are all absent.

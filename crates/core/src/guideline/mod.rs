@@ -10,7 +10,7 @@ mod parse;
 use crate::error::GuidelineError;
 use crate::vocabulary::{Level, SymptomKind};
 pub use condition::{
-    BitSet, Condition, ContextField, ContextFlag, ContextTest, HoursWindow, SymptomMatch,
+    BitSet, Condition, ContextField, ContextFlag, ContextTest, HoursWindow, Prefilter, SymptomMatch,
 };
 
 /// The guideline shipped with Aftercare.
@@ -33,8 +33,9 @@ pub struct Guideline {
     pub followup: Followup,
     /// The rules, in file order.
     pub rules: Vec<Rule>,
-    /// For each rule, the kinds of which one must be present for it to
-    /// possibly fire (`None`: it is always evaluated).
+    /// For each rule, the cheap facts it needs; checked before evaluating it.
+    pub(crate) prefilters: Vec<Prefilter>,
+    /// For each rule, the symptom kinds it is about (for tools).
     pub(crate) required_kinds: Vec<Option<BitSet>>,
 }
 

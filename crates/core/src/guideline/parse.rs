@@ -9,7 +9,7 @@ use serde::Deserialize;
 use toml::Spanned;
 
 use super::condition::{
-    BitSet, Condition, ContextField, ContextFlag, ContextTest, HoursWindow, SymptomMatch,
+    BitSet, Condition, ContextField, ContextFlag, ContextTest, HoursWindow, Prefilter, SymptomMatch,
 };
 use super::{Followup, Guideline, LevelText, Rule};
 use crate::error::{GuidelineError, path_text};
@@ -335,6 +335,7 @@ impl Source<'_> {
             });
         }
         let _ = whole;
+        let prefilters = rules.iter().map(|rule| Prefilter::of(&rule.when)).collect();
         let required_kinds = rules
             .iter()
             .map(|rule| rule.when.required_kinds())
@@ -347,6 +348,7 @@ impl Source<'_> {
             levels,
             followup,
             rules,
+            prefilters,
             required_kinds,
         })
     }
@@ -449,24 +451,28 @@ impl Source<'_> {
             )?)));
         }
         if let Some(KindList(kinds)) = raw.symptom {
-            return Ok(Condition::Symptom(SymptomMatch {
-                kinds,
-                severity_at_least: raw.severity_at_least,
-                frequency_at_least: raw.frequency_at_least,
-                interference_at_least: raw.interference_at_least,
-                one_sided: raw.one_sided,
-                sudden: raw.sudden,
-                painful: raw.painful,
-                warm_or_red: raw.warm_or_red,
-                regions_any: raw
-                    .regions_any
-                    .map(|regions| BitSet::of(regions.iter().map(|r| r.index()))),
-                reported_for_hours_over: non_negative(
-                    "reported_for_hours_over",
-                    raw.reported_for_hours_over,
-                )?,
-                worsening: raw.worsening,
-            }));
+            return Ok(Condition::Symptom(
+                SymptomMatch {
+                    kinds,
+                    severity_at_least: raw.severity_at_least,
+                    frequency_at_least: raw.frequency_at_least,
+                    interference_at_least: raw.interference_at_least,
+                    one_sided: raw.one_sided,
+                    sudden: raw.sudden,
+                    painful: raw.painful,
+                    warm_or_red: raw.warm_or_red,
+                    regions_any: raw
+                        .regions_any
+                        .map(|regions| BitSet::of(regions.iter().map(|r| r.index()))),
+                    reported_for_hours_over: non_negative(
+                        "reported_for_hours_over",
+                        raw.reported_for_hours_over,
+                    )?,
+                    worsening: raw.worsening,
+                    ..SymptomMatch::kinds(kinds)
+                }
+                .compiled(),
+            ));
         }
         if raw.hours_since_treatment_over.is_some() || raw.hours_since_treatment_at_most.is_some() {
             let window = HoursWindow {

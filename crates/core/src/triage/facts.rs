@@ -3,7 +3,8 @@
 use crate::course::{Course, Symptom};
 use crate::decision::Evidence;
 use crate::guideline::BitSet;
-use crate::vocabulary::SymptomKind;
+use crate::guideline::condition::SymptomFlags;
+use crate::vocabulary::{Region, SymptomKind};
 
 const KINDS: usize = SymptomKind::ALL.len();
 
@@ -16,19 +17,26 @@ pub(super) struct Facts<'c> {
     /// Kinds present in the last check-in.
     pub present_kinds: BitSet,
     /// The last check-in's symptoms, `None` where reported absent.
-    pub last_symptoms: Vec<Option<LastSymptom<'c>>>,
+    pub last_symptoms: smallvec::SmallVec<[Option<LastSymptom<'c>>; 8]>,
     course: &'c Course,
 }
 
 /// A present symptom of the last check-in with what the course says of it.
 pub(super) struct LastSymptom<'c> {
     pub symptom: &'c Symptom,
-    /// Some answer is higher than the highest answer for the same kind in
-    /// the most recent earlier check-in that mentions it (comparing only
-    /// answers stated in both).
-    pub worsening: bool,
     /// Lower than that earlier peak in some stated answer, and higher in none.
     pub fading: bool,
+    /// Answers as rank + 1 (0: unstated), to compare with compiled matches.
+    pub severity: u8,
+    pub frequency: u8,
+    pub interference: u8,
+    /// [`SymptomFlags`] bits; `WORSENING`: some answer is higher than the
+    /// highest for the same kind in the most recent earlier check-in that
+    /// mentions it (comparing only answers stated in both).
+    pub flags: u8,
+    /// Regions it is in; every bit when no place was given or the whole
+    /// body (it may be anywhere).
+    pub regions: BitSet,
 }
 
 /// The highest stated answers for one kind in one check-in.
@@ -74,7 +82,7 @@ impl<'c> Facts<'c> {
                 last: None,
                 hours_since_treatment: 0.0,
                 present_kinds: BitSet::EMPTY,
-                last_symptoms: Vec::new(),
+                last_symptoms: smallvec::SmallVec::new(),
                 course,
             };
         };
@@ -107,10 +115,33 @@ impl<'c> Facts<'c> {
                     present_kinds.insert(symptom.kind.index());
                     let peak = previous_peaks[symptom.kind.index()];
                     let worsening = peak.is_some_and(|peak| peak.exceeded_by(symptom));
+                    let rank = |value: Option<u8>| value.map_or(0, |v| v + 1);
+                    let mut flags = 0;
+                    for (yes, bit) in [
+                        (symptom.is_one_sided(), SymptomFlags::ONE_SIDED),
+                        (symptom.sudden == Some(true), SymptomFlags::SUDDEN),
+                        (symptom.painful == Some(true), SymptomFlags::PAINFUL),
+                        (symptom.warm_or_red == Some(true), SymptomFlags::WARM_OR_RED),
+                        (worsening, SymptomFlags::WORSENING),
+                    ] {
+                        if yes {
+                            flags |= bit;
+                        }
+                    }
+                    let anywhere =
+                        symptom.regions.is_empty() || symptom.regions.contains(&Region::WholeBody);
                     LastSymptom {
                         symptom,
-                        worsening,
                         fading: !worsening && peak.is_some_and(|peak| peak.undercut_by(symptom)),
+                        severity: rank(symptom.severity.map(|v| v as u8)),
+                        frequency: rank(symptom.frequency.map(|v| v as u8)),
+                        interference: rank(symptom.interference.map(|v| v as u8)),
+                        flags,
+                        regions: if anywhere {
+                            BitSet::full(32)
+                        } else {
+                            BitSet::of(symptom.regions.iter().map(|r| r.index()))
+                        },
                     }
                 })
             })

@@ -7,7 +7,7 @@ mod facts;
 mod followup;
 
 use crate::course::Course;
-use crate::decision::{Decision, Evidence, GuidelineRef, Reason, TreatmentField};
+use crate::decision::{Decision, Evidence, EvidenceList, GuidelineRef, Reason, TreatmentField};
 use crate::guideline::{Condition, ContextFlag, ContextTest, Guideline, SymptomMatch};
 use crate::vocabulary::{Level, Region};
 use facts::Facts;
@@ -16,10 +16,15 @@ use facts::Facts;
 /// long symptoms have lasted and whether they are getting worse.
 pub fn triage<'g>(guideline: &'g Guideline, course: &Course) -> Decision<'g> {
     let facts = Facts::of(course);
-    let mut reasons: Vec<Reason<'g>> = Vec::new();
-    let mut evidence = Vec::new();
-    for (rule, required) in guideline.rules.iter().zip(&guideline.required_kinds) {
-        if required.is_some_and(|kinds| !kinds.intersects(facts.present_kinds)) {
+    let mut reasons: Vec<Reason<'g>> = Vec::with_capacity(8);
+    let mut evidence = Vec::with_capacity(8);
+    let has_checkin = facts.last.is_some();
+    for (rule, prefilter) in guideline.rules.iter().zip(&guideline.prefilters) {
+        if !prefilter.admits(
+            facts.present_kinds,
+            facts.hours_since_treatment,
+            has_checkin,
+        ) {
             continue;
         }
         evidence.clear();
@@ -30,7 +35,7 @@ pub fn triage<'g>(guideline: &'g Guideline, course: &Course) -> Decision<'g> {
                 rule: &rule.id,
                 level: rule.level,
                 why: &rule.why,
-                evidence: evidence.clone(),
+                evidence: EvidenceList::from_slice(&evidence),
                 sources: &rule.sources,
                 advice: &rule.advice,
             });
@@ -43,7 +48,8 @@ pub fn triage<'g>(guideline: &'g Guideline, course: &Course) -> Decision<'g> {
         .map_or(Level::Expected, |reason| reason.level);
 
     let text = guideline.level_text(level);
-    let mut advice: Vec<&'g str> = text.advice.iter().map(String::as_str).collect();
+    let mut advice: Vec<&'g str> = Vec::with_capacity(12);
+    advice.extend(text.advice.iter().map(String::as_str));
     // With an urgent or emergency decision, advice about milder findings
     // would only distract from what to do now.
     let advice_floor = if level >= Level::Urgent {
@@ -209,42 +215,17 @@ fn symptom_holds(matcher: &SymptomMatch, facts: &Facts, evidence: &mut Vec<Evide
     let Some(checkin) = facts.last else {
         return false;
     };
+    let compiled = &matcher.compiled;
     let mut matched = false;
     for (index, symptom) in facts.last_symptoms.iter().enumerate() {
         let Some(symptom) = symptom else { continue };
         let kind = symptom.symptom.kind;
-        if !matcher.kinds.contains(kind.index()) {
-            continue;
-        }
-        let s = symptom.symptom;
-        let at_least = |stated: Option<u8>, wanted: Option<u8>| {
-            wanted.is_none_or(|w| stated.is_some_and(|s| s >= w))
-        };
-        let flag = |stated: Option<bool>, wanted: Option<bool>| {
-            wanted.is_none_or(|w| stated.unwrap_or(false) == w)
-        };
-        let ok = at_least(
-            s.severity.map(|v| v as u8),
-            matcher.severity_at_least.map(|v| v as u8),
-        ) && at_least(
-            s.frequency.map(|v| v as u8),
-            matcher.frequency_at_least.map(|v| v as u8),
-        ) && at_least(
-            s.interference.map(|v| v as u8),
-            matcher.interference_at_least.map(|v| v as u8),
-        ) && matcher.one_sided.is_none_or(|w| s.is_one_sided() == w)
-            && flag(s.sudden, matcher.sudden)
-            && flag(s.painful, matcher.painful)
-            && flag(s.warm_or_red, matcher.warm_or_red)
-            // A symptom whose place was not given may be in any of them:
-            // the safer reading for rules about where it is.
-            && matcher.regions_any.is_none_or(|set| {
-                s.regions.is_empty()
-                    || s.regions
-                    .iter()
-                    .any(|region| *region == Region::WholeBody || set.contains(region.index()))
-            })
-            && matcher.worsening.is_none_or(|w| symptom.worsening == w)
+        let ok = matcher.kinds.contains(kind.index())
+            && symptom.severity >= compiled.min_severity
+            && symptom.frequency >= compiled.min_frequency
+            && symptom.interference >= compiled.min_interference
+            && symptom.flags & compiled.flag_mask == compiled.flag_want
+            && symptom.regions.intersects(compiled.regions)
             && matcher
                 .reported_for_hours_over
                 .is_none_or(|hours| facts.reported_for_hours(kind) > hours);

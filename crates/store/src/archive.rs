@@ -200,6 +200,7 @@ impl Store {
                 expected: "exactly one clinic".to_owned(),
             });
         }
+        let _writer = self.writer().await;
         let mut tx = self.pool().begin().await?;
         let existing: i64 = sqlx::query("SELECT COUNT(*) AS n FROM clinics")
             .fetch_one(&mut *tx)

@@ -91,6 +91,11 @@ impl Default for StoreOptions {
 pub struct Store {
     pool: AnyPool,
     backend: Backend,
+    /// SQLite lets one connection write at a time; the others would spin
+    /// in its busy handler (sleeping whole milliseconds). Queuing writers
+    /// here instead keeps latency low under load. `None` on PostgreSQL,
+    /// whose row locks let writers to different courses run together.
+    writer: Option<std::sync::Arc<tokio::sync::Mutex<()>>>,
 }
 
 static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("migrations/sqlite");
@@ -142,7 +147,12 @@ impl Store {
             .connect_with(connect)
             .await
             .map_err(StoreError::from)?;
-        let store = Store { pool, backend };
+        let writer = (backend == Backend::Sqlite).then(|| std::sync::Arc::new(tokio::sync::Mutex::new(())));
+        let store = Store {
+            pool,
+            backend,
+            writer,
+        };
         if options.migrate {
             store.migrate().await?;
         }
@@ -205,6 +215,14 @@ impl Store {
 
     pub(crate) fn pool(&self) -> &AnyPool {
         &self.pool
+    }
+
+    /// Waits for the turn to write (SQLite); hold the guard until commit.
+    pub(crate) async fn writer(&self) -> Option<tokio::sync::MutexGuard<'_, ()>> {
+        match &self.writer {
+            Some(lock) => Some(lock.lock().await),
+            None => None,
+        }
     }
 }
 

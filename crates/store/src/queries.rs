@@ -161,6 +161,7 @@ impl Store {
         owner_name: &str,
         now: Millis,
     ) -> Result<(Clinic, Practitioner), StoreError> {
+        let _writer = self.writer().await;
         let mut tx = self.pool().begin().await?;
         let clinic = Clinic {
             id: ClinicId::generate(),
@@ -219,6 +220,7 @@ impl Store {
         role: Role,
         now: Millis,
     ) -> Result<Practitioner, StoreError> {
+        let _writer = self.writer().await;
         let mut tx = self.pool().begin().await?;
         let created = insert_practitioner(&mut tx, clinic, email, name, role, now).await?;
         audit(&mut tx, Some(clinic), actor, "practitioner.create", &format!("practitioner:{}", created.id), now).await?;
@@ -288,6 +290,7 @@ impl Store {
         token_hash: &str,
         now: Millis,
     ) -> Result<ApiToken, StoreError> {
+        let _writer = self.writer().await;
         let mut tx = self.pool().begin().await?;
         // The practitioner must belong to the clinic.
         let owner = sqlx::query("SELECT id FROM practitioners WHERE clinic_id = $1 AND id = $2")
@@ -376,6 +379,7 @@ impl Store {
         actor: &Actor,
         now: Millis,
     ) -> Result<(), StoreError> {
+        let _writer = self.writer().await;
         let mut tx = self.pool().begin().await?;
         let done = sqlx::query(
             "UPDATE api_tokens SET revoked_at = $1 WHERE clinic_id = $2 AND id = $3 AND revoked_at IS NULL \
@@ -406,6 +410,7 @@ impl Store {
             consent_at: new.consent_at,
             created_at: now,
         };
+        let _writer = self.writer().await;
         let mut tx = self.pool().begin().await?;
         sqlx::query(
             "INSERT INTO clients (id, clinic_id, name, email, phone, consent_at, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
@@ -452,6 +457,7 @@ impl Store {
     /// Records a treatment for a client of the clinic, given by a
     /// practitioner of the clinic.
     pub async fn create_treatment(&self, clinic: &ClinicId, actor: &Actor, new: NewTreatment, now: Millis) -> Result<Treatment, StoreError> {
+        let _writer = self.writer().await;
         let mut tx = self.pool().begin().await?;
         let client_found = sqlx::query("SELECT id FROM clients WHERE clinic_id = $1 AND id = $2")
             .bind(clinic.as_str().to_owned())
@@ -537,6 +543,7 @@ impl Store {
     /// A treatment of the clinic with its check-ins and decisions; the read
     /// is recorded in the audit trail.
     pub async fn course(&self, clinic: &ClinicId, id: &TreatmentId, actor: &Actor, now: Millis) -> Result<CourseRecord, StoreError> {
+        let _writer = self.writer().await;
         let mut tx = self.pool().begin().await?;
         let row = sqlx::query(&format!("SELECT {TREATMENT_COLUMNS} FROM treatments WHERE clinic_id = $1 AND id = $2"))
             .bind(clinic.as_str().to_owned())
@@ -554,6 +561,7 @@ impl Store {
     /// The course a client's link opens, if the link exists and has not
     /// expired; the read is recorded in the audit trail.
     pub async fn course_by_link(&self, link_hash: &str, now: Millis) -> Result<CourseRecord, StoreError> {
+        let _writer = self.writer().await;
         let mut tx = self.pool().begin().await?;
         let row = sqlx::query(&format!("SELECT {TREATMENT_COLUMNS} FROM treatments WHERE link_hash = $1"))
             .bind(link_hash.to_owned())
@@ -589,6 +597,7 @@ impl Store {
         now: Millis,
     ) -> Result<Submitted, StoreError> {
         let body = serde_json::to_string(&checkin).map_err(|error| StoreError::Corrupt(error.to_string()))?;
+        let _writer = self.writer().await;
         let mut tx = self.pool().begin().await?;
         // Writing first takes the write lock at once (SQLite) or locks the
         // treatment's row (PostgreSQL), so concurrent submissions to one
@@ -798,6 +807,7 @@ impl Store {
     /// Acknowledges an alert of the clinic. Acknowledging twice keeps the
     /// first acknowledgement.
     pub async fn acknowledge_alert(&self, clinic: &ClinicId, id: &AlertId, by: &PractitionerId, now: Millis) -> Result<Alert, StoreError> {
+        let _writer = self.writer().await;
         let mut tx = self.pool().begin().await?;
         sqlx::query(
             "UPDATE alerts SET acknowledged_at = $1, acknowledged_by = $2 \
@@ -822,6 +832,7 @@ impl Store {
 
     /// Records a read or other event outside a write transaction.
     pub async fn record_audit(&self, clinic: Option<&ClinicId>, actor: &Actor, action: &str, subject: &str, now: Millis) -> Result<(), StoreError> {
+        let _writer = self.writer().await;
         let mut tx = self.pool().begin().await?;
         audit(&mut tx, clinic, actor, action, subject, now).await?;
         tx.commit().await?;

@@ -14,7 +14,7 @@ use aftercare_store::{
 
 const HOUR: i64 = 3_600_000;
 /// 2026-11-20T15:00:00Z, the treatment time in these tests.
-const TREATED_AT: i64 = 1_795_705_200_000;
+const TREATED_AT: i64 = 1_795_186_800_000;
 
 async fn open(url: &str) -> Store {
     Store::open(url, &StoreOptions::default())

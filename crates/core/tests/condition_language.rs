@@ -1,0 +1,301 @@
+//! Every construct of the condition language, each in a tiny guideline of
+//! its own, fires exactly when it should and names its evidence.
+
+use aftercare_core::{Course, Guideline, Level, triage};
+
+/// A one-rule guideline whose rule (`probe`, level `see_doctor`) has this
+/// condition.
+fn guideline_with(condition: &str) -> Guideline {
+    let levels: String = Level::ALL
+        .iter()
+        .map(|level| format!("[levels.{level}]\nsummary = \"{level}\"\n"))
+        .collect();
+    let text = format!(
+        r#"format = 1
+id = "test"
+version = "1"
+title = "test"
+disclaimer = "decision support"
+{levels}
+[followup]
+plan_hours = [6, 24, 72, 168]
+stop_when_clear_after_hours = 72
+active_interval_hours = {{ expected = 24, self_care = 24, contact_therapist = 12, see_doctor = 24, urgent = 12, emergency = 12 }}
+
+[[rule]]
+id = "probe"
+level = "see_doctor"
+sources = ["guidance:G1"]
+why = "probe"
+when = {condition}
+"#
+    );
+    Guideline::from_toml(&text).unwrap_or_else(|error| panic!("{condition}: {error}"))
+}
+
+fn course(treatment: &str, checkins: &str) -> Course {
+    Course::from_json(&format!(
+        r#"{{"treatment":{treatment},"checkins":{checkins}}}"#
+    ))
+    .expect("course")
+}
+
+const DEEP: &str = r#"{"at":"2026-11-20T12:00:00Z","modality":"deep_tissue","pressure":"firm","duration_min":90,"regions":["calves"]}"#;
+const LIGHT: &str = r#"{"at":"2026-11-20T12:00:00Z","modality":"swedish","pressure":"light","duration_min":30,"regions":["neck"]}"#;
+
+/// The evidence paths of the probe rule, or `None` if it did not fire.
+fn fired(condition: &str, course: &Course) -> Option<Vec<String>> {
+    let guideline = guideline_with(condition);
+    let decision = triage(&guideline, course);
+    decision
+        .reasons
+        .iter()
+        .find(|reason| reason.rule == "probe")
+        .map(|reason| reason.evidence.iter().map(ToString::to_string).collect())
+}
+
+fn twitching_at(hours_after: u32) -> String {
+    let day = 20 + hours_after / 24;
+    let hour = 12 + hours_after % 24;
+    let (day, hour) = if hour >= 24 {
+        (day + 1, hour - 24)
+    } else {
+        (day, hour)
+    };
+    format!(
+        r#"{{"at":"2026-11-{day:02}T{hour:02}:00:00Z","symptoms":[{{"kind":"twitching","severity":"mild"}}]}}"#
+    )
+}
+
+#[test]
+fn treatment_conditions_read_the_treatment() {
+    let one = format!("[{}]", twitching_at(10));
+    let deep = course(DEEP, &one);
+    let light = course(LIGHT, &one);
+    for (condition, path) in [
+        (
+            r#"{ modality = ["deep_tissue", "sports"] }"#,
+            "treatment.modality",
+        ),
+        (r#"{ pressure_at_least = "firm" }"#, "treatment.pressure"),
+        (
+            r#"{ treatment_regions_any = ["calves"] }"#,
+            "treatment.regions",
+        ),
+        ("{ duration_min_over = 60 }", "treatment.duration_min"),
+    ] {
+        assert_eq!(
+            fired(condition, &deep),
+            Some(vec![path.to_owned()]),
+            "{condition}"
+        );
+        assert_eq!(fired(condition, &light), None, "{condition}");
+    }
+}
+
+#[test]
+fn time_windows_are_over_and_at_most() {
+    let at_30 = course(DEEP, &format!("[{}]", twitching_at(30)));
+    assert!(fired("{ hours_since_treatment_over = 24 }", &at_30).is_some());
+    assert!(
+        fired("{ hours_since_treatment_over = 30 }", &at_30).is_none(),
+        "over is strict"
+    );
+    assert!(
+        fired("{ hours_since_treatment_at_most = 30 }", &at_30).is_some(),
+        "at most is inclusive"
+    );
+    assert!(fired("{ hours_since_treatment_at_most = 29 }", &at_30).is_none());
+    assert_eq!(
+        fired(
+            "{ hours_since_treatment_over = 24, hours_since_treatment_at_most = 48 }",
+            &at_30
+        ),
+        Some(vec!["checkins[0].at".to_owned()])
+    );
+    let no_checkins = course(DEEP, "[]");
+    assert!(
+        fired("{ hours_since_treatment_at_most = 48 }", &no_checkins).is_none(),
+        "no check-in, no time"
+    );
+}
+
+#[test]
+fn a_symptom_reported_without_a_break_counts_its_duration_and_names_where_it_began() {
+    let run = course(
+        DEEP,
+        &format!(
+            "[{}, {}, {}]",
+            twitching_at(6),
+            twitching_at(30),
+            twitching_at(80)
+        ),
+    );
+    assert_eq!(
+        fired(
+            r#"{ symptom = "twitching", reported_for_hours_over = 48 }"#,
+            &run
+        ),
+        Some(vec![
+            "checkins[0].symptoms[0]".to_owned(),
+            "checkins[2].symptoms[0]".to_owned()
+        ])
+    );
+    assert!(
+        fired(
+            r#"{ symptom = "twitching", reported_for_hours_over = 74 }"#,
+            &run
+        )
+        .is_none()
+    );
+    let broken = course(
+        DEEP,
+        &format!(
+            r#"[{}, {{"at":"2026-11-21T18:00:00Z","symptoms":[]}}, {}]"#,
+            twitching_at(6),
+            twitching_at(80)
+        ),
+    );
+    assert!(
+        fired(
+            r#"{ symptom = "twitching", reported_for_hours_over = 1 }"#,
+            &broken
+        )
+        .is_none(),
+        "a check-in without it breaks the run"
+    );
+}
+
+#[test]
+fn symptom_qualifiers_must_all_hold_for_the_same_symptom() {
+    let checkins = r#"[{"at":"2026-11-21T12:00:00Z","symptoms":[
+        {"kind":"soreness","severity":"severe","regions":["neck"]},
+        {"kind":"swelling","severity":"mild","side":"left","regions":["calves"],"warm_or_red":true}]}]"#;
+    let both = course(DEEP, checkins);
+    assert!(
+        fired(
+            r#"{ symptom = "any", severity_at_least = "severe", one_sided = true }"#,
+            &both
+        )
+        .is_none()
+    );
+    assert_eq!(
+        fired(
+            r#"{ symptom = "swelling", one_sided = true, warm_or_red = true, regions_any = ["calves"] }"#,
+            &both
+        ),
+        Some(vec!["checkins[0].symptoms[1]".to_owned()])
+    );
+    assert_eq!(
+        fired(r#"{ symptom = ["soreness", "swelling"] }"#, &both),
+        Some(vec![
+            "checkins[0].symptoms[0]".to_owned(),
+            "checkins[0].symptoms[1]".to_owned()
+        ])
+    );
+    assert!(fired(r#"{ symptom = "swelling", sudden = true }"#, &both).is_none());
+    assert!(
+        fired(r#"{ symptom = "swelling", sudden = false }"#, &both).is_some(),
+        "unstated counts as no"
+    );
+    assert!(
+        fired(
+            r#"{ symptom = "soreness", frequency_at_least = "rarely" }"#,
+            &both
+        )
+        .is_none(),
+        "unstated is not at least anything"
+    );
+}
+
+#[test]
+fn all_any_and_not_combine() {
+    let checkins = r#"[{"at":"2026-11-21T12:00:00Z","symptoms":[{"kind":"headache","severity":"mild"}],
+        "context":{"hydration":"low","sleep_hours":5,"caffeine_cups":4,"stress":"high","pregnant":false}}]"#;
+    let c = course(DEEP, checkins);
+    assert!(
+        fired(
+            r#"{ all = [{ symptom = "headache" }, { context = "hydration", is = "low" }] }"#,
+            &c
+        )
+        .is_some()
+    );
+    assert!(
+        fired(
+            r#"{ all = [{ symptom = "headache" }, { context = "hydration", is = "good" }] }"#,
+            &c
+        )
+        .is_none()
+    );
+    assert_eq!(
+        fired(
+            r#"{ any = [{ symptom = "fever" }, { context = "sleep_hours", below = 6 }, { context = "caffeine_cups", at_least = 3 }] }"#,
+            &c
+        ),
+        Some(vec![
+            "checkins[0].context.sleep_hours".to_owned(),
+            "checkins[0].context.caffeine_cups".to_owned()
+        ])
+    );
+    assert!(fired(r#"{ not = { symptom = "fever" } }"#, &c).is_some());
+    assert_eq!(fired(r#"{ not = { symptom = "headache" } }"#, &c), None);
+    assert!(fired(r#"{ context = "stress", is = "high" }"#, &c).is_some());
+    assert!(fired(r#"{ context = "pregnant", is = false }"#, &c).is_some());
+    assert!(
+        fired(r#"{ context = "anticoagulants", is = false }"#, &c).is_some(),
+        "unanswered counts as no"
+    );
+}
+
+#[test]
+fn worsening_compares_with_the_last_check_in_that_mentions_the_symptom() {
+    let worse = course(
+        DEEP,
+        r#"[{"at":"2026-11-21T12:00:00Z","symptoms":[{"kind":"cramp","severity":"mild"}]},
+            {"at":"2026-11-22T12:00:00Z","symptoms":[]},
+            {"at":"2026-11-23T12:00:00Z","symptoms":[{"kind":"cramp","severity":"moderate"}]}]"#,
+    );
+    assert!(fired(r#"{ symptom = "cramp", worsening = true }"#, &worse).is_some());
+    let better = course(
+        DEEP,
+        r#"[{"at":"2026-11-21T12:00:00Z","symptoms":[{"kind":"cramp","severity":"severe"}]},
+            {"at":"2026-11-23T12:00:00Z","symptoms":[{"kind":"cramp","severity":"mild"}]}]"#,
+    );
+    assert!(fired(r#"{ symptom = "cramp", worsening = true }"#, &better).is_none());
+    assert!(fired(r#"{ symptom = "cramp", worsening = false }"#, &better).is_some());
+}
+
+#[test]
+fn next_checkin_follows_the_plan_sooner_while_active_and_stops_when_clear() {
+    let guideline = Guideline::shipped();
+    let next = |checkins: &str| triage(&guideline, &course(DEEP, checkins)).next_checkin_hours;
+    assert_eq!(next("[]"), Some(6), "the first planned check-in");
+    assert_eq!(
+        next(r#"[{"at":"2026-11-20T18:00:00Z","symptoms":[]}]"#),
+        Some(18),
+        "clear at 6 h: the 24 h check-in"
+    );
+    assert_eq!(
+        next(r#"[{"at":"2026-11-23T13:00:00Z","symptoms":[]}]"#),
+        None,
+        "clear after 72 h: stop"
+    );
+    assert_eq!(
+        next(&format!("[{}]", twitching_at(80))),
+        Some(24),
+        "active: no later than the level's interval"
+    );
+    assert_eq!(
+        next(&format!("[{}]", twitching_at(160))),
+        Some(8),
+        "active: the planned 168 h check-in is sooner"
+    );
+    assert_eq!(
+        next(
+            r#"[{"at":"2026-11-22T12:00:00Z","symptoms":[{"kind":"twitching","severity":"moderate"}]},
+                {"at":"2026-11-24T12:00:00Z","symptoms":[{"kind":"twitching","severity":"mild"}]}]"#
+        ),
+        None,
+        "expected and fading after 72 h: stop"
+    );
+}

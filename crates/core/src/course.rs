@@ -276,17 +276,16 @@ impl Course {
     pub fn from_json(text: &str) -> Result<Course, InputError> {
         // Tracking the path costs on every field; only a refused input
         // needs it, so it is parsed a second time to name the field.
-        let course: Course = match serde_json::from_str(text) {
-            Ok(course) => course,
-            Err(_) => {
-                let deserializer = &mut serde_json::Deserializer::from_str(text);
-                return Err(match serde_path_to_error::deserialize::<_, Course>(deserializer) {
+        let Ok(course) = serde_json::from_str::<Course>(text) else {
+            let deserializer = &mut serde_json::Deserializer::from_str(text);
+            return Err(
+                match serde_path_to_error::deserialize::<_, Course>(deserializer) {
                     Err(error) => InputError::from_json(&error),
                     // Both parses read the same text the same way; should
                     // they ever disagree, the input is still refused.
                     Ok(_) => InputError::new("", "a course in the check-in format"),
-                });
-            }
+                },
+            );
         };
         course.check_time_order()?;
         Ok(course)

@@ -1,15 +1,17 @@
 //! Every construct of the condition language, each in a tiny guideline of
 //! its own, fires exactly when it should and names its evidence.
 
+use std::fmt::Write as _;
+
 use aftercare_core::{Course, Guideline, Level, triage};
 
 /// A one-rule guideline whose rule (`probe`, level `see_doctor`) has this
 /// condition.
 fn guideline_with(condition: &str) -> Guideline {
-    let levels: String = Level::ALL
-        .iter()
-        .map(|level| format!("[levels.{level}]\nsummary = \"{level}\"\n"))
-        .collect();
+    let mut levels = String::new();
+    for level in Level::ALL {
+        let _ = writeln!(levels, "[levels.{level}]\nsummary = \"{level}\"");
+    }
     let text = format!(
         r#"format = 1
 id = "test"

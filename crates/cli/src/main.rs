@@ -1,25 +1,43 @@
 //! The `aftercare` command: argument parsing and wiring only; the work is
-//! done by the core (and, later, the store and server crates).
+//! done by the core, the store and the server crates.
 
 mod commands;
+mod demo;
 mod render;
+mod settings;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+use commands::Failure;
+use settings::{DatabaseArgs, ServeArgs};
+
 /// Aftercare: follow-up after massage and manual therapy, with triage of
 /// what people feel afterwards. Decision support, not a diagnosis.
 #[derive(Parser)]
 #[command(name = "aftercare", version, about, long_about = None)]
 struct Cli {
+    #[command(flatten)]
+    database: DatabaseArgs,
     #[command(subcommand)]
     command: Command,
 }
 
 #[derive(Subcommand)]
 enum Command {
+    /// Run the service (JSON API) on the configured database. Settings come
+    /// from flags, then `AFTERCARE_*` variables, then `--config FILE`, then
+    /// defaults.
+    Serve {
+        #[command(flatten)]
+        args: ServeArgs,
+        /// Create a demo clinic with realistic courses if the database has
+        /// no clinic yet.
+        #[arg(long)]
+        demo: bool,
+    },
     /// Triage one course (a treatment and its check-ins) in the check-in
     /// format, read from a file or standard input.
     Triage {
@@ -38,6 +56,32 @@ enum Command {
         #[command(subcommand)]
         command: GuidelineCommand,
     },
+    /// Apply pending database migrations (the service also does on start).
+    Migrate,
+    /// Manage clinics.
+    Clinic {
+        #[command(subcommand)]
+        command: ClinicCommand,
+    },
+    /// Write a consistent copy of a live SQLite database to a new file.
+    Backup {
+        /// The new file.
+        path: PathBuf,
+    },
+    /// Write everything stored for one clinic as a JSON archive.
+    Export {
+        /// The clinic's id.
+        #[arg(long)]
+        clinic: String,
+        /// Write here instead of standard output.
+        #[arg(long, short)]
+        output: Option<PathBuf>,
+    },
+    /// Restore a clinic archive into an empty database (SQLite or PostgreSQL).
+    Import {
+        /// The archive; `-` or nothing reads standard input.
+        input: Option<PathBuf>,
+    },
 }
 
 #[derive(Subcommand)]
@@ -55,9 +99,36 @@ enum GuidelineCommand {
     },
 }
 
+#[derive(Subcommand)]
+enum ClinicCommand {
+    /// Create a clinic and its owner; prints the owner's first API token
+    /// (and nothing else) on standard output.
+    Create {
+        /// The clinic's name.
+        name: String,
+        /// The owner's email.
+        #[arg(long, value_name = "EMAIL")]
+        owner: String,
+        /// The owner's name [default: the part of the email before @].
+        #[arg(long, value_name = "NAME")]
+        owner_name: Option<String>,
+    },
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    let outcome = match cli.command {
+    match run(cli) {
+        Ok(code) => code,
+        Err(failure) => {
+            eprintln!("error: {failure}");
+            failure.exit_code()
+        }
+    }
+}
+
+fn run(cli: Cli) -> Result<ExitCode, Failure> {
+    let database = cli.database;
+    match cli.command {
         Command::Triage {
             json,
             guideline,
@@ -67,12 +138,39 @@ fn main() -> ExitCode {
             GuidelineCommand::Check { file } => commands::guideline_check(&file),
             GuidelineCommand::Show { guideline } => commands::guideline_show(guideline.as_deref()),
         },
-    };
-    match outcome {
-        Ok(code) => code,
-        Err(failure) => {
-            eprintln!("error: {failure}");
-            failure.exit_code()
+        Command::Serve { args, demo } => {
+            runtime()?.block_on(commands::serve(&database, &args, demo))
+        }
+        Command::Migrate => runtime()?.block_on(commands::migrate(&database)),
+        Command::Clinic {
+            command:
+                ClinicCommand::Create {
+                    name,
+                    owner,
+                    owner_name,
+                },
+        } => runtime()?.block_on(commands::clinic_create(
+            &database,
+            &name,
+            &owner,
+            owner_name.as_deref(),
+        )),
+        Command::Backup { path } => runtime()?.block_on(commands::backup(&database, &path)),
+        Command::Export { clinic, output } => {
+            runtime()?.block_on(commands::export(&database, &clinic, output.as_deref()))
+        }
+        Command::Import { input } => {
+            runtime()?.block_on(commands::import(&database, input.as_deref()))
         }
     }
+}
+
+fn runtime() -> Result<tokio::runtime::Runtime, Failure> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|error| Failure::Io {
+            what: "cannot start the async runtime".to_owned(),
+            error,
+        })
 }

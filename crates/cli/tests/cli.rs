@@ -179,7 +179,16 @@ fn triage_uses_a_replacement_guideline() {
     let shipped = std::fs::read_to_string(workspace().join("guidelines/post-treatment.toml"))
         .expect("shipped");
     let strict = shipped
-        .replacen("version = \"2026.11.0\"", "version = \"test-strict\"", 1)
+        .lines()
+        .map(|line| {
+            if line.starts_with("version = ") {
+                "version = \"test-strict\""
+            } else {
+                line
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
         .replacen(
             "id = \"expected.twitching\"\nlevel = \"expected\"",
             "id = \"expected.twitching\"\nlevel = \"see_doctor\"",

@@ -11,7 +11,8 @@ use aftercare_store::{Actor, NewClient, NewTreatment, Store, StoreOptions, now_m
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut args = std::env::args().skip(1);
-    let (Some(url), Some(count), Some(tokens_file)) = (args.next(), args.next(), args.next()) else {
+    let (Some(url), Some(count), Some(tokens_file)) = (args.next(), args.next(), args.next())
+    else {
         return Err("usage: seed_load DATABASE_URL COUNT TOKENS_FILE".into());
     };
     let count: usize = count.parse()?;
@@ -29,7 +30,12 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             .create_client(
                 &clinic.id,
                 &Actor::System,
-                NewClient { name: format!("Client {n}"), email: None, phone: None, consent_at: Some(now) },
+                NewClient {
+                    name: format!("Client {n}"),
+                    email: None,
+                    phone: None,
+                    consent_at: Some(now),
+                },
                 now,
             )
             .await?;

@@ -15,10 +15,14 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let (Some(file), Some(seconds)) = (args.next(), args.next()) else {
         return Err("usage: sqlite_ceiling FILE SECONDS [normal|full]".into());
     };
-    let sync = args.next().unwrap_or_else(|| "normal".to_owned()).to_uppercase();
+    let sync = args
+        .next()
+        .unwrap_or_else(|| "normal".to_owned())
+        .to_uppercase();
     let seconds: u64 = seconds.parse()?;
     let mut conn = SqliteConnection::connect(&format!("sqlite://{file}?mode=rwc")).await?;
-    conn.execute(format!("PRAGMA journal_mode = WAL; PRAGMA synchronous = {sync};").as_str()).await?;
+    conn.execute(format!("PRAGMA journal_mode = WAL; PRAGMA synchronous = {sync};").as_str())
+        .await?;
     conn.execute("CREATE TABLE IF NOT EXISTS ceiling (id TEXT PRIMARY KEY, body TEXT NOT NULL, at INTEGER NOT NULL)")
         .await?;
     let body = "x".repeat(600);

@@ -164,7 +164,15 @@ impl Store {
     pub async fn export_clinic(&self, clinic: &ClinicId) -> Result<ClinicArchive, StoreError> {
         macro_rules! rows {
             ($row:ty, $key:literal) => {
-                rows_of(self, clinic, <$row>::COLUMNS, <$row>::TABLE, $key, <$row>::read).await?
+                rows_of(
+                    self,
+                    clinic,
+                    <$row>::COLUMNS,
+                    <$row>::TABLE,
+                    $key,
+                    <$row>::read,
+                )
+                .await?
             };
         }
         let clinics = rows!(ClinicRow, "id");

@@ -147,7 +147,8 @@ impl Store {
             .connect_with(connect)
             .await
             .map_err(StoreError::from)?;
-        let writer = (backend == Backend::Sqlite).then(|| std::sync::Arc::new(tokio::sync::Mutex::new(())));
+        let writer =
+            (backend == Backend::Sqlite).then(|| std::sync::Arc::new(tokio::sync::Mutex::new(())));
         let store = Store {
             pool,
             backend,

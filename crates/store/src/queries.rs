@@ -174,8 +174,24 @@ impl Store {
             .bind(now)
             .execute(&mut *tx)
             .await?;
-        let owner = insert_practitioner(&mut tx, &clinic.id, owner_email, owner_name, Role::Owner, now).await?;
-        audit(&mut tx, Some(&clinic.id), &Actor::System, "clinic.create", &format!("clinic:{}", clinic.id), now).await?;
+        let owner = insert_practitioner(
+            &mut tx,
+            &clinic.id,
+            owner_email,
+            owner_name,
+            Role::Owner,
+            now,
+        )
+        .await?;
+        audit(
+            &mut tx,
+            Some(&clinic.id),
+            &Actor::System,
+            "clinic.create",
+            &format!("clinic:{}", clinic.id),
+            now,
+        )
+        .await?;
         tx.commit().await?;
         Ok((clinic, owner))
     }
@@ -223,13 +239,25 @@ impl Store {
         let _writer = self.writer().await;
         let mut tx = self.pool().begin().await?;
         let created = insert_practitioner(&mut tx, clinic, email, name, role, now).await?;
-        audit(&mut tx, Some(clinic), actor, "practitioner.create", &format!("practitioner:{}", created.id), now).await?;
+        audit(
+            &mut tx,
+            Some(clinic),
+            actor,
+            "practitioner.create",
+            &format!("practitioner:{}", created.id),
+            now,
+        )
+        .await?;
         tx.commit().await?;
         Ok(created)
     }
 
     /// A practitioner of a clinic.
-    pub async fn practitioner(&self, clinic: &ClinicId, id: &PractitionerId) -> Result<Practitioner, StoreError> {
+    pub async fn practitioner(
+        &self,
+        clinic: &ClinicId,
+        id: &PractitionerId,
+    ) -> Result<Practitioner, StoreError> {
         let row = sqlx::query(&format!(
             "SELECT {PRACTITIONER_COLUMNS} FROM practitioners WHERE clinic_id = $1 AND id = $2"
         ))
@@ -242,7 +270,11 @@ impl Store {
     }
 
     /// The practitioners of a clinic, a page at a time.
-    pub async fn list_practitioners(&self, clinic: &ClinicId, request: &PageRequest) -> Result<Page<Practitioner>, StoreError> {
+    pub async fn list_practitioners(
+        &self,
+        clinic: &ClinicId,
+        request: &PageRequest,
+    ) -> Result<Page<Practitioner>, StoreError> {
         let rows = sqlx::query(&format!(
             "SELECT {PRACTITIONER_COLUMNS} FROM practitioners WHERE clinic_id = $1 AND id > $2 ORDER BY id LIMIT $3"
         ))
@@ -251,12 +283,18 @@ impl Store {
         .bind(request.limit() + 1)
         .fetch_all(self.pool())
         .await?;
-        let items = rows.iter().map(practitioner).collect::<Result<Vec<_>, _>>()?;
+        let items = rows
+            .iter()
+            .map(practitioner)
+            .collect::<Result<Vec<_>, _>>()?;
         Ok(page(items, request, |p| p.id.to_string()))
     }
 
     /// Looks a practitioner up by email (for login), with their password hash.
-    pub async fn practitioner_by_email(&self, email: &str) -> Result<Option<(Practitioner, Option<String>)>, StoreError> {
+    pub async fn practitioner_by_email(
+        &self,
+        email: &str,
+    ) -> Result<Option<(Practitioner, Option<String>)>, StoreError> {
         let row = sqlx::query(&format!(
             "SELECT {PRACTITIONER_COLUMNS}, password_hash FROM practitioners WHERE email = $1"
         ))
@@ -268,13 +306,20 @@ impl Store {
     }
 
     /// Sets a practitioner's password hash (an argon2id PHC string).
-    pub async fn set_password_hash(&self, clinic: &ClinicId, id: &PractitionerId, hash: &str) -> Result<(), StoreError> {
-        let done = sqlx::query("UPDATE practitioners SET password_hash = $1 WHERE clinic_id = $2 AND id = $3")
-            .bind(hash.to_owned())
-            .bind(clinic.as_str().to_owned())
-            .bind(id.as_str().to_owned())
-            .execute(self.pool())
-            .await?;
+    pub async fn set_password_hash(
+        &self,
+        clinic: &ClinicId,
+        id: &PractitionerId,
+        hash: &str,
+    ) -> Result<(), StoreError> {
+        let done = sqlx::query(
+            "UPDATE practitioners SET password_hash = $1 WHERE clinic_id = $2 AND id = $3",
+        )
+        .bind(hash.to_owned())
+        .bind(clinic.as_str().to_owned())
+        .bind(id.as_str().to_owned())
+        .execute(self.pool())
+        .await?;
         if done.rows_affected() == 0 {
             return Err(StoreError::NotFound("practitioner"));
         }
@@ -320,13 +365,24 @@ impl Store {
         .bind(now)
         .execute(&mut *tx)
         .await?;
-        audit(&mut tx, Some(clinic), &Actor::Practitioner(practitioner_id.clone()), "token.create", &format!("token:{}", token.id), now).await?;
+        audit(
+            &mut tx,
+            Some(clinic),
+            &Actor::Practitioner(practitioner_id.clone()),
+            "token.create",
+            &format!("token:{}", token.id),
+            now,
+        )
+        .await?;
         tx.commit().await?;
         Ok(token)
     }
 
     /// Who a token belongs to, if it exists and is not revoked.
-    pub async fn authenticate_token(&self, token_hash: &str) -> Result<Option<Principal>, StoreError> {
+    pub async fn authenticate_token(
+        &self,
+        token_hash: &str,
+    ) -> Result<Option<Principal>, StoreError> {
         let row = sqlx::query(
             "SELECT t.clinic_id, t.practitioner_id, p.role FROM api_tokens t \
              JOIN practitioners p ON p.id = t.practitioner_id AND p.clinic_id = t.clinic_id \
@@ -346,7 +402,11 @@ impl Store {
     }
 
     /// A practitioner's tokens (never the secrets).
-    pub async fn list_api_tokens(&self, clinic: &ClinicId, practitioner_id: &PractitionerId) -> Result<Vec<ApiToken>, StoreError> {
+    pub async fn list_api_tokens(
+        &self,
+        clinic: &ClinicId,
+        practitioner_id: &PractitionerId,
+    ) -> Result<Vec<ApiToken>, StoreError> {
         let rows = sqlx::query(
             "SELECT id, clinic_id, practitioner_id, label, created_at, revoked_at FROM api_tokens \
              WHERE clinic_id = $1 AND practitioner_id = $2 ORDER BY id",
@@ -394,13 +454,27 @@ impl Store {
         if done.rows_affected() == 0 {
             return Err(StoreError::NotFound("token"));
         }
-        audit(&mut tx, Some(clinic), actor, "token.revoke", &format!("token:{token}"), now).await?;
+        audit(
+            &mut tx,
+            Some(clinic),
+            actor,
+            "token.revoke",
+            &format!("token:{token}"),
+            now,
+        )
+        .await?;
         tx.commit().await?;
         Ok(())
     }
 
     /// Adds a client to a clinic.
-    pub async fn create_client(&self, clinic: &ClinicId, actor: &Actor, new: NewClient, now: Millis) -> Result<Client, StoreError> {
+    pub async fn create_client(
+        &self,
+        clinic: &ClinicId,
+        actor: &Actor,
+        new: NewClient,
+        now: Millis,
+    ) -> Result<Client, StoreError> {
         let created = Client {
             id: ClientId::generate(),
             clinic_id: clinic.clone(),
@@ -424,24 +498,38 @@ impl Store {
         .bind(now)
         .execute(&mut *tx)
         .await?;
-        audit(&mut tx, Some(clinic), actor, "client.create", &format!("client:{}", created.id), now).await?;
+        audit(
+            &mut tx,
+            Some(clinic),
+            actor,
+            "client.create",
+            &format!("client:{}", created.id),
+            now,
+        )
+        .await?;
         tx.commit().await?;
         Ok(created)
     }
 
     /// A client of a clinic.
     pub async fn client(&self, clinic: &ClinicId, id: &ClientId) -> Result<Client, StoreError> {
-        let row = sqlx::query(&format!("SELECT {CLIENT_COLUMNS} FROM clients WHERE clinic_id = $1 AND id = $2"))
-            .bind(clinic.as_str().to_owned())
-            .bind(id.as_str().to_owned())
-            .fetch_optional(self.pool())
-            .await?
-            .ok_or(StoreError::NotFound("client"))?;
+        let row = sqlx::query(&format!(
+            "SELECT {CLIENT_COLUMNS} FROM clients WHERE clinic_id = $1 AND id = $2"
+        ))
+        .bind(clinic.as_str().to_owned())
+        .bind(id.as_str().to_owned())
+        .fetch_optional(self.pool())
+        .await?
+        .ok_or(StoreError::NotFound("client"))?;
         client(&row)
     }
 
     /// The clients of a clinic, a page at a time.
-    pub async fn list_clients(&self, clinic: &ClinicId, request: &PageRequest) -> Result<Page<Client>, StoreError> {
+    pub async fn list_clients(
+        &self,
+        clinic: &ClinicId,
+        request: &PageRequest,
+    ) -> Result<Page<Client>, StoreError> {
         let rows = sqlx::query(&format!(
             "SELECT {CLIENT_COLUMNS} FROM clients WHERE clinic_id = $1 AND id > $2 ORDER BY id LIMIT $3"
         ))
@@ -456,7 +544,13 @@ impl Store {
 
     /// Records a treatment for a client of the clinic, given by a
     /// practitioner of the clinic.
-    pub async fn create_treatment(&self, clinic: &ClinicId, actor: &Actor, new: NewTreatment, now: Millis) -> Result<Treatment, StoreError> {
+    pub async fn create_treatment(
+        &self,
+        clinic: &ClinicId,
+        actor: &Actor,
+        new: NewTreatment,
+        now: Millis,
+    ) -> Result<Treatment, StoreError> {
         let _writer = self.writer().await;
         let mut tx = self.pool().begin().await?;
         let client_found = sqlx::query("SELECT id FROM clients WHERE clinic_id = $1 AND id = $2")
@@ -467,11 +561,12 @@ impl Store {
         if client_found.is_none() {
             return Err(StoreError::NotFound("client"));
         }
-        let practitioner_found = sqlx::query("SELECT id FROM practitioners WHERE clinic_id = $1 AND id = $2")
-            .bind(clinic.as_str().to_owned())
-            .bind(new.practitioner_id.as_str().to_owned())
-            .fetch_optional(&mut *tx)
-            .await?;
+        let practitioner_found =
+            sqlx::query("SELECT id FROM practitioners WHERE clinic_id = $1 AND id = $2")
+                .bind(clinic.as_str().to_owned())
+                .bind(new.practitioner_id.as_str().to_owned())
+                .fetch_optional(&mut *tx)
+                .await?;
         if practitioner_found.is_none() {
             return Err(StoreError::NotFound("practitioner"));
         }
@@ -503,19 +598,33 @@ impl Store {
         .bind(now)
         .execute(&mut *tx)
         .await?;
-        audit(&mut tx, Some(clinic), actor, "treatment.create", &format!("treatment:{}", created.id), now).await?;
+        audit(
+            &mut tx,
+            Some(clinic),
+            actor,
+            "treatment.create",
+            &format!("treatment:{}", created.id),
+            now,
+        )
+        .await?;
         tx.commit().await?;
         Ok(created)
     }
 
     /// A treatment of the clinic.
-    pub async fn treatment(&self, clinic: &ClinicId, id: &TreatmentId) -> Result<Treatment, StoreError> {
-        let row = sqlx::query(&format!("SELECT {TREATMENT_COLUMNS} FROM treatments WHERE clinic_id = $1 AND id = $2"))
-            .bind(clinic.as_str().to_owned())
-            .bind(id.as_str().to_owned())
-            .fetch_optional(self.pool())
-            .await?
-            .ok_or(StoreError::NotFound("treatment"))?;
+    pub async fn treatment(
+        &self,
+        clinic: &ClinicId,
+        id: &TreatmentId,
+    ) -> Result<Treatment, StoreError> {
+        let row = sqlx::query(&format!(
+            "SELECT {TREATMENT_COLUMNS} FROM treatments WHERE clinic_id = $1 AND id = $2"
+        ))
+        .bind(clinic.as_str().to_owned())
+        .bind(id.as_str().to_owned())
+        .fetch_optional(self.pool())
+        .await?
+        .ok_or(StoreError::NotFound("treatment"))?;
         treatment(&row)
     }
 
@@ -542,32 +651,54 @@ impl Store {
 
     /// A treatment of the clinic with its check-ins and decisions; the read
     /// is recorded in the audit trail.
-    pub async fn course(&self, clinic: &ClinicId, id: &TreatmentId, actor: &Actor, now: Millis) -> Result<CourseRecord, StoreError> {
+    pub async fn course(
+        &self,
+        clinic: &ClinicId,
+        id: &TreatmentId,
+        actor: &Actor,
+        now: Millis,
+    ) -> Result<CourseRecord, StoreError> {
         let _writer = self.writer().await;
         let mut tx = self.pool().begin().await?;
-        let row = sqlx::query(&format!("SELECT {TREATMENT_COLUMNS} FROM treatments WHERE clinic_id = $1 AND id = $2"))
-            .bind(clinic.as_str().to_owned())
-            .bind(id.as_str().to_owned())
-            .fetch_optional(&mut *tx)
-            .await?
-            .ok_or(StoreError::NotFound("treatment"))?;
+        let row = sqlx::query(&format!(
+            "SELECT {TREATMENT_COLUMNS} FROM treatments WHERE clinic_id = $1 AND id = $2"
+        ))
+        .bind(clinic.as_str().to_owned())
+        .bind(id.as_str().to_owned())
+        .fetch_optional(&mut *tx)
+        .await?
+        .ok_or(StoreError::NotFound("treatment"))?;
         let found = treatment(&row)?;
         let record = course_of(&mut tx, found).await?;
-        audit(&mut tx, Some(clinic), actor, "course.read", &format!("treatment:{id}"), now).await?;
+        audit(
+            &mut tx,
+            Some(clinic),
+            actor,
+            "course.read",
+            &format!("treatment:{id}"),
+            now,
+        )
+        .await?;
         tx.commit().await?;
         Ok(record)
     }
 
     /// The course a client's link opens, if the link exists and has not
     /// expired; the read is recorded in the audit trail.
-    pub async fn course_by_link(&self, link_hash: &str, now: Millis) -> Result<CourseRecord, StoreError> {
+    pub async fn course_by_link(
+        &self,
+        link_hash: &str,
+        now: Millis,
+    ) -> Result<CourseRecord, StoreError> {
         let _writer = self.writer().await;
         let mut tx = self.pool().begin().await?;
-        let row = sqlx::query(&format!("SELECT {TREATMENT_COLUMNS} FROM treatments WHERE link_hash = $1"))
-            .bind(link_hash.to_owned())
-            .fetch_optional(&mut *tx)
-            .await?
-            .ok_or(StoreError::NotFound("link"))?;
+        let row = sqlx::query(&format!(
+            "SELECT {TREATMENT_COLUMNS} FROM treatments WHERE link_hash = $1"
+        ))
+        .bind(link_hash.to_owned())
+        .fetch_optional(&mut *tx)
+        .await?
+        .ok_or(StoreError::NotFound("link"))?;
         let found = treatment(&row)?;
         if found.link_expires_at <= now {
             return Err(StoreError::LinkExpired);
@@ -596,7 +727,8 @@ impl Store {
         guideline: &Guideline,
         now: Millis,
     ) -> Result<Submitted, StoreError> {
-        let body = serde_json::to_string(&checkin).map_err(|error| StoreError::Corrupt(error.to_string()))?;
+        let body = serde_json::to_string(&checkin)
+            .map_err(|error| StoreError::Corrupt(error.to_string()))?;
         let _writer = self.writer().await;
         let mut tx = self.pool().begin().await?;
         // Writing first takes the write lock at once (SQLite) or locks the
@@ -630,15 +762,19 @@ impl Store {
                         "this Idempotency-Key was used for a different check-in".to_owned(),
                     ));
                 }
-                let decision = sqlx::query(&format!("SELECT {DECISION_COLUMNS} FROM decisions WHERE checkin_id = $1"))
-                    .bind(earlier.id.as_str().to_owned())
-                    .fetch_one(&mut *tx)
-                    .await?;
+                let decision = sqlx::query(&format!(
+                    "SELECT {DECISION_COLUMNS} FROM decisions WHERE checkin_id = $1"
+                ))
+                .bind(earlier.id.as_str().to_owned())
+                .fetch_one(&mut *tx)
+                .await?;
                 let decision = stored_decision(&decision)?;
-                let alert_row = sqlx::query(&format!("SELECT {ALERT_COLUMNS} FROM alerts WHERE decision_id = $1"))
-                    .bind(decision.id.as_str().to_owned())
-                    .fetch_optional(&mut *tx)
-                    .await?;
+                let alert_row = sqlx::query(&format!(
+                    "SELECT {ALERT_COLUMNS} FROM alerts WHERE decision_id = $1"
+                ))
+                .bind(decision.id.as_str().to_owned())
+                .fetch_optional(&mut *tx)
+                .await?;
                 let alert = alert_row.as_ref().map(alert).transpose()?;
                 // Nothing changes: roll back the counter bump.
                 tx.rollback().await?;
@@ -681,7 +817,10 @@ impl Store {
         let seq = i64::try_from(course.checkins.len()).unwrap_or(i64::MAX);
         course.checkins.push(checkin);
         let decision = triage(guideline, &course);
-        let checkin = course.checkins.pop().unwrap_or_else(|| unreachable!("pushed above"));
+        let checkin = course
+            .checkins
+            .pop()
+            .unwrap_or_else(|| unreachable!("pushed above"));
 
         let stored = StoredCheckin {
             id: CheckinId::generate(),
@@ -783,15 +922,27 @@ impl Store {
     /// The clinic's alerts: open ones only (most serious first, then
     /// oldest first) or all (newest first), a page at a time. The cursor
     /// is an offset: alert order is not the id order.
-    pub async fn list_alerts(&self, clinic: &ClinicId, open_only: bool, request: &PageRequest) -> Result<Page<Alert>, StoreError> {
-        let offset: i64 = request.after.as_deref().and_then(|a| a.parse().ok()).unwrap_or(0).max(0);
+    pub async fn list_alerts(
+        &self,
+        clinic: &ClinicId,
+        open_only: bool,
+        request: &PageRequest,
+    ) -> Result<Page<Alert>, StoreError> {
+        let offset: i64 = request
+            .after
+            .as_deref()
+            .and_then(|a| a.parse().ok())
+            .unwrap_or(0)
+            .max(0);
         let sql = if open_only {
             format!(
                 "SELECT {ALERT_COLUMNS} FROM alerts WHERE clinic_id = $1 AND acknowledged_at IS NULL \
                  ORDER BY level_rank DESC, created_at, id LIMIT $2 OFFSET $3"
             )
         } else {
-            format!("SELECT {ALERT_COLUMNS} FROM alerts WHERE clinic_id = $1 ORDER BY id DESC LIMIT $2 OFFSET $3")
+            format!(
+                "SELECT {ALERT_COLUMNS} FROM alerts WHERE clinic_id = $1 ORDER BY id DESC LIMIT $2 OFFSET $3"
+            )
         };
         let rows = sqlx::query(&sql)
             .bind(clinic.as_str().to_owned())
@@ -800,13 +951,21 @@ impl Store {
             .fetch_all(self.pool())
             .await?;
         let items = rows.iter().map(alert).collect::<Result<Vec<_>, _>>()?;
-        let count = i64::try_from(items.len()).unwrap_or_default().min(request.limit());
+        let count = i64::try_from(items.len())
+            .unwrap_or_default()
+            .min(request.limit());
         Ok(page(items, request, |_| (offset + count).to_string()))
     }
 
     /// Acknowledges an alert of the clinic. Acknowledging twice keeps the
     /// first acknowledgement.
-    pub async fn acknowledge_alert(&self, clinic: &ClinicId, id: &AlertId, by: &PractitionerId, now: Millis) -> Result<Alert, StoreError> {
+    pub async fn acknowledge_alert(
+        &self,
+        clinic: &ClinicId,
+        id: &AlertId,
+        by: &PractitionerId,
+        now: Millis,
+    ) -> Result<Alert, StoreError> {
         let _writer = self.writer().await;
         let mut tx = self.pool().begin().await?;
         sqlx::query(
@@ -819,19 +978,36 @@ impl Store {
         .bind(id.as_str().to_owned())
         .execute(&mut *tx)
         .await?;
-        let row = sqlx::query(&format!("SELECT {ALERT_COLUMNS} FROM alerts WHERE clinic_id = $1 AND id = $2"))
-            .bind(clinic.as_str().to_owned())
-            .bind(id.as_str().to_owned())
-            .fetch_optional(&mut *tx)
-            .await?
-            .ok_or(StoreError::NotFound("alert"))?;
-        audit(&mut tx, Some(clinic), &Actor::Practitioner(by.clone()), "alert.acknowledge", &format!("alert:{id}"), now).await?;
+        let row = sqlx::query(&format!(
+            "SELECT {ALERT_COLUMNS} FROM alerts WHERE clinic_id = $1 AND id = $2"
+        ))
+        .bind(clinic.as_str().to_owned())
+        .bind(id.as_str().to_owned())
+        .fetch_optional(&mut *tx)
+        .await?
+        .ok_or(StoreError::NotFound("alert"))?;
+        audit(
+            &mut tx,
+            Some(clinic),
+            &Actor::Practitioner(by.clone()),
+            "alert.acknowledge",
+            &format!("alert:{id}"),
+            now,
+        )
+        .await?;
         tx.commit().await?;
         alert(&row)
     }
 
     /// Records a read or other event outside a write transaction.
-    pub async fn record_audit(&self, clinic: Option<&ClinicId>, actor: &Actor, action: &str, subject: &str, now: Millis) -> Result<(), StoreError> {
+    pub async fn record_audit(
+        &self,
+        clinic: Option<&ClinicId>,
+        actor: &Actor,
+        action: &str,
+        subject: &str,
+        now: Millis,
+    ) -> Result<(), StoreError> {
         let _writer = self.writer().await;
         let mut tx = self.pool().begin().await?;
         audit(&mut tx, clinic, actor, action, subject, now).await?;
@@ -840,7 +1016,11 @@ impl Store {
     }
 
     /// The clinic's audit trail, oldest first, a page at a time.
-    pub async fn list_audit(&self, clinic: &ClinicId, request: &PageRequest) -> Result<Page<AuditEvent>, StoreError> {
+    pub async fn list_audit(
+        &self,
+        clinic: &ClinicId,
+        request: &PageRequest,
+    ) -> Result<Page<AuditEvent>, StoreError> {
         let rows = sqlx::query(
             "SELECT id, clinic_id, actor, action, subject, at FROM audit_events \
              WHERE clinic_id = $1 AND id > $2 ORDER BY id LIMIT $3",
@@ -855,7 +1035,9 @@ impl Store {
             .map(|row| {
                 Ok(AuditEvent {
                     id: AuditId::from_db(row.try_get("id")?),
-                    clinic_id: row.try_get::<Option<String>, _>("clinic_id")?.map(ClinicId::from_db),
+                    clinic_id: row
+                        .try_get::<Option<String>, _>("clinic_id")?
+                        .map(ClinicId::from_db),
                     actor: row.try_get("actor")?,
                     action: row.try_get("action")?,
                     subject: row.try_get("subject")?,
@@ -901,21 +1083,28 @@ async fn insert_practitioner(
     Ok(created)
 }
 
-async fn course_of(tx: &mut Transaction<'_, Any>, found: Treatment) -> Result<CourseRecord, StoreError> {
-    let checkins = sqlx::query(&format!("SELECT {CHECKIN_COLUMNS} FROM checkins WHERE treatment_id = $1 ORDER BY seq"))
-        .bind(found.id.as_str().to_owned())
-        .fetch_all(&mut **tx)
-        .await?
-        .iter()
-        .map(stored_checkin)
-        .collect::<Result<Vec<_>, _>>()?;
-    let decisions = sqlx::query(&format!("SELECT {DECISION_COLUMNS} FROM decisions WHERE treatment_id = $1 ORDER BY id"))
-        .bind(found.id.as_str().to_owned())
-        .fetch_all(&mut **tx)
-        .await?
-        .iter()
-        .map(stored_decision)
-        .collect::<Result<Vec<_>, _>>()?;
+async fn course_of(
+    tx: &mut Transaction<'_, Any>,
+    found: Treatment,
+) -> Result<CourseRecord, StoreError> {
+    let checkins = sqlx::query(&format!(
+        "SELECT {CHECKIN_COLUMNS} FROM checkins WHERE treatment_id = $1 ORDER BY seq"
+    ))
+    .bind(found.id.as_str().to_owned())
+    .fetch_all(&mut **tx)
+    .await?
+    .iter()
+    .map(stored_checkin)
+    .collect::<Result<Vec<_>, _>>()?;
+    let decisions = sqlx::query(&format!(
+        "SELECT {DECISION_COLUMNS} FROM decisions WHERE treatment_id = $1 ORDER BY id"
+    ))
+    .bind(found.id.as_str().to_owned())
+    .fetch_all(&mut **tx)
+    .await?
+    .iter()
+    .map(stored_decision)
+    .collect::<Result<Vec<_>, _>>()?;
     Ok(CourseRecord {
         treatment: found,
         checkins,

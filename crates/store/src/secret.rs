@@ -15,10 +15,12 @@ impl Secret {
     /// URL-safe, with a prefix that says what it is (`act_`, `acl_`).
     pub fn generate(prefix: &str) -> Secret {
         let mut bytes = [0u8; 32];
-        rand::rngs::OsRng.try_fill_bytes(&mut bytes).unwrap_or_else(|_| {
-            // Without the OS generator there is no safe secret to hand out.
-            panic!("the operating system's random number generator failed")
-        });
+        rand::rngs::OsRng
+            .try_fill_bytes(&mut bytes)
+            .unwrap_or_else(|_| {
+                // Without the OS generator there is no safe secret to hand out.
+                panic!("the operating system's random number generator failed")
+            });
         Secret(format!("{prefix}{}", URL_SAFE_NO_PAD.encode(bytes)))
     }
 

@@ -17,7 +17,8 @@ pub const DEFAULT_POSTGRES_URL: &str = "postgres://postgres@127.0.0.1:5432/test"
 /// A fresh SQLite database URL in a new temporary folder.
 pub fn fresh_sqlite_url() -> (String, PathBuf) {
     let dir = std::env::temp_dir().join(format!("aftercare-test-{}", uuid::Uuid::now_v7()));
-    std::fs::create_dir_all(&dir).unwrap_or_else(|error| panic!("create {}: {error}", dir.display()));
+    std::fs::create_dir_all(&dir)
+        .unwrap_or_else(|error| panic!("create {}: {error}", dir.display()));
     let file = dir.join("aftercare.db");
     (format!("sqlite://{}", file.display()), dir)
 }
@@ -27,7 +28,9 @@ pub fn fresh_sqlite_url() -> (String, PathBuf) {
 pub async fn fresh_postgres_url() -> Option<String> {
     sqlx::any::install_default_drivers();
     let configured = std::env::var("AFTERCARE_TEST_DATABASE_URL").ok();
-    let base = configured.clone().unwrap_or_else(|| DEFAULT_POSTGRES_URL.to_owned());
+    let base = configured
+        .clone()
+        .unwrap_or_else(|| DEFAULT_POSTGRES_URL.to_owned());
     let mut admin = match AnyConnection::connect(&base).await {
         Ok(connection) => connection,
         Err(error) => {
@@ -55,11 +58,15 @@ pub async fn fresh_postgres_url() -> Option<String> {
 
 /// The same server URL with another database name.
 fn replace_database(url: &str, database: &str) -> String {
-    let (without_query, query) = url.split_once('?').map_or((url, None), |(a, b)| (a, Some(b)));
+    let (without_query, query) = url
+        .split_once('?')
+        .map_or((url, None), |(a, b)| (a, Some(b)));
     let authority_start = without_query.find("://").map_or(0, |at| at + 3);
     let server = without_query[authority_start..]
         .find('/')
-        .map_or(without_query, |slash| &without_query[..authority_start + slash]);
+        .map_or(without_query, |slash| {
+            &without_query[..authority_start + slash]
+        });
     match query {
         Some(query) => format!("{server}/{database}?{query}"),
         None => format!("{server}/{database}"),

@@ -1,13 +1,17 @@
 //! One function per subcommand.
 
+mod admin;
 mod guideline;
+mod serve;
 mod triage;
 
 use std::io::{self, Read, Write};
 use std::path::Path;
 use std::process::ExitCode;
 
+pub use admin::{backup, clinic_create, export, import, migrate};
 pub use guideline::{check as guideline_check, show as guideline_show};
+pub use serve::serve;
 pub use triage::triage;
 
 use aftercare_core::{Guideline, GuidelineError, InputError};
@@ -26,6 +30,15 @@ pub enum Failure {
         /// What is wrong.
         error: GuidelineError,
     },
+    /// The arguments do not make sense: exit 2.
+    #[error("{0}")]
+    Usage(String),
+    /// The settings could not be resolved: exit 2.
+    #[error("{0}")]
+    Settings(#[from] crate::settings::SettingsError),
+    /// The database refused or failed: exit 1.
+    #[error("{0}")]
+    Store(#[from] aftercare_store::StoreError),
     /// A file could not be read or output not written: exit 2.
     #[error("{what}: {error}")]
     Io {
@@ -39,9 +52,15 @@ pub enum Failure {
 impl Failure {
     /// The process exit code for this failure.
     pub fn exit_code(&self) -> ExitCode {
-        // The check-in format's contract: unusable input exits 2.
+        // The check-in format's contract: unusable input exits 2; a failure
+        // of the database while doing the work exits 1.
         match self {
-            Failure::Input(_) | Failure::Guideline { .. } | Failure::Io { .. } => ExitCode::from(2),
+            Failure::Input(_)
+            | Failure::Guideline { .. }
+            | Failure::Io { .. }
+            | Failure::Usage(_)
+            | Failure::Settings(_) => ExitCode::from(2),
+            Failure::Store(_) => ExitCode::from(1),
         }
     }
 }

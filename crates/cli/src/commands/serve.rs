@@ -1,0 +1,111 @@
+//! `aftercare serve`: the HTTP service.
+
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use aftercare_server::{AppState, ServerSettings};
+use aftercare_store::{SqliteSync, Store, StoreOptions};
+
+use super::{Failure, load_guideline};
+use crate::demo;
+use crate::settings::{DatabaseArgs, LogFormat, ServeArgs, SyncMode, resolve};
+
+/// Runs the service until Ctrl-C or SIGTERM, then finishes the requests in
+/// flight and closes the database.
+pub async fn serve(
+    database: &DatabaseArgs,
+    args: &ServeArgs,
+    with_demo: bool,
+) -> Result<ExitCode, Failure> {
+    let settings = resolve(database, args)?;
+    init_logging(settings.log_format);
+    let guideline = load_guideline(settings.guideline.as_deref())?;
+    let options = StoreOptions {
+        migrate: true,
+        sqlite_sync: match settings.sync {
+            SyncMode::Normal => SqliteSync::Normal,
+            SyncMode::Full => SqliteSync::Full,
+        },
+        ..StoreOptions::default()
+    };
+    let store = Store::open(&settings.database_url, &options).await?;
+    let guideline = Arc::new(guideline);
+    if with_demo {
+        demo::ensure_demo_clinic(&store, &guideline, &settings.public_url).await?;
+    } else if store.clinics().await?.is_empty() {
+        eprintln!(
+            "No clinic yet. Create one with `aftercare clinic create NAME --owner EMAIL` \
+             (it prints an API token), or restart with --demo to explore demo data."
+        );
+    }
+    let listener = tokio::net::TcpListener::bind(settings.listen)
+        .await
+        .map_err(|error| Failure::Io {
+            what: format!("cannot listen on {}", settings.listen),
+            error,
+        })?;
+    let address = listener.local_addr().map_err(|error| Failure::Io {
+        what: "cannot read the listening address".to_owned(),
+        error,
+    })?;
+    tracing::info!(%address, backend = ?store.backend(), guideline = %guideline.version, "aftercare is serving");
+    eprintln!(
+        "Aftercare is serving on http://{address} (API under /api/v1, OpenAPI at /api/v1/openapi.json)"
+    );
+    let state = AppState::new(
+        store,
+        Arc::unwrap_or_clone(guideline),
+        ServerSettings {
+            link_lifetime_days: settings.link_lifetime_days,
+            max_body_bytes: settings.max_body_bytes,
+            request_timeout: settings.request_timeout,
+            public_url: settings.public_url.clone(),
+        },
+    );
+    aftercare_server::launch(state, listener, shutdown_signal())
+        .await
+        .map_err(|error| Failure::Io {
+            what: "the server stopped".to_owned(),
+            error,
+        })?;
+    tracing::info!("aftercare stopped");
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Resolves on Ctrl-C or SIGTERM.
+async fn shutdown_signal() {
+    let interrupt = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = interrupt => {}
+        () = terminate => {}
+    }
+    tracing::info!("shutting down: finishing requests in flight");
+}
+
+/// Logs to stderr; `AFTERCARE_LOG` or `RUST_LOG` set the filter
+/// (default `info`). Nothing personal is logged anywhere in the service.
+fn init_logging(format: LogFormat) {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("AFTERCARE_LOG")
+        .or_else(|_| tracing_subscriber::EnvFilter::try_from_default_env())
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    let _ = match format {
+        LogFormat::Text => builder.try_init(),
+        LogFormat::Json => builder.json().try_init(),
+    };
+}

@@ -1,0 +1,202 @@
+//! Layered configuration: defaults < TOML file < `AFTERCARE_*` environment
+//! < command-line flags. Clap reads flags and environment (flags win); the
+//! file fills what neither gave.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use clap::{Args, ValueEnum};
+use serde::Deserialize;
+
+/// The SQLite file a bare `aftercare serve` creates in the working folder.
+pub const DEFAULT_DATABASE_URL: &str = "sqlite://aftercare.db";
+/// Where `aftercare serve` listens by default.
+pub const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
+
+/// Options every command that touches the database shares.
+#[derive(Args, Debug, Clone, Default)]
+pub struct DatabaseArgs {
+    /// Database URL: `sqlite://FILE` (default `sqlite://aftercare.db`) or
+    /// `postgres://USER@HOST:PORT/DB`.
+    #[arg(
+        long,
+        env = "AFTERCARE_DATABASE_URL",
+        global = true,
+        value_name = "URL",
+        hide_env_values = true
+    )]
+    pub database_url: Option<String>,
+    /// A TOML settings file; flags and `AFTERCARE_*` variables override it.
+    #[arg(long, env = "AFTERCARE_CONFIG", global = true, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+}
+
+/// Options of `aftercare serve`.
+#[derive(Args, Debug, Clone, Default)]
+pub struct ServeArgs {
+    /// Address to listen on [default: 127.0.0.1:8080].
+    #[arg(long, env = "AFTERCARE_LISTEN", value_name = "ADDR")]
+    pub listen: Option<SocketAddr>,
+    /// The address people reach the service at, used in client links
+    /// [default: http://LISTEN].
+    #[arg(long, env = "AFTERCARE_PUBLIC_URL", value_name = "URL")]
+    pub public_url: Option<String>,
+    /// Days after the treatment that a client's link keeps working [default: 30].
+    #[arg(long, env = "AFTERCARE_LINK_LIFETIME_DAYS", value_name = "DAYS")]
+    pub link_lifetime_days: Option<u32>,
+    /// SQLite durability: `normal` survives a crash of the service, `full`
+    /// also survives power loss (slower) [default: normal].
+    #[arg(long, env = "AFTERCARE_SYNC", value_enum)]
+    pub sync: Option<SyncMode>,
+    /// Triage with this guideline file instead of the shipped one.
+    #[arg(long, env = "AFTERCARE_GUIDELINE", value_name = "FILE")]
+    pub guideline: Option<PathBuf>,
+    /// Log format [default: text].
+    #[arg(long, env = "AFTERCARE_LOG_FORMAT", value_enum)]
+    pub log_format: Option<LogFormat>,
+    /// Largest request body accepted, in bytes [default: 65536].
+    #[arg(long, env = "AFTERCARE_MAX_BODY_BYTES", value_name = "BYTES")]
+    pub max_body_bytes: Option<usize>,
+    /// Longest time a request may take, in seconds [default: 10].
+    #[arg(long, env = "AFTERCARE_REQUEST_TIMEOUT_SECS", value_name = "SECONDS")]
+    pub request_timeout_secs: Option<u64>,
+}
+
+/// SQLite durability modes.
+#[derive(ValueEnum, Deserialize, Debug, Clone, Copy, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum SyncMode {
+    /// Survives a crash of the service.
+    Normal,
+    /// Also survives power loss.
+    Full,
+}
+
+/// Log output formats.
+#[derive(ValueEnum, Deserialize, Debug, Clone, Copy, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum LogFormat {
+    /// Human-readable lines.
+    Text,
+    /// One JSON object per line.
+    Json,
+}
+
+/// The settings file: every key optional, unknown keys refused.
+#[derive(Deserialize, Debug, Default)]
+#[serde(deny_unknown_fields)]
+struct FileSettings {
+    database_url: Option<String>,
+    listen: Option<SocketAddr>,
+    public_url: Option<String>,
+    link_lifetime_days: Option<u32>,
+    sync: Option<SyncMode>,
+    guideline: Option<PathBuf>,
+    log_format: Option<LogFormat>,
+    max_body_bytes: Option<usize>,
+    request_timeout_secs: Option<u64>,
+}
+
+/// Settings resolved from every layer.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// Database URL.
+    pub database_url: String,
+    /// Listen address.
+    pub listen: SocketAddr,
+    /// Public URL for links.
+    pub public_url: String,
+    /// Link lifetime in days.
+    pub link_lifetime_days: u32,
+    /// SQLite durability.
+    pub sync: SyncMode,
+    /// Guideline file, if not the shipped one.
+    pub guideline: Option<PathBuf>,
+    /// Log format.
+    pub log_format: LogFormat,
+    /// Request body limit.
+    pub max_body_bytes: usize,
+    /// Request time limit.
+    pub request_timeout: Duration,
+}
+
+/// Why settings could not be resolved.
+#[derive(Debug, thiserror::Error)]
+pub enum SettingsError {
+    /// The settings file could not be read.
+    #[error("cannot read settings file {path}: {error}")]
+    Read {
+        /// The file.
+        path: String,
+        /// Why.
+        error: std::io::Error,
+    },
+    /// The settings file is not valid.
+    #[error("settings file {path}: {message}")]
+    Invalid {
+        /// The file.
+        path: String,
+        /// What is wrong.
+        message: String,
+    },
+}
+
+fn read_file(path: Option<&Path>) -> Result<FileSettings, SettingsError> {
+    let Some(path) = path else {
+        return Ok(FileSettings::default());
+    };
+    let text = std::fs::read_to_string(path).map_err(|error| SettingsError::Read {
+        path: path.display().to_string(),
+        error,
+    })?;
+    toml::from_str(&text).map_err(|error| SettingsError::Invalid {
+        path: path.display().to_string(),
+        message: error.message().to_owned(),
+    })
+}
+
+/// Resolves the settings of a command from its flags, the environment
+/// (already merged into the flags by clap), the file and the defaults.
+pub fn resolve(database: &DatabaseArgs, serve: &ServeArgs) -> Result<Settings, SettingsError> {
+    let file = read_file(database.config.as_deref())?;
+    let listen = serve.listen.or(file.listen).unwrap_or_else(|| {
+        DEFAULT_LISTEN
+            .parse()
+            .unwrap_or_else(|_| unreachable!("the default address parses"))
+    });
+    let public_url = serve
+        .public_url
+        .clone()
+        .or(file.public_url)
+        .unwrap_or_else(|| format!("http://{listen}"));
+    Ok(Settings {
+        database_url: database
+            .database_url
+            .clone()
+            .or(file.database_url)
+            .unwrap_or_else(|| DEFAULT_DATABASE_URL.to_owned()),
+        listen,
+        public_url: public_url.trim_end_matches('/').to_owned(),
+        link_lifetime_days: serve
+            .link_lifetime_days
+            .or(file.link_lifetime_days)
+            .unwrap_or(30),
+        sync: serve.sync.or(file.sync).unwrap_or(SyncMode::Normal),
+        guideline: serve.guideline.clone().or(file.guideline),
+        log_format: serve
+            .log_format
+            .or(file.log_format)
+            .unwrap_or(LogFormat::Text),
+        max_body_bytes: serve
+            .max_body_bytes
+            .or(file.max_body_bytes)
+            .unwrap_or(64 * 1024),
+        request_timeout: Duration::from_secs(
+            serve
+                .request_timeout_secs
+                .or(file.request_timeout_secs)
+                .unwrap_or(10),
+        ),
+    })
+}

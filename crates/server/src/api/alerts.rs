@@ -1,0 +1,156 @@
+//! `/api/v1/alerts`: decisions the therapist must hear about.
+
+use aftercare_store::{Alert, AlertId};
+use axum::Json as JsonResponse;
+use axum::extract::State;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use crate::auth::Caller;
+use crate::error::ApiError;
+use crate::extract::{PathParam, QueryParams};
+use crate::openapi::format::LevelFormat;
+use crate::openapi::responses;
+use crate::pagination::{Page, PositionPageParams};
+use crate::state::AppState;
+use crate::time_format::{rfc3339, rfc3339_opt};
+
+/// An alert raised by a decision at `contact_therapist` or above.
+#[derive(Debug, Serialize, ToSchema)]
+pub(crate) struct AlertView {
+    /// Id.
+    id: String,
+    /// The treatment whose course raised it.
+    treatment_id: String,
+    /// The decision that raised it.
+    decision_id: String,
+    /// The treating practitioner.
+    practitioner_id: String,
+    /// The decision's level.
+    #[schema(value_type = LevelFormat)]
+    level: aftercare_core::Level,
+    /// Whether it needs attention today (`urgent` and `emergency`).
+    high_priority: bool,
+    /// When it was raised.
+    #[schema(format = DateTime)]
+    created_at: String,
+    /// When it was acknowledged, if it was.
+    #[schema(format = DateTime)]
+    acknowledged_at: Option<String>,
+    /// Who acknowledged it.
+    acknowledged_by: Option<String>,
+}
+
+impl From<Alert> for AlertView {
+    fn from(alert: Alert) -> Self {
+        AlertView {
+            id: alert.id.to_string(),
+            treatment_id: alert.treatment_id.to_string(),
+            decision_id: alert.decision_id.to_string(),
+            practitioner_id: alert.practitioner_id.to_string(),
+            level: alert.level,
+            high_priority: alert.level.is_high_priority(),
+            created_at: rfc3339(alert.created_at),
+            acknowledged_at: rfc3339_opt(alert.acknowledged_at),
+            acknowledged_by: alert.acknowledged_by.map(|id| id.to_string()),
+        }
+    }
+}
+
+/// Which alerts to list.
+#[derive(Debug, Default, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub(crate) struct AlertFilter {
+    /// `open` (default): unacknowledged, most serious first, then oldest;
+    /// `all`: every alert, newest first.
+    state: Option<AlertState>,
+}
+
+/// The values of `?state=`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub(crate) enum AlertState {
+    /// Unacknowledged alerts.
+    Open,
+    /// Every alert.
+    All,
+}
+
+impl AlertState {
+    /// The value of a `state` parameter.
+    fn parse(text: &str) -> Result<AlertState, ApiError> {
+        match text {
+            "open" => Ok(AlertState::Open),
+            "all" => Ok(AlertState::All),
+            _ => Err(ApiError::invalid("state", "`open` or `all`")),
+        }
+    }
+}
+
+/// The clinic's alerts.
+#[utoipa::path(
+    get,
+    path = "/api/v1/alerts",
+    tag = "alerts",
+    security(("bearer" = [])),
+    params(AlertFilter, PositionPageParams),
+    responses(
+        (status = 200, description = "A page of alerts.", body = Page<AlertView>),
+        (status = 401, response = responses::Unauthorized),
+        (status = 422, response = responses::Unprocessable),
+        (status = 503, response = responses::Unavailable),
+    )
+)]
+pub(crate) async fn list_alerts(
+    State(state): State<AppState>,
+    caller: Caller,
+    mut query: QueryParams,
+) -> Result<JsonResponse<Page<AlertView>>, ApiError> {
+    let filter = AlertFilter {
+        state: query
+            .take("state")?
+            .as_deref()
+            .map(AlertState::parse)
+            .transpose()?,
+    };
+    let page = PositionPageParams::take(&mut query)?;
+    query.finish(&["state", "limit", "after"])?;
+    let open_only = filter.state != Some(AlertState::All);
+    let found = state
+        .store
+        .list_alerts(&caller.0.clinic_id, open_only, &page)
+        .await?;
+    Ok(JsonResponse(Page::of(found, AlertView::from)))
+}
+
+/// Acknowledges an alert; acknowledging again keeps the first acknowledgement.
+#[utoipa::path(
+    post,
+    path = "/api/v1/alerts/{id}/acknowledge",
+    tag = "alerts",
+    security(("bearer" = [])),
+    params(("id" = String, Path, description = "Alert id.")),
+    responses(
+        (status = 200, description = "The acknowledged alert.", body = AlertView),
+        (status = 401, response = responses::Unauthorized),
+        (status = 404, response = responses::NotFound),
+        (status = 503, response = responses::Unavailable),
+    )
+)]
+pub(crate) async fn acknowledge_alert(
+    State(state): State<AppState>,
+    caller: Caller,
+    id: PathParam,
+) -> Result<JsonResponse<AlertView>, ApiError> {
+    let id = id.id(AlertId::parse, "alert")?;
+    let alert = state
+        .store
+        .acknowledge_alert(
+            &caller.0.clinic_id,
+            &id,
+            &caller.0.practitioner_id,
+            state.now(),
+        )
+        .await?;
+    Ok(JsonResponse(alert.into()))
+}

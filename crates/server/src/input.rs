@@ -1,0 +1,310 @@
+//! Outside JSON becomes typed values here, at the edge: strict serde types
+//! (the core's, and the request types of `api`), with every error naming
+//! the field by its path and saying what was expected, in the same words
+//! the core uses for the check-in format.
+
+use aftercare_core::InputError;
+use serde::de::DeserializeOwned;
+
+use crate::error::{ApiError, FieldError};
+
+/// Parses one JSON document into `T`. Syntax errors are `Malformed` (400),
+/// anything that does not fit the type is `Invalid` (422) at its path.
+pub(crate) fn parse_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
+    let mut deserializer = serde_json::Deserializer::from_slice(body);
+    let parsed = serde_path_to_error::deserialize(&mut deserializer)
+        .map_err(|error| field_error(&error))
+        .and_then(|value| {
+            deserializer.end().map(|()| value).map_err(|error| {
+                FieldError::new(
+                    "",
+                    format!("a single JSON document ({})", without_position(&error)),
+                )
+            })
+        });
+    match parsed {
+        Ok(value) => Ok(value),
+        // serde_json reports some type errors (an array where a name is
+        // expected) as syntax errors, so syntax is judged on its own.
+        Err(field) if is_well_formed(body) => {
+            Err(from_core(InputError::new(field.path, field.expected)))
+        }
+        Err(field) => Err(ApiError::Malformed(field)),
+    }
+}
+
+/// Parses a request body that must be one JSON object into `T`.
+pub(crate) fn parse_object<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
+    check_object(body)?;
+    parse_json(body)
+}
+
+/// Refuses a well-formed body that is not a JSON object. serde reads a
+/// struct from an array as readily as from an object (`["laptop"]` as
+/// `{"label": "laptop"}`), which the documented format does not allow.
+pub(crate) fn check_object(body: &[u8]) -> Result<(), ApiError> {
+    check_well_formed(body)?;
+    if body.trim_ascii_start().first() == Some(&b'{') {
+        Ok(())
+    } else {
+        Err(ApiError::invalid("", "a JSON object"))
+    }
+}
+
+/// Whether a body is one well-formed JSON document.
+fn is_well_formed(body: &[u8]) -> bool {
+    serde_json::from_slice::<serde::de::IgnoredAny>(body).is_ok()
+}
+
+/// An input error (of the core, or ours) for a body known to be well-formed.
+pub(crate) fn from_core(error: InputError) -> ApiError {
+    // The core words a wrong type where a name is expected as a syntax
+    // error; the document is well-formed, so say what was wanted.
+    let expected = if error
+        .expected
+        .starts_with("well-formed JSON (expected value)")
+    {
+        EXPECTED_A_NAME.to_owned()
+    } else {
+        error.expected
+    };
+    ApiError::invalid(error.path, expected)
+}
+
+/// What a field of a closed vocabulary expects when it got another type.
+const EXPECTED_A_NAME: &str = "one of the names the check-in format allows, as a string";
+
+/// Checks that a body is one well-formed JSON document, without reading it
+/// into a type; used before handing raw text to the core.
+fn check_well_formed(body: &[u8]) -> Result<(), ApiError> {
+    parse_json::<serde::de::IgnoredAny>(body).map(|_| ())
+}
+
+/// A serde error with its path, in the check-in format's words.
+fn field_error(error: &serde_path_to_error::Error<serde_json::Error>) -> FieldError {
+    let path = error.path().to_string();
+    let path = if path == "." { String::new() } else { path };
+    let message = without_position(error.inner());
+    from_serde_message(path, &message)
+}
+
+/// serde_json's message without " at line L column C": the path says where.
+fn without_position(error: &serde_json::Error) -> String {
+    let mut message = error.to_string();
+    let position = format!(" at line {} column {}", error.line(), error.column());
+    if let Some(stripped) = message.strip_suffix(&position) {
+        message.truncate(stripped.len());
+    }
+    message
+}
+
+/// Rewrites serde's messages so that a missing or unknown field is named
+/// in the path and every message reads as "what was expected".
+fn from_serde_message(path: String, message: &str) -> FieldError {
+    if let Some(field) = message
+        .strip_prefix("missing field `")
+        .and_then(|rest| rest.strip_suffix('`'))
+    {
+        return FieldError::new(join(&path, field), "a value: this field is required");
+    }
+    if let Some(rest) = message.strip_prefix("unknown field `")
+        && let Some((field, known)) = rest.split_once("`, ")
+    {
+        // serde_path_to_error already ends the path with the unknown field.
+        let path = if path == field || path.ends_with(&format!(".{field}")) {
+            path
+        } else {
+            join(&path, field)
+        };
+        let known = known.strip_prefix("expected ").unwrap_or(known);
+        let known = known.strip_prefix("one of ").unwrap_or(known);
+        return FieldError::new(
+            path,
+            format!("a known field ({known}); `{field}` is not one"),
+        );
+    }
+    if message.starts_with("EOF while parsing")
+        || message.starts_with("trailing characters")
+        || message.starts_with("expected value")
+        || message.starts_with("key must be a string")
+    {
+        return FieldError::new(path, format!("well-formed JSON ({message})"));
+    }
+    let expected = match message.split_once(", expected ") {
+        Some((got, expected)) => format!("{expected} ({got})"),
+        None => message.to_owned(),
+    };
+    FieldError::new(path, expected)
+}
+
+/// `parent.field`, or `field` at the root.
+fn join(parent: &str, field: &str) -> String {
+    if parent.is_empty() {
+        field.to_owned()
+    } else {
+        format!("{parent}.{field}")
+    }
+}
+
+// The checks below are exactly what the `pattern`, `minLength` and
+// `maxLength` of the request schemas say (`api/*.rs`), so that a client
+// generated from the OpenAPI document is never refused for a value the
+// document allows.
+
+/// A required one-line text: at most `max` characters, at least one that
+/// is not a space, no control characters; kept trimmed.
+pub(crate) fn line(path: &str, value: &str, max: usize) -> Result<String, ApiError> {
+    let fits = value.chars().count() <= max
+        && value.chars().any(|c| !is_space(c))
+        && !value.chars().any(char::is_control);
+    if fits {
+        Ok(value.trim().to_owned())
+    } else {
+        Err(ApiError::invalid(
+            path,
+            format!("text of 1 to {max} characters on one line"),
+        ))
+    }
+}
+
+/// An optional free text (newlines and tabs allowed) of at most `max`
+/// characters; blank counts as absent.
+pub(crate) fn optional_text(
+    path: &str,
+    value: Option<String>,
+    max: usize,
+) -> Result<Option<String>, ApiError> {
+    let Some(value) = value else {
+        return Ok(None);
+    };
+    let allowed = |c: char| !c.is_control() || matches!(c, '\n' | '\r' | '\t');
+    if value.chars().count() > max || !value.chars().all(allowed) {
+        return Err(ApiError::invalid(
+            path,
+            format!("text of at most {max} characters"),
+        ));
+    }
+    Ok(Some(value).filter(|text| text.chars().any(|c| !is_space(c))))
+}
+
+/// An email address: text without spaces, one `@`, and a domain with a
+/// dot that neither starts nor ends it; at most 254 characters.
+pub(crate) fn email(path: &str, value: &str) -> Result<String, ApiError> {
+    let plain = |c: char| !is_space(c) && !c.is_control();
+    let well_formed = value.chars().count() <= 254
+        && value.chars().all(plain)
+        && value.split_once('@').is_some_and(|(local, domain)| {
+            !local.is_empty()
+                && !domain.contains('@')
+                && domain.contains('.')
+                && !domain.starts_with('.')
+                && !domain.ends_with('.')
+        });
+    if well_formed {
+        Ok(value.to_owned())
+    } else {
+        Err(ApiError::invalid(
+            path,
+            "an email address such as name@example.org",
+        ))
+    }
+}
+
+/// A phone number: 3 to 20 digits, with spaces, dashes, dots and brackets
+/// between them and an optional leading `+`; at most 32 characters.
+pub(crate) fn phone(path: &str, value: &str) -> Result<String, ApiError> {
+    let digits = value.chars().filter(char::is_ascii_digit).count();
+    let body = value.strip_prefix('+').unwrap_or(value);
+    let well_formed = (3..=20).contains(&digits)
+        && value.chars().count() <= 32
+        && body
+            .chars()
+            .all(|c| c.is_ascii_digit() || matches!(c, ' ' | '-' | '.' | '(' | ')'));
+    if well_formed {
+        Ok(value.to_owned())
+    } else {
+        Err(ApiError::invalid(
+            path,
+            "a phone number such as +44 20 7946 0000",
+        ))
+    }
+}
+
+/// Spaces as the schemas' `\s` has them: Unicode white space and the BOM.
+fn is_space(c: char) -> bool {
+    c.is_whitespace() || c == '\u{feff}'
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use aftercare_core::Checkin;
+
+    fn error_of<T: DeserializeOwned + std::fmt::Debug>(body: &str) -> ApiError {
+        match parse_json::<T>(body.as_bytes()) {
+            Ok(value) => panic!("expected an error, got {value:?}"),
+            Err(error) => error,
+        }
+    }
+
+    fn only_field(error: &ApiError) -> &FieldError {
+        match error {
+            ApiError::Invalid(fields) if fields.len() == 1 => &fields[0],
+            ApiError::Malformed(field) => field,
+            other => panic!("expected one field error, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_wrong_severity_is_named_by_its_path_inside_the_checkin() {
+        let error = error_of::<Checkin>(
+            r#"{"at":"2026-11-21T09:00:00Z","symptoms":[{"kind":"cramp","severity":"awful"}]}"#,
+        );
+        let field = only_field(&error);
+        assert!(matches!(error, ApiError::Invalid(_)));
+        assert_eq!(field.path, "symptoms[0].severity");
+        assert!(field.expected.contains("mild"), "{}", field.expected);
+    }
+
+    #[test]
+    fn a_missing_field_is_named_in_the_path() {
+        let error = error_of::<Checkin>(r#"{"at":"2026-11-21T09:00:00Z"}"#);
+        assert_eq!(only_field(&error).path, "symptoms");
+    }
+
+    #[test]
+    fn an_unknown_field_is_named_once() {
+        let error = error_of::<Checkin>(
+            r#"{"at":"2026-11-21T09:00:00Z","symptoms":[],"context":{"mood":"ok"}}"#,
+        );
+        assert_eq!(only_field(&error).path, "context.mood");
+    }
+
+    #[test]
+    fn emails_and_phones_are_checked_for_shape_only() {
+        assert!(email("email", "Ann@Clinic.example").is_ok());
+        assert!(email("email", " ann@clinic.example").is_err());
+        assert!(email("email", "ann@localhost").is_err());
+        assert!(email("email", "ann smith@clinic.example").is_err());
+        assert!(phone("phone", "+44 (20) 7946-0000").is_ok());
+        assert!(phone("phone", "call me").is_err());
+        assert!(line("name", "  ", 10).is_err());
+        assert!(line("name", "Ann\nSmith", 10).is_err());
+        assert_eq!(
+            optional_text("notes", Some(" ".to_owned()), 10).ok(),
+            Some(None)
+        );
+    }
+
+    #[test]
+    fn broken_json_is_malformed_not_invalid() {
+        assert!(matches!(
+            error_of::<Checkin>(r#"{"at": "#),
+            ApiError::Malformed(_)
+        ));
+        assert!(matches!(
+            error_of::<Checkin>(r#"{"at":"2026-11-21T09:00:00Z","symptoms":[]} x"#),
+            ApiError::Malformed(_)
+        ));
+    }
+}

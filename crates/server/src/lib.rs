@@ -1,0 +1,108 @@
+//! Aftercare's HTTP service: the JSON API under `/api/v1`, health checks,
+//! metrics and the OpenAPI document.
+//!
+//! [`router`] builds the whole application from an [`AppState`];
+//! [`launch`] serves it on a listener until a shutdown signal, then lets
+//! in-flight requests finish and closes the store. Tests and the CLI use
+//! the same two functions, so what is tested is what runs.
+
+mod api;
+mod auth;
+mod error;
+mod extract;
+mod health;
+mod input;
+mod metrics;
+mod observe;
+mod openapi;
+mod pagination;
+mod settings;
+mod state;
+mod time_format;
+
+use std::future::Future;
+use std::time::Duration;
+
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::http::{HeaderValue, header};
+use axum::routing::get;
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::set_header::SetResponseHeaderLayer;
+
+pub use error::{ApiError, FieldError, Problem};
+pub use openapi::ApiDoc;
+pub use settings::ServerSettings;
+pub use state::{AppState, Clock};
+
+/// The whole application: every route, with its middleware, over `state`.
+pub fn router(state: AppState) -> Router {
+    let max_body_bytes = state.settings.max_body_bytes;
+    api::routes()
+        .route("/api/v1/openapi.json", get(openapi::document))
+        .route("/healthz", get(health::healthz))
+        .route("/readyz", get(health::readyz))
+        .route("/metrics", get(metrics::render))
+        .fallback(observe::no_such_route)
+        .method_not_allowed_fallback(observe::method_not_allowed)
+        // Layers run bottom-up for a request: the last added is the outermost.
+        .layer(DefaultBodyLimit::max(max_body_bytes))
+        .layer(CatchPanicLayer::custom(observe::panic_response))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            observe::time_limit,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            observe::observe,
+        ))
+        .layer(security_header(header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
+        .layer(security_header(header::REFERRER_POLICY, "no-referrer"))
+        .layer(security_header(
+            header::CONTENT_SECURITY_POLICY,
+            "default-src 'none'; frame-ancestors 'none'",
+        ))
+        .layer(security_header(header::CACHE_CONTROL, "no-store"))
+        .layer(axum::middleware::from_fn(observe::request_id))
+        .with_state(state)
+}
+
+/// A layer that sets a response header, replacing any value a handler set.
+fn security_header(
+    name: header::HeaderName,
+    value: &'static str,
+) -> SetResponseHeaderLayer<HeaderValue> {
+    SetResponseHeaderLayer::overriding(name, HeaderValue::from_static(value))
+}
+
+/// Serves the application on `listener` until `shutdown` completes, then
+/// stops accepting connections, lets in-flight requests finish, and closes
+/// the store.
+pub async fn launch(
+    state: AppState,
+    listener: tokio::net::TcpListener,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    let store = state.store.clone();
+    let metrics = state.metrics.clone();
+    let app = router(state);
+    // Histogram samples pile up between scrapes; fold them in regularly
+    // so memory stays flat even when nobody scrapes `/metrics`.
+    let upkeep = tokio::spawn(async move {
+        let mut every = tokio::time::interval(Duration::from_secs(5));
+        loop {
+            every.tick().await;
+            metrics.run_upkeep();
+        }
+    });
+    if let Ok(address) = listener.local_addr() {
+        tracing::info!(%address, "listening");
+    }
+    let served = axum::serve(listener, app)
+        .with_graceful_shutdown(shutdown)
+        .await;
+    upkeep.abort();
+    store.close().await;
+    tracing::info!("stopped; the store is closed");
+    served
+}

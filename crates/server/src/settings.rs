@@ -1,0 +1,48 @@
+//! The service's settings. Layering them (defaults, file, environment,
+//! flags) is the binary's job; the server only receives the result.
+
+use std::time::Duration;
+
+/// Settings the HTTP service runs with.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ServerSettings {
+    /// How long a client's private link works, counted from the treatment.
+    pub link_lifetime_days: u32,
+    /// The largest request body accepted, in bytes.
+    pub max_body_bytes: usize,
+    /// How long one request may take before it is answered with 503.
+    pub request_timeout: Duration,
+    /// The address people reach the service at, e.g.
+    /// `https://aftercare.example.org`; client links are built from it.
+    pub public_url: String,
+}
+
+impl Default for ServerSettings {
+    fn default() -> Self {
+        ServerSettings {
+            link_lifetime_days: 30,
+            max_body_bytes: 64 * 1024,
+            request_timeout: Duration::from_secs(10),
+            public_url: "http://127.0.0.1:8080".to_owned(),
+        }
+    }
+}
+
+impl ServerSettings {
+    /// The address a client opens to follow up on a treatment.
+    pub fn client_link_url(&self, token: &str) -> String {
+        format!(
+            "{}{CLIENT_LINK_PREFIX}{token}",
+            self.public_url.trim_end_matches('/')
+        )
+    }
+
+    /// The link lifetime in milliseconds.
+    pub(crate) fn link_lifetime_millis(&self) -> i64 {
+        i64::from(self.link_lifetime_days) * 24 * 60 * 60 * 1000
+    }
+}
+
+/// Where the client's pages live under the public address; the page reads
+/// the course through `/api/v1/links/{token}/course`.
+const CLIENT_LINK_PREFIX: &str = "/c/";

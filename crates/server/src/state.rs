@@ -1,0 +1,82 @@
+//! What every handler shares: the store, the guideline, the settings, the
+//! metrics and the clock.
+
+use std::sync::Arc;
+
+use aftercare_core::Guideline;
+use aftercare_store::{Millis, Store};
+
+use crate::metrics::Metrics;
+use crate::settings::ServerSettings;
+
+/// The current time as Unix milliseconds, injectable so that tests can move
+/// time (link expiry) without sleeping.
+#[derive(Clone)]
+pub struct Clock(Arc<dyn Fn() -> Millis + Send + Sync>);
+
+impl Clock {
+    /// The system clock.
+    pub fn system() -> Clock {
+        Clock(Arc::new(aftercare_store::now_millis))
+    }
+
+    /// A clock that asks `now` for the time.
+    pub fn from_fn(now: impl Fn() -> Millis + Send + Sync + 'static) -> Clock {
+        Clock(Arc::new(now))
+    }
+
+    /// The current time.
+    pub fn now(&self) -> Millis {
+        (self.0)()
+    }
+}
+
+impl std::fmt::Debug for Clock {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Clock(…)")
+    }
+}
+
+/// The application's shared state; cheap to clone.
+#[derive(Clone, Debug)]
+pub struct AppState {
+    pub(crate) store: Store,
+    pub(crate) guideline: Arc<Guideline>,
+    pub(crate) settings: Arc<ServerSettings>,
+    pub(crate) metrics: Metrics,
+    pub(crate) clock: Clock,
+}
+
+impl AppState {
+    /// State over a store and a guideline, with the system clock.
+    pub fn new(store: Store, guideline: Guideline, settings: ServerSettings) -> AppState {
+        AppState {
+            store,
+            guideline: Arc::new(guideline),
+            settings: Arc::new(settings),
+            metrics: Metrics::new(),
+            clock: Clock::system(),
+        }
+    }
+
+    /// The same state with another clock.
+    #[must_use]
+    pub fn with_clock(self, clock: Clock) -> AppState {
+        AppState { clock, ..self }
+    }
+
+    /// The store.
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    /// The settings.
+    pub fn settings(&self) -> &ServerSettings {
+        &self.settings
+    }
+
+    /// The current time by this state's clock.
+    pub(crate) fn now(&self) -> Millis {
+        self.clock.now()
+    }
+}

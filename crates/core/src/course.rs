@@ -21,9 +21,10 @@ use crate::vocabulary::{
 #[serde(deny_unknown_fields)]
 pub struct Course {
     /// The treatment the course follows.
+    #[serde(deserialize_with = "object")]
     pub treatment: Treatment,
     /// The check-ins, oldest first. May be empty.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "objects")]
     pub checkins: Vec<Checkin>,
 }
 
@@ -53,9 +54,14 @@ pub struct Checkin {
     /// When the report was made.
     pub at: Timestamp,
     /// What the person feels; empty means "nothing to report".
+    #[serde(deserialize_with = "objects")]
     pub symptoms: Vec<Symptom>,
     /// Circumstances that make some reactions more likely.
-    #[serde(default, skip_serializing_if = "Context::is_empty")]
+    #[serde(
+        default,
+        skip_serializing_if = "Context::is_empty",
+        deserialize_with = "object"
+    )]
     pub context: Context,
     /// Free text from the person. Never used by the rules, never logged.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -157,6 +163,39 @@ impl Context {
     pub fn is_empty(&self) -> bool {
         *self == Context::default()
     }
+}
+
+/// Reads a struct only from a JSON object: serde would also read it from
+/// an array of its fields in order, which the format does not allow.
+fn object<'de, D: Deserializer<'de>, T: Deserialize<'de>>(deserializer: D) -> Result<T, D::Error> {
+    struct ObjectVisitor<T>(std::marker::PhantomData<T>);
+    impl<'de, T: Deserialize<'de>> serde::de::Visitor<'de> for ObjectVisitor<T> {
+        type Value = T;
+        fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str("an object")
+        }
+        fn visit_map<A: serde::de::MapAccess<'de>>(self, map: A) -> Result<T, A::Error> {
+            T::deserialize(serde::de::value::MapAccessDeserializer::new(map))
+        }
+    }
+    deserializer.deserialize_map(ObjectVisitor(std::marker::PhantomData))
+}
+
+/// A value read with [`object`], for lists of objects and the whole course.
+pub(crate) struct Object<T>(pub T);
+
+impl<'de, T: Deserialize<'de>> Deserialize<'de> for Object<T> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        object(deserializer).map(Object)
+    }
+}
+
+/// A list of structs, each only from a JSON object.
+fn objects<'de, D: Deserializer<'de>, T: Deserialize<'de>>(
+    deserializer: D,
+) -> Result<Vec<T>, D::Error> {
+    let list = Vec::<Object<T>>::deserialize(deserializer)?;
+    Ok(list.into_iter().map(|item| item.0).collect())
 }
 
 /// An instant, read and written as RFC 3339.
@@ -276,10 +315,10 @@ impl Course {
     pub fn from_json(text: &str) -> Result<Course, InputError> {
         // Tracking the path costs on every field; only a refused input
         // needs it, so it is parsed a second time to name the field.
-        let Ok(course) = serde_json::from_str::<Course>(text) else {
+        let Ok(Object(course)) = serde_json::from_str::<Object<Course>>(text) else {
             let deserializer = &mut serde_json::Deserializer::from_str(text);
             return Err(
-                match serde_path_to_error::deserialize::<_, Course>(deserializer) {
+                match serde_path_to_error::deserialize::<_, Object<Course>>(deserializer) {
                     Err(error) => InputError::from_json(&error),
                     // Both parses read the same text the same way; should
                     // they ever disagree, the input is still refused.

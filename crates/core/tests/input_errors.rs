@@ -306,3 +306,31 @@ fn timestamps_with_offsets_are_compared_as_instants() {
     let error = Course::from_json(&course.to_string()).expect_err("08:00Z is before 09:00Z");
     assert_eq!(error.path, "checkins[1].at");
 }
+
+#[test]
+fn a_list_where_an_object_belongs_is_refused() {
+    assert_refused(
+        |c| c["checkins"][0]["context"] = json!([null]),
+        "checkins[0].context",
+        "an object",
+    );
+    assert_refused(
+        |c| c["treatment"] = json!(["2026-11-20T15:00:00Z", "swedish"]),
+        "treatment",
+        "an object",
+    );
+    assert_refused(
+        |c| c["checkins"][1] = json!(["2026-11-22T09:00:00Z", []]),
+        "checkins[1]",
+        "an object",
+    );
+    assert_refused(
+        |c| c["checkins"][0]["symptoms"][0] = json!(["twitching"]),
+        "checkins[0].symptoms[0]",
+        "an object",
+    );
+    let error =
+        Course::from_json("[{\"at\":\"2026-11-20T15:00:00Z\",\"modality\":\"swedish\"}, []]")
+            .expect_err("array course");
+    assert!(error.expected.contains("an object"), "{error}");
+}

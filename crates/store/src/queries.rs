@@ -787,12 +787,19 @@ impl Store {
             }
         }
 
-        let earlier_rows = sqlx::query(&format!(
-            "SELECT {CHECKIN_COLUMNS} FROM checkins WHERE treatment_id = $1 ORDER BY seq"
-        ))
-        .bind(found.id.as_str().to_owned())
-        .fetch_all(&mut *tx)
-        .await?;
+        // The counter was bumped above: what it held before is the number of
+        // check-ins already stored, so a first check-in needs no read.
+        let earlier_count: i64 = row.try_get::<i64, _>("checkin_count")? - 1;
+        let earlier_rows = if earlier_count > 0 {
+            sqlx::query(&format!(
+                "SELECT {CHECKIN_COLUMNS} FROM checkins WHERE treatment_id = $1 ORDER BY seq"
+            ))
+            .bind(found.id.as_str().to_owned())
+            .fetch_all(&mut *tx)
+            .await?
+        } else {
+            Vec::new()
+        };
         let mut course = Course {
             treatment: found.details.clone(),
             checkins: Vec::with_capacity(earlier_rows.len() + 1),

@@ -18,14 +18,26 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let store = Store::open(&url, &StoreOptions::default()).await?;
     let guideline = Guideline::shipped();
     let now = now_millis();
-    let (clinic, owner) = store.create_clinic_with_owner("Rate", "rate@test.example", "Rate", now).await?;
+    let (clinic, owner) = store
+        .create_clinic_with_owner("Rate", "rate@test.example", "Rate", now)
+        .await?;
     let details: aftercare_core::Treatment = serde_json::from_str(
         r#"{"at":"2026-11-20T15:00:00Z","modality":"deep_tissue","regions":["calves"]}"#,
     )?;
     let mut links = Vec::new();
     for n in 0..2000 {
         let client = store
-            .create_client(&clinic.id, &Actor::System, NewClient { name: format!("C{n}"), email: None, phone: None, consent_at: None }, now)
+            .create_client(
+                &clinic.id,
+                &Actor::System,
+                NewClient {
+                    name: format!("C{n}"),
+                    email: None,
+                    phone: None,
+                    consent_at: None,
+                },
+                now,
+            )
             .await?;
         let link = Secret::generate("acl_");
         store
@@ -53,10 +65,15 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut count = 0usize;
     while Instant::now() < deadline {
         let hash = &links[count % links.len()];
-        store.submit_checkin(hash, None, checkin.clone(), &guideline, now).await?;
+        store
+            .submit_checkin(hash, None, checkin.clone(), &guideline, now)
+            .await?;
         count += 1;
     }
-    println!("{:.0} check-ins/s", count as f64 / started.elapsed().as_secs_f64());
+    println!(
+        "{:.0} check-ins/s",
+        count as f64 / started.elapsed().as_secs_f64()
+    );
     store.close().await;
     Ok(())
 }

@@ -21,6 +21,7 @@ const TREATMENT_COLUMNS: &str =
 const CHECKIN_COLUMNS: &str = "id, treatment_id, seq, body, received_at";
 const DECISION_COLUMNS: &str =
     "id, treatment_id, checkin_id, level, body, guideline_id, guideline_version, created_at";
+const AUDIT_COLUMNS: &str = "id, clinic_id, actor, action, subject, at";
 const ALERT_COLUMNS: &str = "id, clinic_id, treatment_id, decision_id, practitioner_id, level, created_at, acknowledged_at, acknowledged_by";
 
 fn practitioner(row: &AnyRow) -> Result<Practitioner, StoreError> {
@@ -93,6 +94,19 @@ fn stored_decision(row: &AnyRow) -> Result<StoredDecision, StoreError> {
         guideline_id: row.try_get("guideline_id")?,
         guideline_version: row.try_get("guideline_version")?,
         created_at: row.try_get("created_at")?,
+    })
+}
+
+fn audit_event(row: &AnyRow) -> Result<AuditEvent, StoreError> {
+    Ok(AuditEvent {
+        id: AuditId::from_db(row.try_get("id")?),
+        clinic_id: row
+            .try_get::<Option<String>, _>("clinic_id")?
+            .map(ClinicId::from_db),
+        actor: row.try_get("actor")?,
+        action: row.try_get("action")?,
+        subject: row.try_get("subject")?,
+        at: row.try_get("at")?,
     })
 }
 
@@ -258,15 +272,15 @@ impl Store {
         clinic: &ClinicId,
         id: &PractitionerId,
     ) -> Result<Practitioner, StoreError> {
-        let row = sqlx::query(&format!(
-            "SELECT {PRACTITIONER_COLUMNS} FROM practitioners WHERE clinic_id = $1 AND id = $2"
-        ))
-        .bind(clinic.as_str().to_owned())
-        .bind(id.as_str().to_owned())
-        .fetch_optional(self.pool())
-        .await?
-        .ok_or(StoreError::NotFound("practitioner"))?;
-        practitioner(&row)
+        self.one_in_clinic(
+            "practitioners",
+            PRACTITIONER_COLUMNS,
+            clinic,
+            id.as_str(),
+            "practitioner",
+            practitioner,
+        )
+        .await
     }
 
     /// The practitioners of a clinic, a page at a time.
@@ -275,19 +289,15 @@ impl Store {
         clinic: &ClinicId,
         request: &PageRequest,
     ) -> Result<Page<Practitioner>, StoreError> {
-        let rows = sqlx::query(&format!(
-            "SELECT {PRACTITIONER_COLUMNS} FROM practitioners WHERE clinic_id = $1 AND id > $2 ORDER BY id LIMIT $3"
-        ))
-        .bind(clinic.as_str().to_owned())
-        .bind(after(request))
-        .bind(request.limit() + 1)
-        .fetch_all(self.pool())
-        .await?;
-        let items = rows
-            .iter()
-            .map(practitioner)
-            .collect::<Result<Vec<_>, _>>()?;
-        Ok(page(items, request, |p| p.id.to_string()))
+        self.page_in_clinic(
+            "practitioners",
+            PRACTITIONER_COLUMNS,
+            clinic,
+            request,
+            practitioner,
+            |p| p.id.to_string(),
+        )
+        .await
     }
 
     /// Looks a practitioner up by email (for login), with their password hash.
@@ -513,15 +523,15 @@ impl Store {
 
     /// A client of a clinic.
     pub async fn client(&self, clinic: &ClinicId, id: &ClientId) -> Result<Client, StoreError> {
-        let row = sqlx::query(&format!(
-            "SELECT {CLIENT_COLUMNS} FROM clients WHERE clinic_id = $1 AND id = $2"
-        ))
-        .bind(clinic.as_str().to_owned())
-        .bind(id.as_str().to_owned())
-        .fetch_optional(self.pool())
-        .await?
-        .ok_or(StoreError::NotFound("client"))?;
-        client(&row)
+        self.one_in_clinic(
+            "clients",
+            CLIENT_COLUMNS,
+            clinic,
+            id.as_str(),
+            "client",
+            client,
+        )
+        .await
     }
 
     /// The clients of a clinic, a page at a time.
@@ -530,16 +540,10 @@ impl Store {
         clinic: &ClinicId,
         request: &PageRequest,
     ) -> Result<Page<Client>, StoreError> {
-        let rows = sqlx::query(&format!(
-            "SELECT {CLIENT_COLUMNS} FROM clients WHERE clinic_id = $1 AND id > $2 ORDER BY id LIMIT $3"
-        ))
-        .bind(clinic.as_str().to_owned())
-        .bind(after(request))
-        .bind(request.limit() + 1)
-        .fetch_all(self.pool())
-        .await?;
-        let items = rows.iter().map(client).collect::<Result<Vec<_>, _>>()?;
-        Ok(page(items, request, |c| c.id.to_string()))
+        self.page_in_clinic("clients", CLIENT_COLUMNS, clinic, request, client, |c| {
+            c.id.to_string()
+        })
+        .await
     }
 
     /// Records a treatment for a client of the clinic, given by a
@@ -617,15 +621,15 @@ impl Store {
         clinic: &ClinicId,
         id: &TreatmentId,
     ) -> Result<Treatment, StoreError> {
-        let row = sqlx::query(&format!(
-            "SELECT {TREATMENT_COLUMNS} FROM treatments WHERE clinic_id = $1 AND id = $2"
-        ))
-        .bind(clinic.as_str().to_owned())
-        .bind(id.as_str().to_owned())
-        .fetch_optional(self.pool())
-        .await?
-        .ok_or(StoreError::NotFound("treatment"))?;
-        treatment(&row)
+        self.one_in_clinic(
+            "treatments",
+            TREATMENT_COLUMNS,
+            clinic,
+            id.as_str(),
+            "treatment",
+            treatment,
+        )
+        .await
     }
 
     /// The treatments of a clinic, optionally of one client, a page at a time.
@@ -1028,31 +1032,59 @@ impl Store {
         clinic: &ClinicId,
         request: &PageRequest,
     ) -> Result<Page<AuditEvent>, StoreError> {
-        let rows = sqlx::query(
-            "SELECT id, clinic_id, actor, action, subject, at FROM audit_events \
-             WHERE clinic_id = $1 AND id > $2 ORDER BY id LIMIT $3",
+        self.page_in_clinic(
+            "audit_events",
+            AUDIT_COLUMNS,
+            clinic,
+            request,
+            audit_event,
+            |e| e.id.to_string(),
         )
+        .await
+    }
+
+    /// One row of a clinic's table by id; `NotFound(what)` when the id is
+    /// unknown or belongs to another clinic.
+    async fn one_in_clinic<T>(
+        &self,
+        table: &str,
+        columns: &str,
+        clinic: &ClinicId,
+        id: &str,
+        what: &'static str,
+        read: fn(&AnyRow) -> Result<T, StoreError>,
+    ) -> Result<T, StoreError> {
+        let row = sqlx::query(&format!(
+            "SELECT {columns} FROM {table} WHERE clinic_id = $1 AND id = $2"
+        ))
+        .bind(clinic.as_str().to_owned())
+        .bind(id.to_owned())
+        .fetch_optional(self.pool())
+        .await?
+        .ok_or(StoreError::NotFound(what))?;
+        read(&row)
+    }
+
+    /// A page of a clinic's table in id order (ids are time-ordered).
+    async fn page_in_clinic<T>(
+        &self,
+        table: &str,
+        columns: &str,
+        clinic: &ClinicId,
+        request: &PageRequest,
+        read: fn(&AnyRow) -> Result<T, StoreError>,
+        cursor: fn(&T) -> String,
+    ) -> Result<Page<T>, StoreError> {
+        let rows = sqlx::query(&format!(
+            "SELECT {columns} FROM {table} WHERE clinic_id = $1 AND id > $2 ORDER BY id LIMIT $3"
+        ))
         .bind(clinic.as_str().to_owned())
         .bind(after(request))
         .bind(request.limit() + 1)
         .fetch_all(self.pool())
         .await?;
-        let items = rows
-            .iter()
-            .map(|row| {
-                Ok(AuditEvent {
-                    id: AuditId::from_db(row.try_get("id")?),
-                    clinic_id: row
-                        .try_get::<Option<String>, _>("clinic_id")?
-                        .map(ClinicId::from_db),
-                    actor: row.try_get("actor")?,
-                    action: row.try_get("action")?,
-                    subject: row.try_get("subject")?,
-                    at: row.try_get("at")?,
-                })
-            })
-            .collect::<Result<Vec<_>, StoreError>>()?;
-        Ok(page(items, request, |e| e.id.to_string()))
+        let items = rows.iter().map(read).collect::<Result<Vec<_>, _>>()?;
+        Ok(page(items, request, cursor))
     }
 }
 

@@ -313,19 +313,7 @@ impl Course {
     /// Parses a course from the JSON check-in format and checks what the
     /// types alone cannot (time order).
     pub fn from_json(text: &str) -> Result<Course, InputError> {
-        // Tracking the path costs on every field; only a refused input
-        // needs it, so it is parsed a second time to name the field.
-        let Ok(Object(course)) = serde_json::from_str::<Object<Course>>(text) else {
-            let deserializer = &mut serde_json::Deserializer::from_str(text);
-            return Err(
-                match serde_path_to_error::deserialize::<_, Object<Course>>(deserializer) {
-                    Err(error) => InputError::from_json(&error),
-                    // Both parses read the same text the same way; should
-                    // they ever disagree, the input is still refused.
-                    Ok(_) => InputError::new("", "a course in the check-in format"),
-                },
-            );
-        };
+        let Object(course) = crate::error::parse_json::<Object<Course>>(text.as_bytes())?;
         course.check_time_order()?;
         Ok(course)
     }

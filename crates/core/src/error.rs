@@ -34,16 +34,42 @@ impl InputError {
 
     /// Turns a serde error with its path into an input error.
     pub(crate) fn from_json(error: &serde_path_to_error::Error<serde_json::Error>) -> Self {
-        let inner = error.inner();
-        let mut message = inner.to_string();
-        // serde_json appends the position; the field path already says where.
-        let position = format!(" at line {} column {}", inner.line(), inner.column());
-        if let Some(stripped) = message.strip_suffix(&position) {
-            message.truncate(stripped.len());
-        }
-        let path = path_text(error.path());
-        from_serde_message(path, &message)
+        from_serde_message(path_text(error.path()), &without_position(error.inner()))
     }
+}
+
+/// Parses one JSON document into `T`, strictly, naming the path of the
+/// field at fault and what was expected there. Used for the check-in format
+/// here and for every request body of the service.
+pub fn parse_json<T: serde::de::DeserializeOwned>(bytes: &[u8]) -> Result<T, InputError> {
+    // Tracking the path costs on every field; only a refused input needs
+    // it, so it is parsed a second time to name the field.
+    if let Ok(value) = serde_json::from_slice(bytes) {
+        return Ok(value);
+    }
+    let mut deserializer = serde_json::Deserializer::from_slice(bytes);
+    match serde_path_to_error::deserialize::<_, T>(&mut deserializer) {
+        Err(error) => Err(InputError::from_json(&error)),
+        Ok(_) => match deserializer.end() {
+            Err(error) => Err(InputError::new(
+                "",
+                format!("a single JSON document ({})", without_position(&error)),
+            )),
+            // Both parses read the same bytes the same way; should they
+            // ever disagree, the input is still refused.
+            Ok(()) => Err(InputError::new("", "a document in the expected format")),
+        },
+    }
+}
+
+/// serde_json's message without " at line L column C": the path says where.
+fn without_position(error: &serde_json::Error) -> String {
+    let mut message = error.to_string();
+    let position = format!(" at line {} column {}", error.line(), error.column());
+    if let Some(stripped) = message.strip_suffix(&position) {
+        message.truncate(stripped.len());
+    }
+    message
 }
 
 /// Renders a serde path as `a.b[0].c`, empty for the root.
@@ -69,7 +95,7 @@ pub(crate) fn from_serde_message(path: String, message: &str) -> InputError {
     if let Some(rest) = message.strip_prefix("unknown field `") {
         // "unknown field `x`, expected one of `a`, `b`" (the path already ends in x).
         if let Some((field, known)) = rest.split_once("`, ") {
-            let path = if path.is_empty() || path.ends_with(field) {
+            let path = if path.is_empty() || path == field || path.ends_with(&format!(".{field}")) {
                 if path.is_empty() {
                     field.to_owned()
                 } else {
@@ -86,7 +112,11 @@ pub(crate) fn from_serde_message(path: String, message: &str) -> InputError {
             );
         }
     }
-    if message.starts_with("EOF while parsing") || message.starts_with("trailing characters") {
+    if message.starts_with("EOF while parsing")
+        || message.starts_with("trailing characters")
+        || message.starts_with("expected value")
+        || message.starts_with("key must be a string")
+    {
         return InputError::new(path, format!("well-formed JSON ({message})"));
     }
     let expected = match message.split_once(", expected ") {

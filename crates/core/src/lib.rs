@@ -15,7 +15,7 @@ pub mod vocabulary;
 
 pub use course::{Checkin, Context, Course, Symptom, Timestamp, Treatment};
 pub use decision::{Decision, Evidence, Reason};
-pub use error::{GuidelineError, InputError};
+pub use error::{GuidelineError, InputError, parse_json};
 pub use guideline::Guideline;
 pub use triage::triage;
 pub use vocabulary::{Level, Modality, Region, Severity, SymptomKind};

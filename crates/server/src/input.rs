@@ -8,28 +8,19 @@ use serde::de::DeserializeOwned;
 
 use crate::error::{ApiError, FieldError};
 
-/// Parses one JSON document into `T`. Syntax errors are `Malformed` (400),
-/// anything that does not fit the type is `Invalid` (422) at its path.
+/// Parses one JSON document into `T` with the core's strict reading.
+/// Syntax errors are `Malformed` (400), anything that does not fit the type
+/// is `Invalid` (422) at its path.
 pub(crate) fn parse_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
-    let mut deserializer = serde_json::Deserializer::from_slice(body);
-    let parsed = serde_path_to_error::deserialize(&mut deserializer)
-        .map_err(|error| field_error(&error))
-        .and_then(|value| {
-            deserializer.end().map(|()| value).map_err(|error| {
-                FieldError::new(
-                    "",
-                    format!("a single JSON document ({})", without_position(&error)),
-                )
-            })
-        });
-    match parsed {
+    match aftercare_core::parse_json(body) {
         Ok(value) => Ok(value),
         // serde_json reports some type errors (an array where a name is
         // expected) as syntax errors, so syntax is judged on its own.
-        Err(field) if is_well_formed(body) => {
-            Err(from_core(InputError::new(field.path, field.expected)))
-        }
-        Err(field) => Err(ApiError::Malformed(field)),
+        Err(error) if is_well_formed(body) => Err(from_core(error)),
+        Err(error) => Err(ApiError::Malformed(FieldError::new(
+            error.path,
+            error.expected,
+        ))),
     }
 }
 
@@ -78,72 +69,6 @@ const EXPECTED_A_NAME: &str = "one of the names the check-in format allows, as a
 /// into a type; used before handing raw text to the core.
 fn check_well_formed(body: &[u8]) -> Result<(), ApiError> {
     parse_json::<serde::de::IgnoredAny>(body).map(|_| ())
-}
-
-/// A serde error with its path, in the check-in format's words.
-fn field_error(error: &serde_path_to_error::Error<serde_json::Error>) -> FieldError {
-    let path = error.path().to_string();
-    let path = if path == "." { String::new() } else { path };
-    let message = without_position(error.inner());
-    from_serde_message(path, &message)
-}
-
-/// serde_json's message without " at line L column C": the path says where.
-fn without_position(error: &serde_json::Error) -> String {
-    let mut message = error.to_string();
-    let position = format!(" at line {} column {}", error.line(), error.column());
-    if let Some(stripped) = message.strip_suffix(&position) {
-        message.truncate(stripped.len());
-    }
-    message
-}
-
-/// Rewrites serde's messages so that a missing or unknown field is named
-/// in the path and every message reads as "what was expected".
-fn from_serde_message(path: String, message: &str) -> FieldError {
-    if let Some(field) = message
-        .strip_prefix("missing field `")
-        .and_then(|rest| rest.strip_suffix('`'))
-    {
-        return FieldError::new(join(&path, field), "a value: this field is required");
-    }
-    if let Some(rest) = message.strip_prefix("unknown field `")
-        && let Some((field, known)) = rest.split_once("`, ")
-    {
-        // serde_path_to_error already ends the path with the unknown field.
-        let path = if path == field || path.ends_with(&format!(".{field}")) {
-            path
-        } else {
-            join(&path, field)
-        };
-        let known = known.strip_prefix("expected ").unwrap_or(known);
-        let known = known.strip_prefix("one of ").unwrap_or(known);
-        return FieldError::new(
-            path,
-            format!("a known field ({known}); `{field}` is not one"),
-        );
-    }
-    if message.starts_with("EOF while parsing")
-        || message.starts_with("trailing characters")
-        || message.starts_with("expected value")
-        || message.starts_with("key must be a string")
-    {
-        return FieldError::new(path, format!("well-formed JSON ({message})"));
-    }
-    let expected = match message.split_once(", expected ") {
-        Some((got, expected)) => format!("{expected} ({got})"),
-        None => message.to_owned(),
-    };
-    FieldError::new(path, expected)
-}
-
-/// `parent.field`, or `field` at the root.
-fn join(parent: &str, field: &str) -> String {
-    if parent.is_empty() {
-        field.to_owned()
-    } else {
-        format!("{parent}.{field}")
-    }
 }
 
 // The checks below are exactly what the `pattern`, `minLength` and

@@ -3,7 +3,9 @@
 //! settings the service uses (WAL, synchronous=NORMAL or FULL), from one
 //! connection, each row about the size of a stored check-in.
 //!
-//! `cargo run --release -p aftercare-store --example sqlite_ceiling -- FILE SECONDS [normal|full]`
+//! `cargo run --release -p aftercare-store --example sqlite_ceiling -- FILE SECONDS [normal|full] [any]`
+//!
+//! With `any`, the same through sqlx's `Any` driver, as the store runs it.
 
 use std::time::{Duration, Instant};
 
@@ -23,7 +25,8 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut conn = SqliteConnection::connect(&format!("sqlite://{file}?mode=rwc")).await?;
     conn.execute(format!("PRAGMA journal_mode = WAL; PRAGMA synchronous = {sync};").as_str())
         .await?;
-    conn.execute("CREATE TABLE IF NOT EXISTS ceiling (id TEXT PRIMARY KEY, body TEXT NOT NULL, at INTEGER NOT NULL)")
+    (&mut conn)
+        .execute("CREATE TABLE IF NOT EXISTS ceiling (id TEXT PRIMARY KEY, body TEXT NOT NULL, at INTEGER NOT NULL)")
         .await?;
     let body = "x".repeat(600);
     let deadline = Instant::now() + Duration::from_secs(seconds);
@@ -33,7 +36,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         let mut tx = conn.begin().await?;
         sqlx::query("INSERT INTO ceiling (id, body, at) VALUES ($1, $2, $3)")
             .bind(uuid::Uuid::now_v7().to_string())
-            .bind(&body)
+            .bind(body.clone())
             .bind(i64::try_from(rows)?)
             .execute(&mut *tx)
             .await?;

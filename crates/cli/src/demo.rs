@@ -103,11 +103,13 @@ pub async fn ensure_demo_clinic(
         return Ok(());
     }
     let now = now_millis();
-    let (clinic, owner) = store
-        .create_clinic_with_owner(
+    let token = Secret::generate("act_");
+    let (clinic, _owner) = store
+        .create_clinic(
             "Harbour Street Massage (demo)",
             "owner@demo.aftercare.example",
             "Sam Rivers",
+            Some(&token.hash()),
             now,
         )
         .await?;
@@ -120,10 +122,6 @@ pub async fn ensure_demo_clinic(
             Role::Therapist,
             now,
         )
-        .await?;
-    let token = Secret::generate("act_");
-    store
-        .create_api_token(&clinic.id, &owner.id, "demo", &token.hash(), now)
         .await?;
     let mut links = Vec::new();
     for course in COURSES {

@@ -360,9 +360,63 @@ fn backup_export_and_import_restore_a_clinic() {
     );
     assert_eq!(
         twice.status.code(),
-        Some(1),
+        Some(2),
         "import needs an empty database"
     );
+
+    // An archive goes to a new file only its owner can read.
+    let private = dir.join("private.json");
+    let out = aftercare(
+        &url,
+        &[
+            "export",
+            "--clinic",
+            &listed,
+            "--output",
+            private.to_str().expect("path"),
+        ],
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        let mode = std::fs::metadata(&private)
+            .expect("archive")
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o600, "archive mode {mode:o}");
+    }
+    let again = aftercare(
+        &url,
+        &[
+            "export",
+            "--clinic",
+            &listed,
+            "--output",
+            private.to_str().expect("path"),
+        ],
+    );
+    assert_eq!(
+        again.status.code(),
+        Some(2),
+        "an existing file is not overwritten"
+    );
+
+    // Reading commands never create a database at a mistyped path.
+    let missing = dir.join("typo.db");
+    let missing_url = format!("sqlite://{}", missing.display());
+    let out = aftercare(
+        &missing_url,
+        &["backup", dir.join("from-typo.db").to_str().expect("path")],
+    );
+    assert_ne!(
+        out.status.code(),
+        Some(0),
+        "backup of a missing database fails"
+    );
+    let out = aftercare(&missing_url, &["export", "--clinic", &listed]);
+    assert_ne!(out.status.code(), Some(0));
+    assert!(!missing.exists(), "no empty database was created");
 
     let out = aftercare(&url, &["export", "--clinic", "not-a-uuid"]);
     assert_eq!(out.status.code(), Some(2));

@@ -139,7 +139,7 @@ table_row!(
 
 /// Reads every row of `T`'s table that belongs to the clinic, by id.
 async fn rows_of<T>(
-    store: &Store,
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
     clinic: &ClinicId,
     columns: &[&str],
     table: &str,
@@ -152,7 +152,7 @@ async fn rows_of<T>(
     );
     sqlx::query(&sql)
         .bind(clinic.as_str().to_owned())
-        .fetch_all(store.pool())
+        .fetch_all(&mut **tx)
         .await?
         .iter()
         .map(read)
@@ -162,10 +162,18 @@ async fn rows_of<T>(
 impl Store {
     /// Everything stored for one clinic.
     pub async fn export_clinic(&self, clinic: &ClinicId) -> Result<ClinicArchive, StoreError> {
+        // One snapshot for every table, so that a write committing during
+        // the export cannot leave, say, a decision without its check-in.
+        let mut tx = self.pool().begin().await?;
+        if self.backend() == crate::Backend::Postgres {
+            sqlx::query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+                .execute(&mut *tx)
+                .await?;
+        }
         macro_rules! rows {
             ($row:ty, $key:literal) => {
                 rows_of(
-                    self,
+                    &mut tx,
                     clinic,
                     <$row>::COLUMNS,
                     <$row>::TABLE,
@@ -179,7 +187,7 @@ impl Store {
         if clinics.is_empty() {
             return Err(StoreError::NotFound("clinic"));
         }
-        Ok(ClinicArchive {
+        let archive = ClinicArchive {
             format: ARCHIVE_FORMAT,
             clinics,
             practitioners: rows!(PractitionerRow, "clinic_id"),
@@ -190,7 +198,9 @@ impl Store {
             decisions: rows!(DecisionRow, "clinic_id"),
             alerts: rows!(AlertRow, "clinic_id"),
             audit_events: rows!(AuditRow, "clinic_id"),
-        })
+        };
+        tx.commit().await?;
+        Ok(archive)
     }
 
     /// Restores an archive in one transaction. The database must hold no

@@ -73,6 +73,9 @@ pub struct StoreOptions {
     pub sqlite_sync: SqliteSync,
     /// How long to wait for a connection before answering "unavailable".
     pub acquire_timeout: Duration,
+    /// Create a missing SQLite file (the service, `migrate`, `import`); off
+    /// for commands that only read, so a mistyped path fails loudly.
+    pub create_if_missing: bool,
 }
 
 impl Default for StoreOptions {
@@ -82,6 +85,7 @@ impl Default for StoreOptions {
             max_connections: 8,
             sqlite_sync: SqliteSync::Normal,
             acquire_timeout: Duration::from_secs(5),
+            create_if_missing: true,
         }
     }
 }
@@ -110,11 +114,13 @@ impl Store {
         let url = match backend {
             // Create the file on first run.
             Backend::Sqlite if !url.contains("mode=") => {
-                if url.contains('?') {
-                    format!("{url}&mode=rwc")
+                let mode = if options.create_if_missing {
+                    "rwc"
                 } else {
-                    format!("{url}?mode=rwc")
-                }
+                    "rw"
+                };
+                let separator = if url.contains('?') { '&' } else { '?' };
+                format!("{url}{separator}mode={mode}")
             }
             _ => url.to_owned(),
         };
@@ -226,6 +232,11 @@ impl Store {
         }
     }
 }
+
+/// How far ahead of the service's clock a reported time may be: phones and
+/// laptops run a little fast, but a time days ahead would block every
+/// later check-in of the course.
+pub const MAX_CLOCK_SKEW_MILLIS: Millis = 10 * 60 * 1000;
 
 /// The current time as Unix milliseconds.
 pub fn now_millis() -> Millis {

@@ -175,6 +175,20 @@ impl Store {
         owner_name: &str,
         now: Millis,
     ) -> Result<(Clinic, Practitioner), StoreError> {
+        self.create_clinic(name, owner_email, owner_name, None, now)
+            .await
+    }
+
+    /// Creates a clinic, its owner and, when a hash is given, the owner's
+    /// first API token, all in one transaction: either all exist or none.
+    pub async fn create_clinic(
+        &self,
+        name: &str,
+        owner_email: &str,
+        owner_name: &str,
+        first_token_hash: Option<&str>,
+        now: Millis,
+    ) -> Result<(Clinic, Practitioner), StoreError> {
         let _writer = self.writer().await;
         let mut tx = self.pool().begin().await?;
         let clinic = Clinic {
@@ -206,6 +220,17 @@ impl Store {
             now,
         )
         .await?;
+        if let Some(token_hash) = first_token_hash {
+            insert_api_token(
+                &mut tx,
+                &clinic.id,
+                &owner.id,
+                "first token",
+                token_hash,
+                now,
+            )
+            .await?;
+        }
         tx.commit().await?;
         Ok((clinic, owner))
     }
@@ -356,34 +381,8 @@ impl Store {
         if owner.is_none() {
             return Err(StoreError::NotFound("practitioner"));
         }
-        let token = ApiToken {
-            id: TokenId::generate(),
-            clinic_id: clinic.clone(),
-            practitioner_id: practitioner_id.clone(),
-            label: label.to_owned(),
-            created_at: now,
-            revoked_at: None,
-        };
-        sqlx::query(
-            "INSERT INTO api_tokens (id, clinic_id, practitioner_id, token_hash, label, created_at) VALUES ($1, $2, $3, $4, $5, $6)",
-        )
-        .bind(token.id.as_str().to_owned())
-        .bind(clinic.as_str().to_owned())
-        .bind(practitioner_id.as_str().to_owned())
-        .bind(token_hash.to_owned())
-        .bind(label.to_owned())
-        .bind(now)
-        .execute(&mut *tx)
-        .await?;
-        audit(
-            &mut tx,
-            Some(clinic),
-            &Actor::Practitioner(practitioner_id.clone()),
-            "token.create",
-            &format!("token:{}", token.id),
-            now,
-        )
-        .await?;
+        let token =
+            insert_api_token(&mut tx, clinic, practitioner_id, label, token_hash, now).await?;
         tx.commit().await?;
         Ok(token)
     }
@@ -811,6 +810,12 @@ impl Store {
         for row in &earlier_rows {
             course.checkins.push(stored_checkin(row)?.checkin);
         }
+        if millis_of(checkin.at) > now + crate::MAX_CLOCK_SKEW_MILLIS {
+            return Err(StoreError::Invalid {
+                path: "at".to_owned(),
+                expected: "a time that is not in the future".to_owned(),
+            });
+        }
         if checkin.at < course.treatment.at {
             return Err(StoreError::Invalid {
                 path: "at".to_owned(),
@@ -1116,10 +1121,53 @@ async fn insert_practitioner(
     .execute(&mut **tx)
     .await
     .map_err(|error| match StoreError::from(error) {
-        StoreError::Conflict(_) => StoreError::Conflict(format!("the email {} is already in use", created.email)),
+        // Emails sign practitioners in, so they are unique installation-wide;
+        // the answer does not repeat the address or say where it is used.
+        StoreError::Conflict(_) => {
+            StoreError::Conflict("this email cannot be used for a new practitioner".to_owned())
+        }
         other => other,
     })?;
     Ok(created)
+}
+
+async fn insert_api_token(
+    tx: &mut Transaction<'_, Any>,
+    clinic: &ClinicId,
+    practitioner_id: &PractitionerId,
+    label: &str,
+    token_hash: &str,
+    now: Millis,
+) -> Result<ApiToken, StoreError> {
+    let token = ApiToken {
+        id: TokenId::generate(),
+        clinic_id: clinic.clone(),
+        practitioner_id: practitioner_id.clone(),
+        label: label.to_owned(),
+        created_at: now,
+        revoked_at: None,
+    };
+    sqlx::query(
+        "INSERT INTO api_tokens (id, clinic_id, practitioner_id, token_hash, label, created_at) VALUES ($1, $2, $3, $4, $5, $6)",
+    )
+    .bind(token.id.as_str().to_owned())
+    .bind(clinic.as_str().to_owned())
+    .bind(practitioner_id.as_str().to_owned())
+    .bind(token_hash.to_owned())
+    .bind(label.to_owned())
+    .bind(now)
+    .execute(&mut **tx)
+    .await?;
+    audit(
+        tx,
+        Some(clinic),
+        &Actor::Practitioner(practitioner_id.clone()),
+        "token.create",
+        &format!("token:{}", token.id),
+        now,
+    )
+    .await?;
+    Ok(token)
 }
 
 async fn course_of(

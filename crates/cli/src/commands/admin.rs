@@ -10,11 +10,23 @@ use aftercare_store::{ClinicArchive, ClinicId, Store, StoreOptions, now_millis};
 use super::{Failure, print, read_input};
 use crate::settings::{DatabaseArgs, ServeArgs, resolve};
 
-/// Opens the configured database, optionally without migrating.
-pub async fn open_store(database: &DatabaseArgs, migrate: bool) -> Result<Store, Failure> {
+/// What a command does with the database it opens.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Use {
+    /// Reads only: the database must exist already and is not migrated.
+    Read,
+    /// Writes: a missing SQLite file is created and migrations run.
+    Write,
+    /// Migrates, and nothing else.
+    Migrate,
+}
+
+/// Opens the configured database for a use.
+async fn open_store(database: &DatabaseArgs, intent: Use) -> Result<Store, Failure> {
     let settings = resolve(database, &ServeArgs::default())?;
     let options = StoreOptions {
-        migrate,
+        migrate: intent == Use::Write,
+        create_if_missing: intent != Use::Read,
         ..StoreOptions::default()
     };
     Ok(Store::open(&settings.database_url, &options).await?)
@@ -22,7 +34,7 @@ pub async fn open_store(database: &DatabaseArgs, migrate: bool) -> Result<Store,
 
 /// `aftercare migrate`: applies pending migrations.
 pub async fn migrate(database: &DatabaseArgs) -> Result<ExitCode, Failure> {
-    let store = open_store(database, false).await?;
+    let store = open_store(database, Use::Migrate).await?;
     store.migrate().await?;
     store.close().await;
     eprintln!("migrations are up to date");
@@ -46,16 +58,19 @@ pub async fn clinic_create(
             "--owner: expected an email address, got `{owner_email}`"
         )));
     }
-    let store = open_store(database, true).await?;
+    let store = open_store(database, Use::Write).await?;
     let now = now_millis();
     let owner_name =
         owner_name.unwrap_or_else(|| owner_email.split('@').next().unwrap_or(owner_email));
-    let (clinic, owner) = store
-        .create_clinic_with_owner(name.trim(), owner_email, owner_name, now)
-        .await?;
     let token = Secret::generate("act_");
-    store
-        .create_api_token(&clinic.id, &owner.id, "first token", &token.hash(), now)
+    let (clinic, owner) = store
+        .create_clinic(
+            name.trim(),
+            owner_email,
+            owner_name,
+            Some(&token.hash()),
+            now,
+        )
         .await?;
     store.close().await;
     eprintln!(
@@ -68,7 +83,7 @@ pub async fn clinic_create(
 
 /// `aftercare backup PATH`: a consistent copy of a live SQLite database.
 pub async fn backup(database: &DatabaseArgs, path: &Path) -> Result<ExitCode, Failure> {
-    let store = open_store(database, false).await?;
+    let store = open_store(database, Use::Read).await?;
     store.backup_to(path).await?;
     store.close().await;
     eprintln!("backup written to {}", path.display());
@@ -86,7 +101,7 @@ pub async fn export(
             "--clinic: expected a clinic id (a UUID), got `{clinic}`"
         ))
     })?;
-    let store = open_store(database, false).await?;
+    let store = open_store(database, Use::Read).await?;
     let archive = store.export_clinic(&clinic).await?;
     store.close().await;
     let json = serde_json::to_string_pretty(&archive)
@@ -95,12 +110,25 @@ pub async fn export(
     match output {
         None => print(&json)?,
         Some(path) if path.as_os_str() == "-" => print(&json)?,
-        Some(path) => std::fs::write(path, json).map_err(|error| Failure::Io {
-            what: format!("cannot write {}", path.display()),
+        Some(path) => write_private(path, json.as_bytes()).map_err(|error| Failure::Io {
+            what: format!("cannot write {} (it must not exist yet)", path.display()),
             error,
         })?,
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Writes a new file that only its owner can read: an archive holds health
+/// data and password hashes. An existing file is never overwritten.
+fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    use std::io::Write as _;
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let mut file = options.open(path)?;
+    file.write_all(bytes)?;
+    file.sync_all()
 }
 
 /// `aftercare import FILE`: restores an archive into an empty database.
@@ -108,7 +136,7 @@ pub async fn import(database: &DatabaseArgs, input: Option<&Path>) -> Result<Exi
     let bytes = read_input(input)?;
     let deserializer = &mut serde_json::Deserializer::from_slice(&bytes);
     let archive: ClinicArchive = parse_archive(deserializer)?;
-    let store = open_store(database, true).await?;
+    let store = open_store(database, Use::Write).await?;
     store.import_clinic(&archive).await?;
     store.close().await;
     eprintln!(

@@ -15,6 +15,7 @@ pub use serve::serve;
 pub use triage::triage;
 
 use aftercare_core::{Guideline, GuidelineError, InputError};
+use aftercare_store::StoreError;
 
 /// Why a command failed, and so how it exits.
 #[derive(Debug, thiserror::Error)]
@@ -52,14 +53,22 @@ pub enum Failure {
 impl Failure {
     /// The process exit code for this failure.
     pub fn exit_code(&self) -> ExitCode {
-        // The check-in format's contract: unusable input exits 2; a failure
-        // of the database while doing the work exits 1.
+        // The check-in format's contract: unusable input exits 2, and so
+        // does a request the database refuses as asked (the caller's to
+        // fix); a failure of the database while doing the work exits 1.
         match self {
             Failure::Input(_)
             | Failure::Guideline { .. }
             | Failure::Io { .. }
             | Failure::Usage(_)
-            | Failure::Settings(_) => ExitCode::from(2),
+            | Failure::Settings(_)
+            | Failure::Store(
+                StoreError::Config(_)
+                | StoreError::Invalid { .. }
+                | StoreError::NotFound(_)
+                | StoreError::Conflict(_)
+                | StoreError::LinkExpired,
+            ) => ExitCode::from(2),
             Failure::Store(_) => ExitCode::from(1),
         }
     }

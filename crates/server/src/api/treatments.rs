@@ -152,6 +152,12 @@ pub(crate) async fn create_treatment(
     let notes = input::optional_text("notes", new.notes, 10_000)?;
     let expires_at =
         millis_of(new.treatment.at).saturating_add(state.settings.link_lifetime_millis());
+    if millis_of(new.treatment.at) > now + aftercare_store::MAX_CLOCK_SKEW_MILLIS {
+        return Err(ApiError::invalid(
+            "treatment.at",
+            "a time that is not in the future: record a treatment once it has been given",
+        ));
+    }
     if expires_at <= now {
         return Err(ApiError::invalid(
             "treatment.at",

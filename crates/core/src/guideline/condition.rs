@@ -321,6 +321,8 @@ pub struct Prefilter {
     /// Each set must share a kind with the kinds present in the last
     /// check-in (unused slots are empty and ignored).
     kinds: [BitSet; 4],
+    /// How many of `kinds` are in use.
+    kinds_used: u8,
     /// The last check-in must be more than this many hours after the treatment.
     hours_over: Option<f64>,
 }
@@ -332,21 +334,23 @@ impl Prefilter {
             hours_over: condition.min_hours_over(),
             ..Prefilter::default()
         };
-        let mut slots = prefilter.kinds.iter_mut();
+        let mut used = 0;
         condition.each_required_kind_set(&mut |kinds| {
-            if let Some(slot) = slots.next() {
+            if let Some(slot) = prefilter.kinds.get_mut(used) {
                 *slot = kinds;
+                used += 1;
             }
         });
+        prefilter.kinds_used = used as u8;
         prefilter
     }
 
     /// Whether a rule with this prefilter may fire.
     #[inline]
     pub fn admits(&self, present: BitSet, hours: f64, has_checkin: bool) -> bool {
-        self.kinds
+        self.kinds[..usize::from(self.kinds_used)]
             .iter()
-            .all(|kinds| kinds.is_empty() || kinds.intersects(present))
+            .all(|kinds| kinds.intersects(present))
             && self
                 .hours_over
                 .is_none_or(|over| has_checkin && hours > over)

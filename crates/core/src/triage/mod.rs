@@ -17,7 +17,7 @@ use facts::Facts;
 pub fn triage<'g>(guideline: &'g Guideline, course: &Course) -> Decision<'g> {
     let facts = Facts::of(course);
     let mut reasons: Vec<Reason<'g>> = Vec::with_capacity(8);
-    let mut evidence = Vec::with_capacity(8);
+    let mut evidence: Scratch = Vec::with_capacity(8);
     let has_checkin = facts.last.is_some();
     for (rule, prefilter) in guideline.rules.iter().zip(&guideline.prefilters) {
         if !prefilter.admits(
@@ -29,8 +29,10 @@ pub fn triage<'g>(guideline: &'g Guideline, course: &Course) -> Decision<'g> {
         }
         evidence.clear();
         if holds(&rule.when, course, &facts, &mut evidence) {
-            evidence.sort_unstable();
-            evidence.dedup();
+            if evidence.len() > 1 {
+                evidence.sort_unstable();
+                evidence.dedup();
+            }
             reasons.push(Reason {
                 rule: &rule.id,
                 level: rule.level,
@@ -79,14 +81,12 @@ pub fn triage<'g>(guideline: &'g Guideline, course: &Course) -> Decision<'g> {
     }
 }
 
+/// Evidence gathered while evaluating one rule (reused across rules).
+type Scratch = Vec<Evidence>;
+
 /// Whether a condition holds; pushes what it matched onto `evidence`.
 /// On `false`, whatever it pushed is taken back.
-fn holds(
-    condition: &Condition,
-    course: &Course,
-    facts: &Facts,
-    evidence: &mut Vec<Evidence>,
-) -> bool {
+fn holds(condition: &Condition, course: &Course, facts: &Facts, evidence: &mut Scratch) -> bool {
     let mark = evidence.len();
     let result = match condition {
         Condition::All(parts) => parts
@@ -147,7 +147,7 @@ fn holds(
     result
 }
 
-fn treatment_evidence(matched: bool, field: TreatmentField, evidence: &mut Vec<Evidence>) -> bool {
+fn treatment_evidence(matched: bool, field: TreatmentField, evidence: &mut Scratch) -> bool {
     if matched {
         evidence.push(Evidence::Treatment(field));
     }
@@ -158,7 +158,7 @@ fn context_holds(
     test: ContextTest,
     course: &Course,
     facts: &Facts,
-    evidence: &mut Vec<Evidence>,
+    evidence: &mut Scratch,
 ) -> bool {
     let Some(last) = facts.last else {
         return false;
@@ -211,7 +211,7 @@ fn context_holds(
 /// Whether some present symptom of the last check-in matches every stated
 /// qualifier. Names every matching symptom as evidence, and for a match on
 /// duration also the check-in where the unbroken run began.
-fn symptom_holds(matcher: &SymptomMatch, facts: &Facts, evidence: &mut Vec<Evidence>) -> bool {
+fn symptom_holds(matcher: &SymptomMatch, facts: &Facts, evidence: &mut Scratch) -> bool {
     let Some(checkin) = facts.last else {
         return false;
     };

@@ -12,28 +12,12 @@
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use aftercare_core::{Course, Guideline, triage};
+use aftercare_core::Guideline;
 
-/// Same course as `fuzz/fuzz_targets/guideline_toml.rs`.
-const COURSE: &str = r#"{
-  "treatment": {"at": "2026-01-08T10:00:00Z", "modality": "deep_tissue", "pressure": "deep",
-                "duration_min": 90, "regions": ["calves", "thighs"]},
-  "checkins": [
-    {"at": "2026-01-08T16:00:00Z",
-     "symptoms": [{"kind": "soreness", "severity": "mild", "regions": ["calves"]}]},
-    {"at": "2026-01-09T10:00:00Z",
-     "symptoms": [{"kind": "soreness", "severity": "moderate", "regions": ["calves"], "side": "left"},
-                  {"kind": "headache", "severity": "mild", "frequency": "rarely"}]},
-    {"at": "2026-01-11T12:00:00Z",
-     "symptoms": [{"kind": "soreness", "severity": "severe", "frequency": "frequently",
-                   "interference": "quite_a_bit", "regions": ["calves"], "side": "left",
-                   "painful": true, "warm_or_red": true},
-                  {"kind": "twitching", "frequency": "occasionally", "sudden": false},
-                  {"kind": "headache", "severity": "none"}],
-     "context": {"hydration": "low", "sleep_hours": 5, "stress": "high", "caffeine_cups": 4,
-                 "new_medication": true, "strenuous_exercise": false, "anticoagulants": true}}
-  ]
-}"#;
+#[path = "../../../fuzz/checks.rs"]
+mod checks;
+
+use checks::{check_course, check_guideline, fixed_course};
 
 /// The files of one corpus folder, sorted, with their contents.
 fn corpus(name: &str) -> Vec<(PathBuf, Vec<u8>)> {
@@ -51,40 +35,6 @@ fn corpus(name: &str) -> Vec<(PathBuf, Vec<u8>)> {
         .collect();
     files.sort();
     files
-}
-
-/// What `fuzz/fuzz_targets/course_json.rs` does with one input; whether
-/// the course was accepted.
-fn check_course(shipped: &Guideline, data: &[u8]) -> bool {
-    let Ok(course) = Course::from_json_bytes(data) else {
-        return false;
-    };
-    let decision = triage(shipped, &course);
-    let _ = decision.to_json();
-
-    let json = course.to_json();
-    let again = Course::from_json(&json).unwrap_or_else(|error| {
-        panic!("a serialized course does not parse again: {error}\n{json}")
-    });
-    assert_eq!(
-        course, again,
-        "the course changed on a JSON round trip\n{json}"
-    );
-    true
-}
-
-/// What `fuzz/fuzz_targets/guideline_toml.rs` does with one input; whether
-/// the guideline was accepted.
-fn check_guideline(course: &Course, data: &[u8]) -> bool {
-    let Ok(text) = std::str::from_utf8(data) else {
-        return false;
-    };
-    let Ok(guideline) = Guideline::from_toml(text) else {
-        return false;
-    };
-    let decision = triage(&guideline, course);
-    let _ = decision.to_json();
-    true
 }
 
 /// Runs `check` on every file, naming the file if it panics.
@@ -129,7 +79,7 @@ fn guideline_corpus_never_panics() {
         "only {} files in the guideline corpus",
         files.len()
     );
-    let course = Course::from_json(COURSE).unwrap();
+    let course = fixed_course();
     let accepted = run(&files, |data| check_guideline(&course, data));
     assert!(accepted >= 1, "no guideline input was accepted");
     assert!(

@@ -31,6 +31,18 @@ fn free_port() -> u16 {
         .expect("a free port")
 }
 
+/// Whether something starts listening on a loopback port within 30 s.
+fn port_opens(port: u16) -> bool {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while TcpStream::connect(("127.0.0.1", port)).is_err() {
+        if Instant::now() >= deadline {
+            return false;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    true
+}
+
 /// A plain HTTP/1.1 GET on loopback; returns status and body.
 fn http_get(port: u16, path: &str, token: Option<&str>) -> (u16, String) {
     let mut stream = TcpStream::connect(("127.0.0.1", port)).expect("connect");
@@ -79,15 +91,11 @@ impl Server {
             .stderr(std::fs::File::create(&stderr).expect("log file"))
             .spawn()
             .expect("start aftercare serve");
-        let deadline = Instant::now() + Duration::from_secs(30);
-        while TcpStream::connect(("127.0.0.1", port)).is_err() {
-            assert!(
-                Instant::now() < deadline,
-                "the service did not start: {}",
-                std::fs::read_to_string(&stderr).unwrap_or_default()
-            );
-            std::thread::sleep(Duration::from_millis(50));
-        }
+        assert!(
+            port_opens(port),
+            "the service did not start: {}",
+            std::fs::read_to_string(&stderr).unwrap_or_default()
+        );
         Server {
             child,
             port,
@@ -184,11 +192,7 @@ fn serve_with_no_configuration_creates_its_database_in_the_working_folder() {
         .stderr(Stdio::piped())
         .spawn()
         .expect("serve");
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(Instant::now() < deadline, "did not start");
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    assert!(port_opens(port), "did not start");
     let (status, _) = http_get(port, "/healthz", None);
     assert_eq!(status, 200);
     let (status, _) = http_get(port, "/readyz", None);
@@ -254,14 +258,10 @@ fn settings_come_from_flags_then_environment_then_file() {
         .stderr(Stdio::null())
         .spawn()
         .expect("serve");
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while TcpStream::connect(("127.0.0.1", port_in_file)).is_err() {
-        assert!(
-            Instant::now() < deadline,
-            "the file's listen address was not used"
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    assert!(
+        port_opens(port_in_file),
+        "the file's listen address was not used"
+    );
     let _ = child.kill();
     let _ = child.wait();
 
@@ -282,14 +282,10 @@ fn settings_come_from_flags_then_environment_then_file() {
         .stderr(Stdio::null())
         .spawn()
         .expect("serve");
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while TcpStream::connect(("127.0.0.1", port_in_flag)).is_err() {
-        assert!(
-            Instant::now() < deadline,
-            "the flag's listen address was not used"
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    assert!(
+        port_opens(port_in_flag),
+        "the flag's listen address was not used"
+    );
     assert!(TcpStream::connect(("127.0.0.1", port_in_env)).is_err());
     let _ = child.kill();
     let _ = child.wait();

@@ -7,7 +7,9 @@ use std::time::{Duration, Instant};
 
 use aftercare_core::Guideline;
 use aftercare_store::secret::Secret;
-use aftercare_store::{Actor, NewClient, NewTreatment, Store, StoreOptions, now_millis};
+use aftercare_store::{Store, StoreOptions, now_millis};
+
+mod seeding;
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -18,45 +20,11 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let store = Store::open(&url, &StoreOptions::default()).await?;
     let guideline = Guideline::shipped();
     let now = now_millis();
-    let (clinic, owner) = store
-        .create_clinic_with_owner("Rate", "rate@test.example", "Rate", now)
-        .await?;
-    let details: aftercare_core::Treatment = serde_json::from_str(
-        r#"{"at":"2026-11-20T15:00:00Z","modality":"deep_tissue","regions":["calves"]}"#,
-    )?;
-    let mut links = Vec::new();
-    for n in 0..2000 {
-        let client = store
-            .create_client(
-                &clinic.id,
-                &Actor::System,
-                NewClient {
-                    name: format!("C{n}"),
-                    email: None,
-                    phone: None,
-                    consent_at: None,
-                },
-                now,
-            )
-            .await?;
-        let link = Secret::generate("acl_");
-        store
-            .create_treatment(
-                &clinic.id,
-                &Actor::System,
-                NewTreatment {
-                    client_id: client.id,
-                    practitioner_id: owner.id.clone(),
-                    details: details.clone(),
-                    notes: None,
-                    link_hash: link.hash(),
-                    link_expires_at: now + 3_650 * 24 * 3_600_000,
-                },
-                now,
-            )
-            .await?;
-        links.push(link.hash());
-    }
+    let links: Vec<String> = seeding::seed_treatments(&store, 2000)
+        .await?
+        .iter()
+        .map(Secret::hash)
+        .collect();
     let checkin: aftercare_core::Checkin = serde_json::from_str(
         r#"{"at":"2026-11-21T09:00:00Z","symptoms":[{"kind":"twitching","severity":"mild"}]}"#,
     )?;

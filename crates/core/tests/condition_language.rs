@@ -301,3 +301,22 @@ fn next_checkin_follows_the_plan_sooner_while_active_and_stops_when_clear() {
         "expected and fading after 72 h: stop"
     );
 }
+
+#[test]
+fn an_entry_reported_absent_counts_as_zero_when_comparing() {
+    // Found by the property tests: a contradictory absent entry (severity
+    // none, almost constantly) must not raise the earlier peak.
+    let course = course(
+        DEEP,
+        r#"[{"at":"2026-11-20T12:00:00Z","symptoms":[
+                {"kind":"joint_pain","severity":"none","frequency":"almost_constantly"},
+                {"kind":"joint_pain","frequency":"rarely"}]},
+            {"at":"2026-11-22T13:00:00Z","symptoms":[{"kind":"joint_pain","frequency":"almost_constantly"}]}]"#,
+    );
+    assert!(fired(r#"{ symptom = "joint_pain", worsening = true }"#, &course).is_some());
+    let guideline = Guideline::shipped();
+    assert!(
+        triage(&guideline, &course).level >= Level::ContactTherapist,
+        "R19"
+    );
+}

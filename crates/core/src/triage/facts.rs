@@ -55,6 +55,14 @@ impl Peak {
                 (a, b) => a.or(b),
             }
         }
+        if !symptom.is_present() {
+            // Reported absent: it was at zero, whatever else the entry says
+            // (`severity: none` with `frequency: almost_constantly` must not
+            // hide a symptom that is now there almost constantly).
+            self.severity = max(self.severity, Some(0));
+            self.frequency = max(self.frequency, Some(0));
+            return;
+        }
         self.severity = max(self.severity, symptom.severity.map(|v| v as u8));
         self.frequency = max(self.frequency, symptom.frequency.map(|v| v as u8));
         self.interference = max(self.interference, symptom.interference.map(|v| v as u8));

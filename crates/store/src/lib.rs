@@ -10,6 +10,7 @@
 //! its SQL to it, so no id sent from outside can reach another clinic.
 
 mod archive;
+mod batch;
 mod error;
 pub mod model;
 mod queries;
@@ -100,6 +101,9 @@ pub struct Store {
     /// here instead keeps latency low under load. `None` on PostgreSQL,
     /// whose row locks let writers to different courses run together.
     writer: Option<std::sync::Arc<tokio::sync::Mutex<()>>>,
+    /// The queue that groups concurrent check-ins into one transaction
+    /// (see [`Store::submit_checkin_shared`]).
+    batcher: Option<batch::CheckinBatcher>,
 }
 
 static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("migrations/sqlite");
@@ -155,14 +159,16 @@ impl Store {
             .map_err(StoreError::from)?;
         let writer =
             (backend == Backend::Sqlite).then(|| std::sync::Arc::new(tokio::sync::Mutex::new(())));
-        let store = Store {
+        let mut store = Store {
             pool,
             backend,
             writer,
+            batcher: None,
         };
         if options.migrate {
             store.migrate().await?;
         }
+        store.batcher = Some(batch::CheckinBatcher::start(store.clone()));
         Ok(store)
     }
 

@@ -16,13 +16,13 @@ use crate::{Store, StoreError, millis_of};
 
 const PRACTITIONER_COLUMNS: &str = "id, clinic_id, email, name, role, created_at";
 const CLIENT_COLUMNS: &str = "id, clinic_id, name, email, phone, consent_at, created_at";
-const TREATMENT_COLUMNS: &str =
+pub(crate) const TREATMENT_COLUMNS: &str =
     "id, clinic_id, client_id, practitioner_id, details, notes, link_expires_at, created_at";
-const CHECKIN_COLUMNS: &str = "id, treatment_id, seq, body, received_at";
-const DECISION_COLUMNS: &str =
+pub(crate) const CHECKIN_COLUMNS: &str = "id, treatment_id, seq, body, received_at";
+pub(crate) const DECISION_COLUMNS: &str =
     "id, treatment_id, checkin_id, level, body, guideline_id, guideline_version, created_at";
 const AUDIT_COLUMNS: &str = "id, clinic_id, actor, action, subject, at";
-const ALERT_COLUMNS: &str = "id, clinic_id, treatment_id, decision_id, practitioner_id, level, created_at, acknowledged_at, acknowledged_by";
+pub(crate) const ALERT_COLUMNS: &str = "id, clinic_id, treatment_id, decision_id, practitioner_id, level, created_at, acknowledged_at, acknowledged_by";
 
 fn practitioner(row: &AnyRow) -> Result<Practitioner, StoreError> {
     Ok(Practitioner {
@@ -47,7 +47,7 @@ fn client(row: &AnyRow) -> Result<Client, StoreError> {
     })
 }
 
-fn treatment(row: &AnyRow) -> Result<Treatment, StoreError> {
+pub(crate) fn treatment(row: &AnyRow) -> Result<Treatment, StoreError> {
     let details: String = row.try_get("details")?;
     Ok(Treatment {
         id: TreatmentId::from_db(row.try_get("id")?),
@@ -62,7 +62,7 @@ fn treatment(row: &AnyRow) -> Result<Treatment, StoreError> {
     })
 }
 
-fn stored_checkin(row: &AnyRow) -> Result<StoredCheckin, StoreError> {
+pub(crate) fn stored_checkin(row: &AnyRow) -> Result<StoredCheckin, StoreError> {
     let body: String = row.try_get("body")?;
     Ok(StoredCheckin {
         id: CheckinId::from_db(row.try_get("id")?),
@@ -82,7 +82,7 @@ fn level(text: &str) -> Result<Level, StoreError> {
         .ok_or_else(|| StoreError::Corrupt(format!("unknown level `{text}`")))
 }
 
-fn stored_decision(row: &AnyRow) -> Result<StoredDecision, StoreError> {
+pub(crate) fn stored_decision(row: &AnyRow) -> Result<StoredDecision, StoreError> {
     let body: String = row.try_get("body")?;
     Ok(StoredDecision {
         id: DecisionId::from_db(row.try_get("id")?),
@@ -110,7 +110,7 @@ fn audit_event(row: &AnyRow) -> Result<AuditEvent, StoreError> {
     })
 }
 
-fn alert(row: &AnyRow) -> Result<Alert, StoreError> {
+pub(crate) fn alert(row: &AnyRow) -> Result<Alert, StoreError> {
     Ok(Alert {
         id: AlertId::from_db(row.try_get("id")?),
         clinic_id: ClinicId::from_db(row.try_get("clinic_id")?),
@@ -163,6 +163,37 @@ pub(crate) async fn audit(
     .bind(now)
     .execute(&mut **tx)
     .await?;
+    Ok(())
+}
+
+/// Refuses a check-in time in the future (beyond a little clock skew),
+/// before the treatment, or before the course's last check-in.
+pub(crate) fn check_checkin_time(
+    checkin: &Checkin,
+    treatment: &aftercare_core::Treatment,
+    last: Option<&Checkin>,
+    now: Millis,
+) -> Result<(), StoreError> {
+    if millis_of(checkin.at) > now + crate::MAX_CLOCK_SKEW_MILLIS {
+        return Err(StoreError::Invalid {
+            path: "at".to_owned(),
+            expected: "a time that is not in the future".to_owned(),
+        });
+    }
+    if checkin.at < treatment.at {
+        return Err(StoreError::Invalid {
+            path: "at".to_owned(),
+            expected: format!("a time at or after the treatment ({})", treatment.at),
+        });
+    }
+    if let Some(last) = last
+        && checkin.at < last.at
+    {
+        return Err(StoreError::Invalid {
+            path: "at".to_owned(),
+            expected: format!("a time at or after the previous check-in ({})", last.at),
+        });
+    }
     Ok(())
 }
 
@@ -810,26 +841,7 @@ impl Store {
         for row in &earlier_rows {
             course.checkins.push(stored_checkin(row)?.checkin);
         }
-        if millis_of(checkin.at) > now + crate::MAX_CLOCK_SKEW_MILLIS {
-            return Err(StoreError::Invalid {
-                path: "at".to_owned(),
-                expected: "a time that is not in the future".to_owned(),
-            });
-        }
-        if checkin.at < course.treatment.at {
-            return Err(StoreError::Invalid {
-                path: "at".to_owned(),
-                expected: format!("a time at or after the treatment ({})", course.treatment.at),
-            });
-        }
-        if let Some(last) = course.checkins.last()
-            && checkin.at < last.at
-        {
-            return Err(StoreError::Invalid {
-                path: "at".to_owned(),
-                expected: format!("a time at or after the previous check-in ({})", last.at),
-            });
-        }
+        check_checkin_time(&checkin, &course.treatment, course.checkins.last(), now)?;
         let seq = i64::try_from(course.checkins.len()).unwrap_or(i64::MAX);
         course.checkins.push(checkin);
         let decision = triage(guideline, &course);

@@ -98,9 +98,11 @@ pub(crate) async fn submit_checkin(
     let hash = link_hash(&token)?;
     let key = IdempotencyKey::from_headers(&headers)?;
     let checkin: Checkin = parse_object(&body)?;
+    // Grouped with check-ins arriving at the same moment into one
+    // transaction; answered once that transaction has committed.
     let submitted = state
         .store
-        .submit_checkin(
+        .submit_checkin_shared(
             &hash,
             key.key.as_deref(),
             checkin,

@@ -1,0 +1,622 @@
+//! Group commit for check-ins.
+//!
+//! Under load most of a check-in's cost is not the triage but the database
+//! round trips around it: begin, lock the course, read it, four inserts,
+//! commit. [`CheckinBatcher`] queues the submissions that arrive while the
+//! previous group is being written and stores the whole group in one
+//! transaction with one statement per table, so the cost per check-in falls
+//! as load rises, and a lone check-in still goes straight through.
+//!
+//! Nothing changes for the caller: [`Store::submit_checkin_shared`] answers
+//! only after the transaction holding its check-in has committed. When a
+//! group's transaction fails (a unique key taken by another instance, a
+//! deadlock, a full disk) nothing of the group was stored and each of its
+//! submissions is retried alone, so one bad submission cannot sink the
+//! others and each caller gets its own answer.
+
+use std::collections::HashMap;
+use std::fmt::Write as _;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use aftercare_core::{Checkin, Course, Guideline, triage};
+use sqlx::Row;
+use tokio::sync::{mpsc, oneshot};
+
+use crate::model::{
+    Actor, Alert, AlertId, AuditId, CheckinId, DecisionId, Millis, StoredCheckin, StoredDecision,
+    Submitted, Treatment,
+};
+use crate::queries::{
+    ALERT_COLUMNS, CHECKIN_COLUMNS, DECISION_COLUMNS, TREATMENT_COLUMNS, alert, check_checkin_time,
+    stored_checkin, stored_decision, treatment,
+};
+use crate::{Store, StoreError, millis_of};
+
+/// The most submissions written in one transaction: large enough to carry
+/// a busy service, small enough to keep every statement's parameter count
+/// far below both databases' limits.
+const MAX_GROUP: usize = 64;
+
+/// Submissions that may wait for the writer; more wait for room in the
+/// queue, which pushes back on the callers instead of growing memory.
+const QUEUE_LENGTH: usize = 1024;
+
+/// One check-in waiting to be stored.
+pub(crate) struct Submission {
+    pub link_hash: String,
+    pub idempotency_key: Option<String>,
+    pub checkin: Checkin,
+    pub guideline: Arc<Guideline>,
+    pub now: Millis,
+}
+
+struct Job {
+    submission: Submission,
+    reply: oneshot::Sender<Result<Submitted, StoreError>>,
+}
+
+/// The queue in front of the writer task.
+#[derive(Clone, Debug)]
+pub(crate) struct CheckinBatcher {
+    queue: mpsc::Sender<Job>,
+    /// Check-ins answered from a group of two or more.
+    grouped: Arc<AtomicU64>,
+}
+
+impl std::fmt::Debug for Job {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Job")
+    }
+}
+
+impl CheckinBatcher {
+    /// Starts the writer task over `store` (a store without a batcher of
+    /// its own, so the task does not keep its own queue open). The task
+    /// ends when the last sender is dropped.
+    pub(crate) fn start(store: Store) -> CheckinBatcher {
+        let (queue, mut jobs) = mpsc::channel::<Job>(QUEUE_LENGTH);
+        let grouped = Arc::new(AtomicU64::new(0));
+        let counter = Arc::clone(&grouped);
+        tokio::spawn(async move {
+            while let Some(first) = jobs.recv().await {
+                let mut group = vec![first];
+                while group.len() < MAX_GROUP {
+                    match jobs.try_recv() {
+                        Ok(job) => group.push(job),
+                        Err(_) => break,
+                    }
+                }
+                store.write_group(group, &counter).await;
+            }
+        });
+        CheckinBatcher { queue, grouped }
+    }
+
+    /// Queues a submission and waits for its answer.
+    pub(crate) async fn submit(&self, submission: Submission) -> Result<Submitted, StoreError> {
+        let (reply, answer) = oneshot::channel();
+        self.queue
+            .send(Job { submission, reply })
+            .await
+            .map_err(|_| StoreError::Unavailable("the check-in writer has stopped".to_owned()))?;
+        answer
+            .await
+            .map_err(|_| StoreError::Unavailable("the check-in writer has stopped".to_owned()))?
+    }
+}
+
+/// What the group transaction knows about one course.
+struct CourseState {
+    treatment: Treatment,
+    course: Course,
+    /// Stored and newly written check-ins with their idempotency keys, by
+    /// position, for replays.
+    keys: Vec<Option<String>>,
+    /// Check-ins this group adds.
+    added: usize,
+}
+
+/// A check-in this group will insert, with what goes with it.
+struct Written {
+    checkin: StoredCheckin,
+    decision: StoredDecision,
+    alert: Option<Alert>,
+    clinic_id: String,
+    body: String,
+    idempotency_key: Option<String>,
+}
+
+/// Where a submission's answer comes from.
+enum Outcome {
+    Failed(StoreError),
+    /// A replay of a check-in stored before this group.
+    Replay(Box<Submitted>),
+    /// The n-th entry of `written`.
+    Written(usize, bool),
+}
+
+impl Store {
+    /// Stores a check-in like [`Store::submit_checkin`], grouped with the
+    /// others arriving at the same time into one transaction. Answers
+    /// after the commit.
+    pub async fn submit_checkin_shared(
+        &self,
+        link_hash: &str,
+        idempotency_key: Option<&str>,
+        checkin: Checkin,
+        guideline: &Arc<Guideline>,
+        now: Millis,
+    ) -> Result<Submitted, StoreError> {
+        let submission = Submission {
+            link_hash: link_hash.to_owned(),
+            idempotency_key: idempotency_key.map(str::to_owned),
+            checkin,
+            guideline: Arc::clone(guideline),
+            now,
+        };
+        match &self.batcher {
+            Some(batcher) => batcher.submit(submission).await,
+            None => self.submit_alone(submission).await,
+        }
+    }
+
+    /// How many check-ins this store has written as part of a group of
+    /// two or more since it was opened (for metrics and tests).
+    pub fn grouped_checkins(&self) -> u64 {
+        self.batcher
+            .as_ref()
+            .map_or(0, |batcher| batcher.grouped.load(Ordering::Relaxed))
+    }
+
+    async fn submit_alone(&self, submission: Submission) -> Result<Submitted, StoreError> {
+        self.submit_checkin(
+            &submission.link_hash,
+            submission.idempotency_key.as_deref(),
+            submission.checkin,
+            &submission.guideline,
+            submission.now,
+        )
+        .await
+    }
+
+    /// Writes one group; answers every job.
+    async fn write_group(&self, group: Vec<Job>, grouped: &AtomicU64) {
+        // A group shares one guideline; a new guideline (a reload) starts
+        // a new group.
+        let mut rest = group;
+        while !rest.is_empty() {
+            let first = Arc::clone(&rest[0].submission.guideline);
+            let split = rest
+                .iter()
+                .position(|job| !Arc::ptr_eq(&job.submission.guideline, &first))
+                .unwrap_or(rest.len());
+            let tail = rest.split_off(split);
+            self.write_same_guideline(rest, &first, grouped).await;
+            rest = tail;
+        }
+    }
+
+    async fn write_same_guideline(
+        &self,
+        group: Vec<Job>,
+        guideline: &Guideline,
+        grouped: &AtomicU64,
+    ) {
+        if group.len() == 1 {
+            for job in group {
+                let answer = self.submit_alone(job.submission).await;
+                let _ = job.reply.send(answer);
+            }
+            return;
+        }
+        let submissions: Vec<&Submission> = group.iter().map(|job| &job.submission).collect();
+        match self.store_group(&submissions, guideline).await {
+            Ok(answers) => {
+                grouped.fetch_add(group.len() as u64, Ordering::Relaxed);
+                for (job, answer) in group.into_iter().zip(answers) {
+                    // A caller that gave up (timed out) no longer listens.
+                    let _ = job.reply.send(answer);
+                }
+            }
+            Err(error) => {
+                tracing::debug!(%error, size = group.len(), "group write failed; storing one by one");
+                for job in group {
+                    let answer = self.submit_alone(job.submission).await;
+                    let _ = job.reply.send(answer);
+                }
+            }
+        }
+    }
+
+    /// Stores `submissions` in one transaction. `Err` means nothing was
+    /// stored; `Ok` holds one answer per submission, in order.
+    async fn store_group(
+        &self,
+        submissions: &[&Submission],
+        guideline: &Guideline,
+    ) -> Result<Vec<Result<Submitted, StoreError>>, StoreError> {
+        let _writer = self.writer().await;
+        let mut tx = self.pool().begin().await?;
+
+        // Lock the courses first (a no-op write takes SQLite's write lock
+        // and PostgreSQL's row locks) so nobody adds a check-in between our
+        // read and our write.
+        let mut hashes: Vec<&str> = submissions.iter().map(|s| s.link_hash.as_str()).collect();
+        hashes.sort_unstable();
+        hashes.dedup();
+        let sql = format!(
+            "UPDATE treatments SET checkin_count = checkin_count WHERE link_hash IN ({}) \
+             RETURNING {TREATMENT_COLUMNS}, link_hash, checkin_count",
+            placeholders(1, hashes.len())
+        );
+        let mut query = sqlx::query(&sql);
+        for hash in &hashes {
+            query = query.bind((*hash).to_owned());
+        }
+        let rows = query.fetch_all(&mut *tx).await?;
+        let mut courses: HashMap<String, CourseState> = HashMap::with_capacity(rows.len());
+        let mut with_history: Vec<String> = Vec::new();
+        for row in &rows {
+            let found = treatment(row)?;
+            let count: i64 = row.try_get("checkin_count")?;
+            if count > 0 {
+                with_history.push(found.id.as_str().to_owned());
+            }
+            courses.insert(
+                row.try_get("link_hash")?,
+                CourseState {
+                    course: Course {
+                        treatment: found.details.clone(),
+                        checkins: Vec::new(),
+                    },
+                    treatment: found,
+                    keys: Vec::new(),
+                    added: 0,
+                },
+            );
+        }
+        if !with_history.is_empty() {
+            let sql = format!(
+                "SELECT {CHECKIN_COLUMNS}, idempotency_key FROM checkins WHERE treatment_id IN ({}) \
+                 ORDER BY treatment_id, seq",
+                placeholders(1, with_history.len())
+            );
+            let mut query = sqlx::query(&sql);
+            for id in &with_history {
+                query = query.bind(id.clone());
+            }
+            let earlier = query.fetch_all(&mut *tx).await?;
+            let by_id: HashMap<&str, &str> = courses
+                .iter()
+                .map(|(hash, state)| (state.treatment.id.as_str(), hash.as_str()))
+                .collect();
+            let mut grouped: Vec<(String, Checkin, Option<String>)> =
+                Vec::with_capacity(earlier.len());
+            for row in &earlier {
+                let stored = stored_checkin(row)?;
+                let key: Option<String> = row.try_get("idempotency_key")?;
+                let hash = by_id
+                    .get(stored.treatment_id.as_str())
+                    .copied()
+                    .ok_or_else(|| StoreError::Corrupt("check-in of an unknown course".into()))?;
+                grouped.push((hash.to_owned(), stored.checkin, key));
+            }
+            for (hash, checkin, key) in grouped {
+                if let Some(state) = courses.get_mut(&hash) {
+                    state.course.checkins.push(checkin);
+                    state.keys.push(key);
+                }
+            }
+        }
+
+        let mut written: Vec<Written> = Vec::with_capacity(submissions.len());
+        let mut outcomes: Vec<Outcome> = Vec::with_capacity(submissions.len());
+        for submission in submissions {
+            let outcome = match courses.get_mut(&submission.link_hash) {
+                None => Outcome::Failed(StoreError::NotFound("link")),
+                Some(state) => {
+                    self.plan_one(&mut tx, state, submission, guideline, &mut written)
+                        .await?
+                }
+            };
+            outcomes.push(outcome);
+        }
+
+        insert_written(&mut tx, &written, guideline).await?;
+        // Keep each course's counter equal to its number of check-ins.
+        let grown: Vec<&CourseState> = courses.values().filter(|s| s.added > 0).collect();
+        if !grown.is_empty() {
+            let mut sql =
+                String::from("UPDATE treatments SET checkin_count = checkin_count + CASE id");
+            for index in 0..grown.len() {
+                let _ = write!(sql, " WHEN ${} THEN ${}", 2 * index + 1, 2 * index + 2);
+            }
+            let _ = write!(
+                sql,
+                " ELSE 0 END WHERE id IN ({})",
+                placeholders(2 * grown.len() + 1, grown.len())
+            );
+            let mut query = sqlx::query(&sql);
+            for state in &grown {
+                query = query
+                    .bind(state.treatment.id.as_str().to_owned())
+                    .bind(seq_of(state.added));
+            }
+            for state in &grown {
+                query = query.bind(state.treatment.id.as_str().to_owned());
+            }
+            query.execute(&mut *tx).await?;
+        }
+        tx.commit().await?;
+
+        let answers = outcomes
+            .into_iter()
+            .map(|outcome| match outcome {
+                Outcome::Failed(error) => Err(error),
+                Outcome::Replay(submitted) => Ok(*submitted),
+                Outcome::Written(index, replayed) => {
+                    let entry = &written[index];
+                    Ok(Submitted {
+                        checkin: entry.checkin.clone(),
+                        decision: entry.decision.clone(),
+                        alert: entry.alert.clone(),
+                        replayed,
+                    })
+                }
+            })
+            .collect();
+        Ok(answers)
+    }
+
+    /// Checks and triages one submission against its course as this group
+    /// has left it; adds what to write to `written`.
+    async fn plan_one(
+        &self,
+        tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+        state: &mut CourseState,
+        submission: &Submission,
+        guideline: &Guideline,
+        written: &mut Vec<Written>,
+    ) -> Result<Outcome, StoreError> {
+        let now = submission.now;
+        if state.treatment.link_expires_at <= now {
+            return Ok(Outcome::Failed(StoreError::LinkExpired));
+        }
+        if let Some(key) = &submission.idempotency_key
+            && let Some(position) = state.keys.iter().position(|k| k.as_ref() == Some(key))
+        {
+            let stored_before = state.keys.len() - state.added;
+            if state.course.checkins[position] != submission.checkin {
+                return Ok(Outcome::Failed(StoreError::Conflict(
+                    "this Idempotency-Key was used for a different check-in".to_owned(),
+                )));
+            }
+            if position >= stored_before {
+                // Written earlier in this very group.
+                let index = written
+                    .iter()
+                    .position(|w| {
+                        w.checkin.treatment_id == state.treatment.id
+                            && w.checkin.seq == seq_of(position)
+                    })
+                    .ok_or_else(|| StoreError::Corrupt("lost a grouped check-in".into()))?;
+                return Ok(Outcome::Written(index, true));
+            }
+            return Ok(Outcome::Replay(Box::new(
+                replay(tx, &state.treatment, seq_of(position)).await?,
+            )));
+        }
+        if let Err(error) = check_checkin_time(
+            &submission.checkin,
+            &state.course.treatment,
+            state.course.checkins.last(),
+            now,
+        ) {
+            return Ok(Outcome::Failed(error));
+        }
+        let body = serde_json::to_string(&submission.checkin)
+            .map_err(|error| StoreError::Corrupt(error.to_string()))?;
+        let seq = seq_of(state.course.checkins.len());
+        state.course.checkins.push(submission.checkin.clone());
+        let decision = triage(guideline, &state.course);
+        let checkin = StoredCheckin {
+            id: CheckinId::generate(),
+            treatment_id: state.treatment.id.clone(),
+            seq,
+            checkin: submission.checkin.clone(),
+            received_at: now,
+        };
+        let stored_decision = StoredDecision {
+            id: DecisionId::generate(),
+            treatment_id: state.treatment.id.clone(),
+            checkin_id: checkin.id.clone(),
+            level: decision.level,
+            body: serde_json::value::RawValue::from_string(decision.to_json())
+                .map_err(|error| StoreError::Corrupt(error.to_string()))?,
+            guideline_id: guideline.id.clone(),
+            guideline_version: guideline.version.clone(),
+            created_at: now,
+        };
+        let alert = decision.level.alerts_therapist().then(|| Alert {
+            id: AlertId::generate(),
+            clinic_id: state.treatment.clinic_id.clone(),
+            treatment_id: state.treatment.id.clone(),
+            decision_id: stored_decision.id.clone(),
+            practitioner_id: state.treatment.practitioner_id.clone(),
+            level: decision.level,
+            created_at: now,
+            acknowledged_at: None,
+            acknowledged_by: None,
+        });
+        state.keys.push(submission.idempotency_key.clone());
+        state.added += 1;
+        written.push(Written {
+            checkin,
+            decision: stored_decision,
+            alert,
+            clinic_id: state.treatment.clinic_id.as_str().to_owned(),
+            body,
+            idempotency_key: submission.idempotency_key.clone(),
+        });
+        Ok(Outcome::Written(written.len() - 1, false))
+    }
+}
+
+/// The answer to a repeated submission of a check-in stored earlier.
+async fn replay(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    treatment: &Treatment,
+    seq: i64,
+) -> Result<Submitted, StoreError> {
+    let row = sqlx::query(&format!(
+        "SELECT {CHECKIN_COLUMNS} FROM checkins WHERE treatment_id = $1 AND seq = $2"
+    ))
+    .bind(treatment.id.as_str().to_owned())
+    .bind(seq)
+    .fetch_one(&mut **tx)
+    .await?;
+    let checkin = stored_checkin(&row)?;
+    let row = sqlx::query(&format!(
+        "SELECT {DECISION_COLUMNS} FROM decisions WHERE checkin_id = $1"
+    ))
+    .bind(checkin.id.as_str().to_owned())
+    .fetch_one(&mut **tx)
+    .await?;
+    let decision = stored_decision(&row)?;
+    let alert_row = sqlx::query(&format!(
+        "SELECT {ALERT_COLUMNS} FROM alerts WHERE decision_id = $1"
+    ))
+    .bind(decision.id.as_str().to_owned())
+    .fetch_optional(&mut **tx)
+    .await?;
+    Ok(Submitted {
+        checkin,
+        decision,
+        alert: alert_row.as_ref().map(alert).transpose()?,
+        replayed: true,
+    })
+}
+
+/// One multi-row insert per table for everything the group adds.
+async fn insert_written(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    written: &[Written],
+    guideline: &Guideline,
+) -> Result<(), StoreError> {
+    if written.is_empty() {
+        return Ok(());
+    }
+    let sql = format!(
+        "INSERT INTO checkins (id, clinic_id, treatment_id, seq, at, body, idempotency_key, received_at) VALUES {}",
+        value_rows(written.len(), 8)
+    );
+    let mut query = sqlx::query(&sql);
+    for entry in written {
+        query = query
+            .bind(entry.checkin.id.as_str().to_owned())
+            .bind(entry.clinic_id.clone())
+            .bind(entry.checkin.treatment_id.as_str().to_owned())
+            .bind(entry.checkin.seq)
+            .bind(millis_of(entry.checkin.checkin.at))
+            .bind(entry.body.clone())
+            .bind(entry.idempotency_key.clone())
+            .bind(entry.checkin.received_at);
+    }
+    query.execute(&mut **tx).await?;
+
+    let sql = format!(
+        "INSERT INTO decisions (id, clinic_id, treatment_id, checkin_id, level, body, guideline_id, guideline_version, created_at) VALUES {}",
+        value_rows(written.len(), 9)
+    );
+    let mut query = sqlx::query(&sql);
+    for entry in written {
+        let decision = &entry.decision;
+        query = query
+            .bind(decision.id.as_str().to_owned())
+            .bind(entry.clinic_id.clone())
+            .bind(decision.treatment_id.as_str().to_owned())
+            .bind(decision.checkin_id.as_str().to_owned())
+            .bind(decision.level.as_str().to_owned())
+            .bind(decision.body.get().to_owned())
+            .bind(guideline.id.clone())
+            .bind(guideline.version.clone())
+            .bind(decision.created_at);
+    }
+    query.execute(&mut **tx).await?;
+
+    let alerts: Vec<&Alert> = written.iter().filter_map(|w| w.alert.as_ref()).collect();
+    if !alerts.is_empty() {
+        let sql = format!(
+            "INSERT INTO alerts (id, clinic_id, treatment_id, decision_id, practitioner_id, level, level_rank, created_at) VALUES {}",
+            value_rows(alerts.len(), 8)
+        );
+        let mut query = sqlx::query(&sql);
+        for raised in alerts {
+            query = query
+                .bind(raised.id.as_str().to_owned())
+                .bind(raised.clinic_id.as_str().to_owned())
+                .bind(raised.treatment_id.as_str().to_owned())
+                .bind(raised.decision_id.as_str().to_owned())
+                .bind(raised.practitioner_id.as_str().to_owned())
+                .bind(raised.level.as_str().to_owned())
+                .bind(i64::try_from(raised.level.index()).unwrap_or_default())
+                .bind(raised.created_at);
+        }
+        query.execute(&mut **tx).await?;
+    }
+
+    let sql = format!(
+        "INSERT INTO audit_events (id, clinic_id, actor, action, subject, at) VALUES {}",
+        value_rows(written.len(), 6)
+    );
+    let mut query = sqlx::query(&sql);
+    for entry in written {
+        query = query
+            .bind(AuditId::generate().as_str().to_owned())
+            .bind(entry.clinic_id.clone())
+            .bind(Actor::ClientLink(entry.checkin.treatment_id.clone()).to_db())
+            .bind("checkin.create".to_owned())
+            .bind(format!("checkin:{}", entry.checkin.id))
+            .bind(entry.checkin.received_at);
+    }
+    query.execute(&mut **tx).await?;
+    Ok(())
+}
+
+/// A position in a course as the database stores it.
+fn seq_of(position: usize) -> i64 {
+    i64::try_from(position).unwrap_or(i64::MAX)
+}
+
+/// `$first, $first+1, ...` for `count` parameters.
+fn placeholders(first: usize, count: usize) -> String {
+    let mut text = String::with_capacity(count * 5);
+    for n in first..first + count {
+        if n > first {
+            text.push_str(", ");
+        }
+        text.push('$');
+        text.push_str(&n.to_string());
+    }
+    text
+}
+
+/// `($1, .., $width), ($width+1, ..)` for `rows` rows.
+fn value_rows(rows: usize, width: usize) -> String {
+    (0..rows)
+        .map(|row| format!("({})", placeholders(row * width + 1, width)))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{placeholders, value_rows};
+
+    #[test]
+    fn placeholders_are_numbered_from_the_first() {
+        assert_eq!(placeholders(3, 3), "$3, $4, $5");
+        assert_eq!(value_rows(2, 2), "($1, $2), ($3, $4)");
+    }
+}

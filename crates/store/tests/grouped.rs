@@ -1,0 +1,311 @@
+//! Check-ins submitted at the same moment are written in groups (one
+//! transaction for many). Whatever the grouping, the result must be what
+//! one-by-one submission gives: every acknowledged check-in stored once,
+//! in order, each with the decision the engine gives for the course up to
+//! it, and every refusal leaving nothing behind.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use aftercare_core::{Checkin, Course, Guideline, Treatment, triage};
+use aftercare_store::secret::Secret;
+use aftercare_store::testing::{fresh_postgres_url, fresh_sqlite_url};
+use aftercare_store::{
+    Actor, ClinicId, NewClient, NewTreatment, Store, StoreError, StoreOptions, Submitted,
+    TreatmentId,
+};
+
+const HOUR: i64 = 3_600_000;
+/// 2026-11-20T15:00:00Z.
+const TREATED_AT: i64 = 1_795_186_800_000;
+const COURSES: usize = 24;
+
+/// A course's step and what the store answered to it.
+type Answer = (usize, Result<Submitted, StoreError>);
+const CHECKINS_PER_COURSE: usize = 4;
+
+fn checkin(hours_after: i64, symptoms: &str) -> Checkin {
+    let at = time_text(TREATED_AT + hours_after * HOUR);
+    serde_json::from_str(&format!(r#"{{"at":"{at}","symptoms":{symptoms}}}"#)).expect("check-in")
+}
+
+fn time_text(millis: i64) -> String {
+    let at = time::OffsetDateTime::from_unix_timestamp(millis / 1000).expect("time");
+    at.format(&time::format_description::well_known::Rfc3339)
+        .expect("format")
+}
+
+/// A varied course: course `n`'s check-ins move through normal reactions,
+/// red flags and recovery so groups mix levels and alerts.
+fn symptoms_for(course: usize, step: usize) -> &'static str {
+    const MENU: [&str; 6] = [
+        r#"[{"kind":"twitching","severity":"mild","regions":["calves"]}]"#,
+        r#"[{"kind":"soreness","severity":"moderate","regions":["lower_back"]}]"#,
+        "[]",
+        r#"[{"kind":"chest_pain"}]"#,
+        r#"[{"kind":"twitching","severity":"severe","regions":["calves"]},{"kind":"weakness","severity":"moderate","regions":["calves"]}]"#,
+        r#"[{"kind":"dizziness","severity":"mild"}]"#,
+    ];
+    MENU[(course + step) % MENU.len()]
+}
+
+async fn scenario(url: &str) {
+    let store = Store::open(url, &StoreOptions::default())
+        .await
+        .expect("open");
+    let guideline = Arc::new(Guideline::shipped());
+    let now = TREATED_AT + 200 * HOUR;
+    let (clinic, owner) = store
+        .create_clinic_with_owner("Group Clinic", "owner@group.example", "Gil", TREATED_AT)
+        .await
+        .expect("clinic");
+    let actor = Actor::Practitioner(owner.id.clone());
+    let client = store
+        .create_client(
+            &clinic.id,
+            &actor,
+            NewClient {
+                name: "Many Courses".to_owned(),
+                email: None,
+                phone: None,
+                consent_at: Some(TREATED_AT),
+            },
+            TREATED_AT,
+        )
+        .await
+        .expect("client");
+    let details: Treatment = serde_json::from_str(
+        r#"{"at":"2026-11-20T15:00:00Z","modality":"deep_tissue","pressure":"firm","duration_min":60,"regions":["calves"]}"#,
+    )
+    .expect("treatment");
+    let mut links = Vec::new();
+    let mut treatments = Vec::new();
+    for _ in 0..COURSES {
+        let link = Secret::generate("acl_");
+        let treatment = store
+            .create_treatment(
+                &clinic.id,
+                &actor,
+                NewTreatment {
+                    client_id: client.id.clone(),
+                    practitioner_id: owner.id.clone(),
+                    details: details.clone(),
+                    notes: None,
+                    link_hash: link.hash(),
+                    link_expires_at: TREATED_AT + 30 * 24 * HOUR,
+                },
+                TREATED_AT,
+            )
+            .await
+            .expect("treatment");
+        links.push(link.hash());
+        treatments.push(treatment.id);
+    }
+    // Course 0 already has a check-in stored, so a group must read and
+    // extend a stored course, and replay a key stored before the group.
+    let before = store
+        .submit_checkin(
+            &links[0],
+            Some("stored-before"),
+            checkin(1, "[]"),
+            &guideline,
+            now,
+        )
+        .await
+        .expect("first check-in");
+
+    // Everything at once: each course's check-ins in order from one task,
+    // all courses side by side, plus submissions that must be refused or
+    // replayed in the middle of the crowd.
+    let mut tasks = tokio::task::JoinSet::new();
+    for (index, link) in links.iter().enumerate() {
+        let store = store.clone();
+        let guideline = Arc::clone(&guideline);
+        let link = link.clone();
+        tasks.spawn(async move {
+            let mut answers = Vec::new();
+            for step in 0..CHECKINS_PER_COURSE {
+                let hours = 6 + 24 * i64::try_from(step).expect("small");
+                let key = format!("c{index}-s{step}");
+                let answer = store
+                    .submit_checkin_shared(
+                        &link,
+                        Some(&key),
+                        checkin(hours, symptoms_for(index, step)),
+                        &guideline,
+                        now,
+                    )
+                    .await;
+                answers.push((step, answer));
+            }
+            (index, answers)
+        });
+    }
+    let unknown = {
+        let store = store.clone();
+        let guideline = Arc::clone(&guideline);
+        tokio::spawn(async move {
+            store
+                .submit_checkin_shared("no-such-link", None, checkin(30, "[]"), &guideline, now)
+                .await
+        })
+    };
+    let future = {
+        let store = store.clone();
+        let guideline = Arc::clone(&guideline);
+        let link = links[1].clone();
+        tokio::spawn(async move {
+            store
+                .submit_checkin_shared(&link, None, checkin(400, "[]"), &guideline, now)
+                .await
+        })
+    };
+    let replayed_before = {
+        let store = store.clone();
+        let guideline = Arc::clone(&guideline);
+        let link = links[0].clone();
+        tokio::spawn(async move {
+            store
+                .submit_checkin_shared(
+                    &link,
+                    Some("stored-before"),
+                    checkin(1, "[]"),
+                    &guideline,
+                    now,
+                )
+                .await
+        })
+    };
+
+    let mut answers: HashMap<usize, Vec<Answer>> = HashMap::new();
+    while let Some(joined) = tasks.join_next().await {
+        let (index, list) = joined.expect("task");
+        answers.insert(index, list);
+    }
+    assert!(
+        matches!(
+            unknown.await.expect("task"),
+            Err(StoreError::NotFound("link"))
+        ),
+        "an unknown link is refused inside a group"
+    );
+    assert!(
+        matches!(future.await.expect("task"), Err(StoreError::Invalid { ref path, .. }) if path == "at"),
+        "a check-in from the future is refused inside a group"
+    );
+    let replay = replayed_before.await.expect("task").expect("replay");
+    assert!(replay.replayed);
+    assert_eq!(replay.checkin.id, before.checkin.id);
+    assert_eq!(replay.decision.id, before.decision.id);
+
+    // Every acknowledged check-in is stored once, in order, with the
+    // decision the engine gives for the course up to it.
+    for (index, treatment_id) in treatments.iter().enumerate() {
+        let list = &answers[&index];
+        for (step, answer) in list {
+            let submitted = answer
+                .as_ref()
+                .unwrap_or_else(|error| panic!("course {index} step {step}: {error}"));
+            assert!(!submitted.replayed);
+        }
+        check_course(&store, &clinic.id, treatment_id, &guideline, list).await;
+    }
+    assert!(
+        store.grouped_checkins() > 0,
+        "with {COURSES} courses submitting at once some check-ins must share a transaction"
+    );
+
+    // The course counters stayed right: the next check-in of each course
+    // takes the next position, and a key used in a group replays.
+    for (index, link) in links.iter().enumerate() {
+        let expected_seq =
+            i64::try_from(CHECKINS_PER_COURSE + usize::from(index == 0)).expect("small");
+        let next = store
+            .submit_checkin(link, None, checkin(150, "[]"), &guideline, now)
+            .await
+            .expect("next check-in");
+        assert_eq!(next.checkin.seq, expected_seq, "course {index}");
+        let again = store
+            .submit_checkin_shared(
+                link,
+                Some(&format!("c{index}-s1")),
+                checkin(30, symptoms_for(index, 1)),
+                &guideline,
+                now,
+            )
+            .await
+            .expect("replay of a grouped check-in");
+        assert!(again.replayed);
+        assert_eq!(again.checkin.seq, i64::from(index == 0) + 1);
+        let conflicting = store
+            .submit_checkin_shared(
+                link,
+                Some(&format!("c{index}-s1")),
+                checkin(31, "[]"),
+                &guideline,
+                now,
+            )
+            .await;
+        assert!(
+            matches!(conflicting, Err(StoreError::Conflict(_))),
+            "{conflicting:?}"
+        );
+    }
+    store.close().await;
+}
+
+async fn check_course(
+    store: &Store,
+    clinic: &ClinicId,
+    treatment_id: &TreatmentId,
+    guideline: &Guideline,
+    answers: &[Answer],
+) {
+    let record = store
+        .course(clinic, treatment_id, &Actor::System, TREATED_AT)
+        .await
+        .expect("course");
+    assert_eq!(record.checkins.len(), record.decisions.len());
+    let offset = record.checkins.len() - answers.len();
+    let mut course = Course {
+        treatment: record.treatment.details.clone(),
+        checkins: Vec::new(),
+    };
+    for (position, (stored, decision)) in record.checkins.iter().zip(&record.decisions).enumerate()
+    {
+        assert_eq!(stored.seq, i64::try_from(position).expect("small"));
+        assert_eq!(decision.checkin_id, stored.id);
+        course.checkins.push(stored.checkin.clone());
+        let expected = triage(guideline, &course);
+        assert_eq!(
+            decision.body.get(),
+            expected.to_json(),
+            "the decision at position {position} is the engine's for the course up to it"
+        );
+        if position >= offset {
+            let answer = answers[position - offset].1.as_ref().expect("acknowledged");
+            assert_eq!(answer.checkin.id, stored.id);
+            assert_eq!(answer.decision.id, decision.id);
+            assert_eq!(
+                answer.alert.is_some(),
+                decision.level.alerts_therapist(),
+                "an alert exactly when the level calls for the therapist"
+            );
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn grouped_check_ins_match_one_by_one_on_sqlite() {
+    let (url, dir) = fresh_sqlite_url();
+    scenario(&url).await;
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn grouped_check_ins_match_one_by_one_on_postgres() {
+    let Some(url) = fresh_postgres_url().await else {
+        return;
+    };
+    scenario(&url).await;
+}

@@ -14,6 +14,9 @@ use crate::model::{
 };
 use crate::{Store, StoreError, millis_of};
 
+/// One hour in milliseconds, the window of the per-link check-in cap.
+const HOUR_MILLIS: i64 = 60 * 60 * 1000;
+
 const PRACTITIONER_COLUMNS: &str = "id, clinic_id, email, name, role, created_at";
 const CLIENT_COLUMNS: &str = "id, clinic_id, name, email, phone, consent_at, created_at";
 const TREATMENT_COLUMNS: &str =
@@ -793,6 +796,8 @@ impl Store {
         // The counter was bumped above: what it held before is the number of
         // check-ins already stored, so a first check-in needs no read.
         let earlier_count: i64 = row.try_get::<i64, _>("checkin_count")? - 1;
+        self.check_limits(&mut tx, &found.id, earlier_count, now)
+            .await?;
         let earlier_rows = if earlier_count > 0 {
             sqlx::query(&format!(
                 "SELECT {CHECKIN_COLUMNS} FROM checkins WHERE treatment_id = $1 ORDER BY seq"
@@ -932,6 +937,48 @@ impl Store {
             decision: stored_decision,
             alert,
             replayed: false,
+        })
+    }
+
+    /// Refuses a check-in beyond the course's caps. The hourly count is
+    /// read only when the course holds enough check-ins to reach it.
+    async fn check_limits(
+        &self,
+        tx: &mut Transaction<'_, Any>,
+        treatment: &TreatmentId,
+        earlier_count: i64,
+        now: Millis,
+    ) -> Result<(), StoreError> {
+        let limits = self.checkin_limits;
+        if earlier_count >= i64::from(limits.per_course) {
+            return Err(StoreError::CourseFull {
+                limit: limits.per_course,
+            });
+        }
+        if earlier_count < i64::from(limits.per_link_per_hour) {
+            return Ok(());
+        }
+        let window_start = now - HOUR_MILLIS;
+        let row = sqlx::query(
+            "SELECT COUNT(*) AS recent, MIN(received_at) AS oldest FROM checkins \
+             WHERE treatment_id = $1 AND received_at > $2",
+        )
+        .bind(treatment.as_str().to_owned())
+        .bind(window_start)
+        .fetch_one(&mut **tx)
+        .await?;
+        let recent: i64 = row.try_get("recent")?;
+        if recent < i64::from(limits.per_link_per_hour) {
+            return Ok(());
+        }
+        let oldest: Option<i64> = row.try_get("oldest")?;
+        // One more is accepted once the oldest check-in of the hour leaves it.
+        let wait_millis = oldest.map_or(HOUR_MILLIS, |oldest| oldest + HOUR_MILLIS - now);
+        Err(StoreError::TooManyCheckins {
+            limit: limits.per_link_per_hour,
+            retry_after_secs: u64::try_from(wait_millis.max(1_000))
+                .unwrap_or(3_600_000)
+                .div_ceil(1_000),
         })
     }
 

@@ -342,7 +342,10 @@ fn a_whole_number_written_with_a_decimal_point_is_still_a_whole_number() {
     course["treatment"]["duration_min"] = json!(60.0);
     let parsed = Course::from_json(&course.to_string()).expect("60.0 minutes is accepted");
     assert_eq!(
-        parsed.treatment.duration_min.map(|minutes| minutes.get()),
+        parsed
+            .treatment
+            .duration_min
+            .map(aftercare_core::course::DurationMinutes::get),
         Some(60)
     );
 }

@@ -61,6 +61,23 @@ pub struct ServeArgs {
     /// Longest time a request may take, in seconds [default: 10].
     #[arg(long, env = "AFTERCARE_REQUEST_TIMEOUT_SECS", value_name = "SECONDS")]
     pub request_timeout_secs: Option<u64>,
+    /// Check-ins one course accepts in all [default: 200].
+    #[arg(long, env = "AFTERCARE_MAX_CHECKINS_PER_COURSE", value_name = "COUNT")]
+    pub max_checkins_per_course: Option<u32>,
+    /// Check-ins one client link accepts in any hour [default: 20].
+    #[arg(long, env = "AFTERCARE_MAX_CHECKINS_PER_HOUR", value_name = "COUNT")]
+    pub max_checkins_per_hour: Option<u32>,
+    /// Serve Prometheus metrics at `/metrics`. They count requests across
+    /// every clinic, so only turn this on where the port is reachable by
+    /// your monitoring alone [default: off].
+    #[arg(
+        long,
+        env = "AFTERCARE_METRICS",
+        num_args = 0..=1,
+        default_missing_value = "true",
+        value_name = "BOOL"
+    )]
+    pub metrics: Option<bool>,
 }
 
 /// SQLite durability modes.
@@ -96,6 +113,9 @@ struct FileSettings {
     log_format: Option<LogFormat>,
     max_body_bytes: Option<usize>,
     request_timeout_secs: Option<u64>,
+    max_checkins_per_course: Option<u32>,
+    max_checkins_per_hour: Option<u32>,
+    metrics: Option<bool>,
 }
 
 /// Settings resolved from every layer.
@@ -119,6 +139,10 @@ pub struct Settings {
     pub max_body_bytes: usize,
     /// Request time limit.
     pub request_timeout: Duration,
+    /// Caps on check-ins.
+    pub checkin_limits: aftercare_store::CheckinLimits,
+    /// Whether `/metrics` is served.
+    pub metrics: bool,
 }
 
 /// Why settings could not be resolved.
@@ -198,5 +222,19 @@ pub fn resolve(database: &DatabaseArgs, serve: &ServeArgs) -> Result<Settings, S
                 .or(file.request_timeout_secs)
                 .unwrap_or(10),
         ),
+        checkin_limits: {
+            let defaults = aftercare_store::CheckinLimits::default();
+            aftercare_store::CheckinLimits {
+                per_course: serve
+                    .max_checkins_per_course
+                    .or(file.max_checkins_per_course)
+                    .unwrap_or(defaults.per_course),
+                per_link_per_hour: serve
+                    .max_checkins_per_hour
+                    .or(file.max_checkins_per_hour)
+                    .unwrap_or(defaults.per_link_per_hour),
+            }
+        },
+        metrics: serve.metrics.or(file.metrics).unwrap_or(false),
     })
 }

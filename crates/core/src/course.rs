@@ -251,6 +251,25 @@ impl<'de> Deserialize<'de> for Timestamp {
     }
 }
 
+/// A number type a JSON number converts to without losing anything.
+trait FromJsonNumber: Sized {
+    /// The value, if it is representable exactly.
+    fn from_json_number(value: f64) -> Option<Self>;
+}
+
+impl FromJsonNumber for f64 {
+    fn from_json_number(value: f64) -> Option<Self> {
+        Some(value)
+    }
+}
+
+impl FromJsonNumber for u16 {
+    fn from_json_number(value: f64) -> Option<Self> {
+        (value.fract() == 0.0 && (0.0..=f64::from(u16::MAX)).contains(&value))
+            .then_some(value as u16)
+    }
+}
+
 /// Declares a number newtype that refuses values outside a closed range.
 macro_rules! bounded_number {
     ($(#[$meta:meta])* $name:ident($inner:ty), $min:expr, $max:expr, $expected:literal) => {
@@ -284,13 +303,17 @@ macro_rules! bounded_number {
                         f.write_str($expected)
                     }
                 }
-                let value = <$inner>::deserialize(deserializer)?;
-                $name::new(value).ok_or_else(|| {
-                    serde::de::Error::invalid_value(
-                        serde::de::Unexpected::Float(f64::from(value)),
-                        &Expecting,
-                    )
-                })
+                // Any JSON number is read, so that `2.0` counts as the
+                // whole number it is (JSON Schema's `integer` allows it).
+                let value = f64::deserialize(deserializer)?;
+                <$inner as FromJsonNumber>::from_json_number(value)
+                    .and_then($name::new)
+                    .ok_or_else(|| {
+                        serde::de::Error::invalid_value(
+                            serde::de::Unexpected::Float(value),
+                            &Expecting,
+                        )
+                    })
             }
         }
     };

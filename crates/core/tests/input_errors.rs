@@ -227,12 +227,12 @@ fn impossible_numbers_are_refused() {
     assert_refused(
         |c| c["treatment"]["duration_min"] = json!(-5),
         "treatment.duration_min",
-        "u16",
+        "1 to 480",
     );
     assert_refused(
         |c| c["treatment"]["duration_min"] = json!(60.5),
         "treatment.duration_min",
-        "u16",
+        "whole number",
     );
     assert_refused(
         |c| c["checkins"][0]["context"]["sleep_hours"] = json!(25),
@@ -333,4 +333,19 @@ fn a_list_where_an_object_belongs_is_refused() {
         Course::from_json("[{\"at\":\"2026-11-20T15:00:00Z\",\"modality\":\"swedish\"}, []]")
             .expect_err("array course");
     assert!(error.expected.contains("an object"), "{error}");
+}
+
+#[test]
+fn a_whole_number_written_with_a_decimal_point_is_still_a_whole_number() {
+    // JSON Schema's `integer` (and so the API document) allows `60.0`.
+    let mut course = valid();
+    course["treatment"]["duration_min"] = json!(60.0);
+    let parsed = Course::from_json(&course.to_string()).expect("60.0 minutes is accepted");
+    assert_eq!(
+        parsed
+            .treatment
+            .duration_min
+            .map(aftercare_core::course::DurationMinutes::get),
+        Some(60)
+    );
 }

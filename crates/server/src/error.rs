@@ -54,6 +54,20 @@ pub enum ApiError {
     /// The client's link has expired.
     #[error("the link has expired")]
     LinkExpired,
+    /// The course holds as many check-ins as it may.
+    #[error("the course is full")]
+    CourseFull {
+        /// The cap.
+        limit: u32,
+    },
+    /// The link has had as many check-ins as it may this hour.
+    #[error("too many check-ins")]
+    TooManyCheckins {
+        /// The cap.
+        limit: u32,
+        /// Seconds until one more is accepted.
+        retry_after_secs: u64,
+    },
     /// The body is not sent as JSON.
     #[error("unsupported media type")]
     UnsupportedMediaType,
@@ -146,7 +160,8 @@ impl ApiError {
             ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
             ApiError::NotFound { .. } | ApiError::NoSuchRoute => StatusCode::NOT_FOUND,
             ApiError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
-            ApiError::Conflict(_) => StatusCode::CONFLICT,
+            ApiError::Conflict(_) | ApiError::CourseFull { .. } => StatusCode::CONFLICT,
+            ApiError::TooManyCheckins { .. } => StatusCode::TOO_MANY_REQUESTS,
             ApiError::LinkExpired => StatusCode::GONE,
             ApiError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             ApiError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
@@ -194,6 +209,8 @@ impl ApiError {
             ApiError::MethodNotAllowed => ("method-not-allowed", "Method not allowed"),
             ApiError::Conflict(_) => ("conflict", "Conflict"),
             ApiError::LinkExpired => ("link-expired", "Link expired"),
+            ApiError::CourseFull { .. } => ("course-full", "No more check-ins for this course"),
+            ApiError::TooManyCheckins { .. } => ("too-many-checkins", "Too many check-ins"),
             ApiError::UnsupportedMediaType => ("unsupported-media-type", "Unsupported media type"),
             ApiError::PayloadTooLarge => ("payload-too-large", "Request body too large"),
             ApiError::Timeout => ("timeout", "Request timed out"),
@@ -232,6 +249,14 @@ impl ApiError {
             ApiError::LinkExpired => {
                 "This link has expired. Ask your therapist for a new one.".to_owned()
             }
+            ApiError::CourseFull { limit } => format!(
+                "This follow-up has reached its limit of {limit} check-ins. \
+                 If you still have symptoms, contact your therapist directly."
+            ),
+            ApiError::TooManyCheckins { limit, .. } => format!(
+                "This link accepts up to {limit} check-ins an hour; try again later. \
+                 If you feel unwell now, do not wait: contact your therapist or a doctor."
+            ),
             ApiError::UnsupportedMediaType => {
                 "Send the body as JSON, with `Content-Type: application/json`.".to_owned()
             }
@@ -284,6 +309,11 @@ impl IntoResponse for ApiError {
                     HeaderValue::from_static(RETRY_AFTER_SECONDS),
                 );
             }
+            ApiError::TooManyCheckins {
+                retry_after_secs, ..
+            } => {
+                headers.insert(header::RETRY_AFTER, HeaderValue::from(retry_after_secs));
+            }
             _ => {}
         }
         if let Some(fault) = self.fault() {
@@ -316,6 +346,14 @@ impl From<StoreError> for ApiError {
             StoreError::LinkExpired => ApiError::LinkExpired,
             StoreError::Invalid { path, expected } => ApiError::invalid(path, expected),
             StoreError::Unavailable(why) => ApiError::Unavailable(why),
+            StoreError::CourseFull { limit } => ApiError::CourseFull { limit },
+            StoreError::TooManyCheckins {
+                limit,
+                retry_after_secs,
+            } => ApiError::TooManyCheckins {
+                limit,
+                retry_after_secs,
+            },
             other @ (StoreError::Config(_)
             | StoreError::Migration(_)
             | StoreError::Database(_)

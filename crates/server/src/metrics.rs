@@ -15,6 +15,7 @@ use metrics_exporter_prometheus::{
     Matcher, PrometheusBuilder, PrometheusHandle, PrometheusRecorder,
 };
 
+use crate::error::ApiError;
 use crate::state::AppState;
 
 const REQUESTS: &str = "aftercare_http_requests_total";
@@ -119,14 +120,21 @@ impl Metrics {
     }
 }
 
-/// `GET /metrics`
+/// `GET /metrics`, when the operator turned metrics on; 404 otherwise.
 #[utoipa::path(
     get,
     path = "/metrics",
     tag = "operations",
-    responses((status = 200, description = "Metrics in the Prometheus text exposition format.", body = String, content_type = "text/plain"))
+    responses(
+        (status = 200, description = "Metrics in the Prometheus text exposition format.", body = String, content_type = "text/plain"),
+        (status = 404, response = crate::openapi::responses::NotFound),
+    )
 )]
 pub(crate) async fn render(State(state): State<AppState>) -> Response {
+    // Off unless the operator turns it on: the counts span every clinic.
+    if !state.settings.metrics {
+        return ApiError::NoSuchRoute.into_response();
+    }
     (
         [(
             header::CONTENT_TYPE,

@@ -15,6 +15,9 @@ pub struct ServerSettings {
     /// The address people reach the service at, e.g.
     /// `https://aftercare.example.org`; client links are built from it.
     pub public_url: String,
+    /// Whether `/metrics` answers. Off by default: the counts span every
+    /// clinic, which is for the operator's monitoring, not for the world.
+    pub metrics: bool,
 }
 
 impl Default for ServerSettings {
@@ -24,6 +27,7 @@ impl Default for ServerSettings {
             max_body_bytes: 64 * 1024,
             request_timeout: Duration::from_secs(10),
             public_url: "http://127.0.0.1:8080".to_owned(),
+            metrics: false,
         }
     }
 }

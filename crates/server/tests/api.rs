@@ -12,7 +12,9 @@ use std::time::Duration;
 
 use aftercare_core::{Checkin, Course, Guideline, Treatment};
 use aftercare_server::ServerSettings;
-use helpers::{TestApp, on_every_backend, on_every_backend_with, rfc3339};
+use helpers::{
+    TestApp, on_every_backend, on_every_backend_with, on_every_backend_with_store, rfc3339,
+};
 use reqwest::Method;
 use serde_json::{Value, json};
 
@@ -1315,7 +1317,11 @@ async fn another_clinic_finds_nothing_of_clinic_a() {
 
 #[tokio::test]
 async fn metrics_count_by_route_pattern_and_never_show_link_tokens() {
-    on_every_backend(async |app: &TestApp| {
+    let settings = ServerSettings {
+        metrics: true,
+        ..ServerSettings::default()
+    };
+    on_every_backend_with(settings, async |app: &TestApp| {
         let clinic = app.clinic("Metric Clinic").await;
         let treatment = app.treatment(&clinic, 40).await;
         app.post(
@@ -1484,7 +1490,11 @@ async fn the_body_limit_comes_from_the_settings() {
 
 #[tokio::test]
 async fn the_openapi_document_lists_every_route_the_router_serves() {
-    on_every_backend(async |app: &TestApp| {
+    let settings = ServerSettings {
+        metrics: true,
+        ..ServerSettings::default()
+    };
+    on_every_backend_with(settings, async |app: &TestApp| {
         let document = app
             .get("/api/v1/openapi.json", None)
             .await
@@ -1625,6 +1635,104 @@ async fn the_openapi_document_lists_every_route_the_router_serves() {
             let pointer = target.trim_start_matches('#');
             assert!(document.pointer(pointer).is_some(), "dangling {target}");
         }
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn check_ins_beyond_the_hourly_and_course_caps_are_refused_and_store_nothing() {
+    let options = aftercare_store::StoreOptions {
+        checkin_limits: aftercare_store::CheckinLimits {
+            per_course: 5,
+            per_link_per_hour: 3,
+        },
+        ..aftercare_store::StoreOptions::default()
+    };
+    on_every_backend_with_store(ServerSettings::default(), options, async |app: &TestApp| {
+        let clinic = app.clinic("Capped Clinic").await;
+        let treatment = app.treatment(&clinic, 48).await;
+        let path = treatment.link_path("checkins");
+        let first = checkin(treatment.at, 1, &mild_soreness());
+        helpers::Reply::of(
+            app.request(Method::POST, &path, None)
+                .header("idempotency-key", "first")
+                .json(&first),
+        )
+        .await
+        .expect_status(201);
+        for hour in 2..=3 {
+            app.post(&path, None, &checkin(treatment.at, hour, &mild_soreness()))
+                .await
+                .expect_status(201);
+        }
+
+        let refused = app
+            .post(&path, None, &checkin(treatment.at, 4, &mild_soreness()))
+            .await;
+        let problem = refused.problem(429, "too-many-checkins");
+        assert!(
+            problem["detail"]
+                .as_str()
+                .is_some_and(|detail| detail.contains("3 check-ins an hour")),
+            "{problem}"
+        );
+        let wait: u64 = refused
+            .header("retry-after")
+            .and_then(|seconds| seconds.parse().ok())
+            .expect("a Retry-After in seconds");
+        assert!((1..=3_600).contains(&wait), "Retry-After {wait}");
+        // A retry of an acknowledged check-in still answers its first result.
+        helpers::Reply::of(
+            app.request(Method::POST, &path, None)
+                .header("idempotency-key", "first")
+                .json(&first),
+        )
+        .await
+        .expect_status(200);
+        let course = app
+            .get(&treatment.link_path("course"), None)
+            .await
+            .expect_status(200)
+            .json();
+        assert_eq!(
+            course["checkins"].as_array().map(Vec::len),
+            Some(3),
+            "the refused check-in stored nothing: {course}"
+        );
+
+        // An hour on, the link accepts check-ins again, up to the course's cap.
+        app.advance_clock(Duration::from_secs(61 * 60));
+        for hour in 4..=5 {
+            app.post(&path, None, &checkin(treatment.at, hour, &mild_soreness()))
+                .await
+                .expect_status(201);
+        }
+        let full = app
+            .post(&path, None, &checkin(treatment.at, 6, &mild_soreness()))
+            .await;
+        let problem = full.problem(409, "course-full");
+        assert!(
+            problem["detail"]
+                .as_str()
+                .is_some_and(|detail| detail.contains("5 check-ins")),
+            "{problem}"
+        );
+        let course = app
+            .get(&treatment.link_path("course"), None)
+            .await
+            .expect_status(200)
+            .json();
+        assert_eq!(course["checkins"].as_array().map(Vec::len), Some(5));
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn metrics_are_off_unless_turned_on() {
+    on_every_backend(async |app: &TestApp| {
+        app.get("/metrics", None)
+            .await
+            .problem(404, "no-such-route");
     })
     .await;
 }

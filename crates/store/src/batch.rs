@@ -28,8 +28,9 @@ use crate::model::{
     Submitted, Treatment,
 };
 use crate::queries::{
-    ALERT_COLUMNS, CHECKIN_COLUMNS, DECISION_COLUMNS, TREATMENT_COLUMNS, alert, check_checkin_time,
-    stored_checkin, stored_decision, treatment,
+    ALERT_COLUMNS, CHECKIN_COLUMNS, DECISION_COLUMNS, HOUR_MILLIS, TREATMENT_COLUMNS, alert,
+    check_checkin_time, check_course_cap, check_hourly_cap, stored_checkin, stored_decision,
+    treatment,
 };
 use crate::{Store, StoreError, millis_of};
 
@@ -113,6 +114,8 @@ struct CourseState {
     /// Stored and newly written check-ins with their idempotency keys, by
     /// position, for replays.
     keys: Vec<Option<String>>,
+    /// When each check-in arrived, by position, for the hourly cap.
+    received: Vec<Millis>,
     /// Check-ins this group adds.
     added: usize,
 }
@@ -272,6 +275,7 @@ impl Store {
                     },
                     treatment: found,
                     keys: Vec::new(),
+                    received: Vec::new(),
                     added: 0,
                 },
             );
@@ -291,7 +295,7 @@ impl Store {
                 .iter()
                 .map(|(hash, state)| (state.treatment.id.as_str(), hash.as_str()))
                 .collect();
-            let mut grouped: Vec<(String, Checkin, Option<String>)> =
+            let mut grouped: Vec<(String, StoredCheckin, Option<String>)> =
                 Vec::with_capacity(earlier.len());
             for row in &earlier {
                 let stored = stored_checkin(row)?;
@@ -300,11 +304,12 @@ impl Store {
                     .get(stored.treatment_id.as_str())
                     .copied()
                     .ok_or_else(|| StoreError::Corrupt("check-in of an unknown course".into()))?;
-                grouped.push((hash.to_owned(), stored.checkin, key));
+                grouped.push((hash.to_owned(), stored, key));
             }
-            for (hash, checkin, key) in grouped {
+            for (hash, stored, key) in grouped {
                 if let Some(state) = courses.get_mut(&hash) {
-                    state.course.checkins.push(checkin);
+                    state.course.checkins.push(stored.checkin);
+                    state.received.push(stored.received_at);
                     state.keys.push(key);
                 }
             }
@@ -407,6 +412,26 @@ impl Store {
                 replay(tx, &state.treatment, seq_of(position)).await?,
             )));
         }
+        // The same caps as one-by-one submission, counted from the course
+        // as this group has left it.
+        let earlier = state.course.checkins.len();
+        let hour_ago = now - HOUR_MILLIS;
+        let recent: Vec<Millis> = state
+            .received
+            .iter()
+            .copied()
+            .filter(|&at| at > hour_ago)
+            .collect();
+        if let Err(error) = check_course_cap(self.checkin_limits, seq_of(earlier)).and_then(|()| {
+            check_hourly_cap(
+                self.checkin_limits,
+                seq_of(recent.len()),
+                recent.iter().copied().min(),
+                now,
+            )
+        }) {
+            return Ok(Outcome::Failed(error));
+        }
         if let Err(error) = check_checkin_time(
             &submission.checkin,
             &state.course.treatment,
@@ -450,6 +475,7 @@ impl Store {
             acknowledged_by: None,
         });
         state.keys.push(submission.idempotency_key.clone());
+        state.received.push(now);
         state.added += 1;
         written.push(Written {
             checkin,

@@ -21,6 +21,20 @@ pub enum StoreError {
         /// What was expected.
         expected: String,
     },
+    /// The course holds as many check-ins as it may.
+    #[error("the course has reached its limit of {limit} check-ins")]
+    CourseFull {
+        /// The cap.
+        limit: u32,
+    },
+    /// The link has been used for as many check-ins as it may in an hour.
+    #[error("the link has reached its limit of {limit} check-ins an hour")]
+    TooManyCheckins {
+        /// The cap.
+        limit: u32,
+        /// Seconds until one more check-in is accepted.
+        retry_after_secs: u64,
+    },
     /// The database cannot be reached, is full, or timed out: try later.
     #[error("the database is unavailable: {0}")]
     Unavailable(String),

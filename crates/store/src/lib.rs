@@ -77,6 +77,29 @@ pub struct StoreOptions {
     /// Create a missing SQLite file (the service, `migrate`, `import`); off
     /// for commands that only read, so a mistyped path fails loudly.
     pub create_if_missing: bool,
+    /// Caps on check-ins, applied by [`Store::submit_checkin`] whoever
+    /// calls it (the API or a web form).
+    pub checkin_limits: CheckinLimits,
+}
+
+/// How many check-ins one course accepts. A person following up on one
+/// treatment sends a few a day at most; the caps stop a leaked link or a
+/// looping script from filling the database and the therapist's alerts.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct CheckinLimits {
+    /// Check-ins one course accepts in all.
+    pub per_course: u32,
+    /// Check-ins one client link accepts in any hour.
+    pub per_link_per_hour: u32,
+}
+
+impl Default for CheckinLimits {
+    fn default() -> Self {
+        CheckinLimits {
+            per_course: 200,
+            per_link_per_hour: 20,
+        }
+    }
 }
 
 impl Default for StoreOptions {
@@ -87,6 +110,7 @@ impl Default for StoreOptions {
             sqlite_sync: SqliteSync::Normal,
             acquire_timeout: Duration::from_secs(5),
             create_if_missing: true,
+            checkin_limits: CheckinLimits::default(),
         }
     }
 }
@@ -104,6 +128,8 @@ pub struct Store {
     /// The queue that groups concurrent check-ins into one transaction
     /// (see [`Store::submit_checkin_shared`]).
     batcher: Option<batch::CheckinBatcher>,
+    /// Caps on check-ins.
+    checkin_limits: CheckinLimits,
 }
 
 static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("migrations/sqlite");
@@ -164,6 +190,7 @@ impl Store {
             backend,
             writer,
             batcher: None,
+            checkin_limits: options.checkin_limits,
         };
         if options.migrate {
             store.migrate().await?;

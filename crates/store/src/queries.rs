@@ -12,7 +12,10 @@ use crate::model::{
     Practitioner, PractitionerId, Principal, Role, StoredCheckin, StoredDecision, Submitted,
     TokenId, Treatment, TreatmentId,
 };
-use crate::{Store, StoreError, millis_of};
+use crate::{CheckinLimits, Store, StoreError, millis_of};
+
+/// One hour in milliseconds, the window of the per-link check-in cap.
+pub(crate) const HOUR_MILLIS: i64 = 60 * 60 * 1000;
 
 const PRACTITIONER_COLUMNS: &str = "id, clinic_id, email, name, role, created_at";
 const CLIENT_COLUMNS: &str = "id, clinic_id, name, email, phone, consent_at, created_at";
@@ -195,6 +198,40 @@ pub(crate) fn check_checkin_time(
         });
     }
     Ok(())
+}
+
+/// Refuses a check-in when the course already holds as many as it may.
+pub(crate) fn check_course_cap(
+    limits: CheckinLimits,
+    earlier_count: i64,
+) -> Result<(), StoreError> {
+    if earlier_count >= i64::from(limits.per_course) {
+        return Err(StoreError::CourseFull {
+            limit: limits.per_course,
+        });
+    }
+    Ok(())
+}
+
+/// Refuses a check-in when the link received `recent` check-ins in the
+/// last hour, the oldest of them at `oldest`, and that is the cap.
+pub(crate) fn check_hourly_cap(
+    limits: CheckinLimits,
+    recent: i64,
+    oldest: Option<Millis>,
+    now: Millis,
+) -> Result<(), StoreError> {
+    if recent < i64::from(limits.per_link_per_hour) {
+        return Ok(());
+    }
+    // One more is accepted once the oldest check-in of the hour leaves it.
+    let wait_millis = oldest.map_or(HOUR_MILLIS, |oldest| oldest + HOUR_MILLIS - now);
+    Err(StoreError::TooManyCheckins {
+        limit: limits.per_link_per_hour,
+        retry_after_secs: u64::try_from(wait_millis.max(1_000))
+            .unwrap_or(3_600_000)
+            .div_ceil(1_000),
+    })
 }
 
 impl Store {
@@ -824,6 +861,8 @@ impl Store {
         // The counter was bumped above: what it held before is the number of
         // check-ins already stored, so a first check-in needs no read.
         let earlier_count: i64 = row.try_get::<i64, _>("checkin_count")? - 1;
+        self.check_limits(&mut tx, &found.id, earlier_count, now)
+            .await?;
         let earlier_rows = if earlier_count > 0 {
             sqlx::query(&format!(
                 "SELECT {CHECKIN_COLUMNS} FROM checkins WHERE treatment_id = $1 ORDER BY seq"
@@ -945,6 +984,31 @@ impl Store {
             alert,
             replayed: false,
         })
+    }
+
+    /// Refuses a check-in beyond the course's caps. The hourly count is
+    /// read only when the course holds enough check-ins to reach it.
+    async fn check_limits(
+        &self,
+        tx: &mut Transaction<'_, Any>,
+        treatment: &TreatmentId,
+        earlier_count: i64,
+        now: Millis,
+    ) -> Result<(), StoreError> {
+        let limits = self.checkin_limits;
+        check_course_cap(limits, earlier_count)?;
+        if earlier_count < i64::from(limits.per_link_per_hour) {
+            return Ok(());
+        }
+        let row = sqlx::query(
+            "SELECT COUNT(*) AS recent, MIN(received_at) AS oldest FROM checkins \
+             WHERE treatment_id = $1 AND received_at > $2",
+        )
+        .bind(treatment.as_str().to_owned())
+        .bind(now - HOUR_MILLIS)
+        .fetch_one(&mut **tx)
+        .await?;
+        check_hourly_cap(limits, row.try_get("recent")?, row.try_get("oldest")?, now)
     }
 
     /// The clinic's alerts: open ones only (most serious first, then

@@ -11,8 +11,8 @@ use aftercare_core::{Checkin, Course, Guideline, Treatment, triage};
 use aftercare_store::secret::Secret;
 use aftercare_store::testing::{fresh_postgres_url, fresh_sqlite_url};
 use aftercare_store::{
-    Actor, ClinicId, NewClient, NewTreatment, Store, StoreError, StoreOptions, Submitted,
-    TreatmentId,
+    Actor, CheckinLimits, ClinicId, NewClient, NewTreatment, Store, StoreError, StoreOptions,
+    Submitted, TreatmentId,
 };
 
 const HOUR: i64 = 3_600_000;
@@ -308,4 +308,122 @@ async fn grouped_check_ins_match_one_by_one_on_postgres() {
         return;
     };
     scenario(&url).await;
+}
+
+/// Many submissions to the same courses at once, against small caps: the
+/// caps hold inside a group exactly as they do one by one.
+async fn caps_scenario(url: &str) {
+    let options = StoreOptions {
+        checkin_limits: CheckinLimits {
+            per_course: 4,
+            per_link_per_hour: 3,
+        },
+        ..StoreOptions::default()
+    };
+    let store = Store::open(url, &options).await.expect("open");
+    let guideline = Arc::new(Guideline::shipped());
+    let (clinic, owner) = store
+        .create_clinic_with_owner("Capped Clinic", "owner@capped.example", "Cy", TREATED_AT)
+        .await
+        .expect("clinic");
+    let actor = Actor::Practitioner(owner.id.clone());
+    let client = store
+        .create_client(
+            &clinic.id,
+            &actor,
+            NewClient {
+                name: "Keen Reporter".to_owned(),
+                email: None,
+                phone: None,
+                consent_at: Some(TREATED_AT),
+            },
+            TREATED_AT,
+        )
+        .await
+        .expect("client");
+    let details: Treatment = serde_json::from_str(
+        r#"{"at":"2026-11-20T15:00:00Z","modality":"sports","pressure":"firm","duration_min":30,"regions":["thighs"]}"#,
+    )
+    .expect("treatment");
+    let mut links = Vec::new();
+    for _ in 0..10 {
+        let link = Secret::generate("acl_");
+        store
+            .create_treatment(
+                &clinic.id,
+                &actor,
+                NewTreatment {
+                    client_id: client.id.clone(),
+                    practitioner_id: owner.id.clone(),
+                    details: details.clone(),
+                    notes: None,
+                    link_hash: link.hash(),
+                    link_expires_at: TREATED_AT + 30 * 24 * HOUR,
+                },
+                TREATED_AT,
+            )
+            .await
+            .expect("treatment");
+        links.push(link.hash());
+    }
+
+    // Six at once per course, all in the same hour: three are taken.
+    let burst = |now: i64, each: usize| {
+        let mut tasks = tokio::task::JoinSet::new();
+        for link in &links {
+            for _ in 0..each {
+                let store = store.clone();
+                let guideline = Arc::clone(&guideline);
+                let link = link.clone();
+                tasks.spawn(async move {
+                    let answer = store
+                        .submit_checkin_shared(&link, None, checkin(5, "[]"), &guideline, now)
+                        .await;
+                    (link, answer)
+                });
+            }
+        }
+        tasks
+    };
+    let count = |mut tasks: tokio::task::JoinSet<(String, Result<Submitted, StoreError>)>| async move {
+        let mut per_link: HashMap<String, (usize, usize, usize)> = HashMap::new();
+        while let Some(joined) = tasks.join_next().await {
+            let (link, answer) = joined.expect("task");
+            let entry = per_link.entry(link).or_default();
+            match answer {
+                Ok(_) => entry.0 += 1,
+                Err(StoreError::TooManyCheckins { limit: 3, .. }) => entry.1 += 1,
+                Err(StoreError::CourseFull { limit: 4 }) => entry.2 += 1,
+                Err(other) => panic!("unexpected refusal: {other}"),
+            }
+        }
+        per_link
+    };
+    let first_hour = count(burst(TREATED_AT + 6 * HOUR, 6)).await;
+    for (stored, too_many, full) in first_hour.values() {
+        assert_eq!((*stored, *too_many, *full), (3, 3, 0));
+    }
+    // Two hours later the hourly cap has room again, but each course takes
+    // only one more before it is full.
+    let later = count(burst(TREATED_AT + 8 * HOUR, 3)).await;
+    for (stored, too_many, full) in later.values() {
+        assert_eq!((*stored, *too_many, *full), (1, 0, 2));
+    }
+    assert!(store.grouped_checkins() > 0, "the bursts were grouped");
+    store.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn caps_hold_inside_groups_on_sqlite() {
+    let (url, dir) = fresh_sqlite_url();
+    caps_scenario(&url).await;
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn caps_hold_inside_groups_on_postgres() {
+    let Some(url) = fresh_postgres_url().await else {
+        return;
+    };
+    caps_scenario(&url).await;
 }

@@ -26,6 +26,7 @@ pub async fn serve(
             SyncMode::Normal => SqliteSync::Normal,
             SyncMode::Full => SqliteSync::Full,
         },
+        checkin_limits: settings.checkin_limits,
         ..StoreOptions::default()
     };
     let store = Store::open(&settings.database_url, &options).await?;
@@ -60,6 +61,7 @@ pub async fn serve(
             max_body_bytes: settings.max_body_bytes,
             request_timeout: settings.request_timeout,
             public_url: settings.public_url.clone(),
+            metrics: settings.metrics,
         },
     );
     aftercare_server::launch(state, listener, shutdown_signal())

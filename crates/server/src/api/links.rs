@@ -65,7 +65,9 @@ pub(crate) async fn get_link_course(
 ///
 /// With an `Idempotency-Key`, a retry of the same check-in answers the
 /// first result with 200 and stores nothing; another check-in with a key
-/// already used is a conflict (409). A decision at `contact_therapist` or
+/// already used is a conflict (409), as is one more check-in than a course
+/// accepts in all (`course-full`). More check-ins in an hour than a link
+/// accepts are refused with 429 and `Retry-After`. A decision at `contact_therapist` or
 /// above raises an alert for the therapist.
 #[utoipa::path(
     post,
@@ -86,6 +88,7 @@ pub(crate) async fn get_link_course(
         (status = 413, response = responses::PayloadTooLarge),
         (status = 415, response = responses::UnsupportedMediaType),
         (status = 422, response = responses::Unprocessable),
+        (status = 429, response = responses::TooManyRequests),
         (status = 503, response = responses::Unavailable),
     )
 )]

@@ -66,6 +66,7 @@ use crate::api;
             responses::PayloadTooLarge,
             responses::UnsupportedMediaType,
             responses::Unprocessable,
+            responses::TooManyRequests,
             responses::Unavailable,
         ),
     ),

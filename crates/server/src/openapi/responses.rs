@@ -34,6 +34,8 @@ pub(crate) struct PayloadTooLarge;
 pub(crate) struct UnsupportedMediaType;
 /// 422: the input does not fit; fields named by path.
 pub(crate) struct Unprocessable;
+/// 429: a cap on check-ins per link and hour is reached.
+pub(crate) struct TooManyRequests;
 /// 503: the database is unavailable or the request took too long.
 pub(crate) struct Unavailable;
 
@@ -122,5 +124,22 @@ impl<'r> ToResponse<'r> for Unavailable {
                     .build(),
             );
         ("Unavailable", response.build().into())
+    }
+}
+
+impl<'r> ToResponse<'r> for TooManyRequests {
+    fn response() -> (&'r str, RefOr<Response>) {
+        let response = problem(
+            "The link has had as many check-ins this hour as it accepts \
+             (`urn:aftercare:problem:too-many-checkins`).",
+        )
+        .header(
+            "Retry-After",
+            HeaderBuilder::new()
+                .schema(ObjectBuilder::new().schema_type(Type::Integer))
+                .description(Some("Seconds until one more check-in is accepted."))
+                .build(),
+        );
+        ("TooManyRequests", response.build().into())
     }
 }

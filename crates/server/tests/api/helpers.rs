@@ -24,13 +24,22 @@ pub async fn on_every_backend(test: impl AsyncFn(&TestApp)) {
 
 /// Like [`on_every_backend`], with settings.
 pub async fn on_every_backend_with(settings: ServerSettings, test: impl AsyncFn(&TestApp)) {
-    let app = TestApp::start(Database::sqlite(), settings.clone()).await;
+    on_every_backend_with_store(settings, StoreOptions::default(), test).await;
+}
+
+/// Like [`on_every_backend`], with settings for the service and the store.
+pub async fn on_every_backend_with_store(
+    settings: ServerSettings,
+    options: StoreOptions,
+    test: impl AsyncFn(&TestApp),
+) {
+    let app = TestApp::start(Database::sqlite(), settings.clone(), &options).await;
     eprintln!("on {}", app.backend);
     test(&app).await;
     app.stop().await;
     match postgres_server().await {
         Some(url) => {
-            let app = TestApp::start(Database::postgres(&url).await, settings).await;
+            let app = TestApp::start(Database::postgres(&url).await, settings, &options).await;
             eprintln!("on {}", app.backend);
             test(&app).await;
             app.stop().await;
@@ -178,8 +187,12 @@ pub struct TestApp {
 }
 
 impl TestApp {
-    async fn start(database: Database, settings: ServerSettings) -> TestApp {
-        let store = Store::open(&database.url(), &StoreOptions::default())
+    async fn start(
+        database: Database,
+        settings: ServerSettings,
+        options: &StoreOptions,
+    ) -> TestApp {
+        let store = Store::open(&database.url(), options)
             .await
             .expect("open the test database");
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")

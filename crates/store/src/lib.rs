@@ -11,6 +11,7 @@
 
 mod archive;
 mod error;
+mod followup;
 pub mod model;
 mod queries;
 pub mod secret;
@@ -25,6 +26,7 @@ use sqlx::{AnyPool, ConnectOptions, Executor};
 
 pub use archive::{ARCHIVE_FORMAT, ClinicArchive};
 pub use error::StoreError;
+pub use followup::*;
 pub use model::*;
 
 /// Which database a store talks to.

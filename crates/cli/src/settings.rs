@@ -90,6 +90,10 @@ pub struct ServeArgs {
     /// Seconds between scheduler passes when nothing wakes it [default: 30].
     #[arg(long, env = "AFTERCARE_SCHEDULER_TICK_SECS", value_name = "SECONDS")]
     pub scheduler_tick_secs: Option<u64>,
+    /// Seconds a scheduler instance holds claimed messages before another
+    /// instance may take them over (after a crash) [default: 60].
+    #[arg(long, env = "AFTERCARE_SCHEDULER_LEASE_SECS", value_name = "SECONDS")]
+    pub scheduler_lease_secs: Option<u64>,
 }
 
 /// SMTP transport security.
@@ -142,6 +146,7 @@ struct FileSettings {
     smtp_password: Option<String>,
     smtp_from: Option<String>,
     scheduler_tick_secs: Option<u64>,
+    scheduler_lease_secs: Option<u64>,
 }
 
 /// Settings resolved from every layer.
@@ -169,6 +174,8 @@ pub struct Settings {
     pub smtp: Option<aftercare_server::SmtpSettings>,
     /// Time between scheduler passes.
     pub scheduler_tick: Duration,
+    /// How long a scheduler's claim holds.
+    pub scheduler_lease: Duration,
 }
 
 /// Why settings could not be resolved.
@@ -263,6 +270,13 @@ pub fn resolve(database: &DatabaseArgs, serve: &ServeArgs) -> Result<Settings, S
                 .scheduler_tick_secs
                 .or(file.scheduler_tick_secs)
                 .unwrap_or(30)
+                .max(1),
+        ),
+        scheduler_lease: Duration::from_secs(
+            serve
+                .scheduler_lease_secs
+                .or(file.scheduler_lease_secs)
+                .unwrap_or(60)
                 .max(1),
         ),
         database_url: database

@@ -70,6 +70,7 @@ pub async fn serve(
         delivery,
         SchedulerOptions {
             tick: settings.scheduler_tick,
+            lease: settings.scheduler_lease,
             ..SchedulerOptions::default()
         },
     );

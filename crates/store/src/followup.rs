@@ -813,17 +813,19 @@ impl Store {
         Ok(taken.rows_affected() == 1)
     }
 
-    /// Treatments without a follow-up plan yet.
+    /// Treatments recorded since `since` without a follow-up plan yet.
     pub async fn treatments_without_plan(
         &self,
+        since: Millis,
         limit: i64,
     ) -> Result<Vec<UnplannedTreatment>, StoreError> {
         let rows = sqlx::query(
             "SELECT t.clinic_id, t.id, t.at, c.email, c.phone, c.consent_at FROM treatments t \
              JOIN clients c ON c.id = t.client_id \
              LEFT JOIN followup_plans p ON p.treatment_id = t.id \
-             WHERE p.treatment_id IS NULL ORDER BY t.id LIMIT $1",
+             WHERE p.treatment_id IS NULL AND t.created_at >= $1 ORDER BY t.id LIMIT $2",
         )
+        .bind(since)
         .bind(limit)
         .fetch_all(self.pool())
         .await?;
@@ -871,17 +873,23 @@ impl Store {
         Ok(())
     }
 
-    /// Plans with check-ins they have not reacted to, or whose plan a
-    /// therapist changed. Plans a therapist closed are left alone.
-    pub async fn plans_to_advance(&self, limit: i64) -> Result<Vec<PlanToAdvance>, StoreError> {
+    /// Plans of treatments recorded since `since` with check-ins they have
+    /// not reacted to, or whose plan a therapist changed. Plans a therapist
+    /// closed are left alone.
+    pub async fn plans_to_advance(
+        &self,
+        since: Millis,
+        limit: i64,
+    ) -> Result<Vec<PlanToAdvance>, StoreError> {
         let rows = sqlx::query(
             "SELECT p.clinic_id, p.treatment_id, t.at AS treatment_at, p.plan_hours, p.checkins_seen, \
              t.checkin_count, p.open_invitation, c.email, c.phone, c.consent_at FROM followup_plans p \
              JOIN treatments t ON t.id = p.treatment_id JOIN clients c ON c.id = t.client_id \
              WHERE (t.checkin_count > p.checkins_seen OR p.checkins_seen < 0) \
-             AND (p.closed_reason IS NULL OR p.closed_reason <> 'therapist') \
-             ORDER BY p.treatment_id LIMIT $1",
+             AND (p.closed_reason IS NULL OR p.closed_reason <> 'therapist') AND t.created_at >= $1 \
+             ORDER BY p.treatment_id LIMIT $2",
         )
+        .bind(since)
         .bind(limit)
         .fetch_all(self.pool())
         .await?;

@@ -47,6 +47,12 @@ const MAX_PLAN_BATCHES: usize = 200;
 /// before the scheduler ran, e.g. imported).
 const ALERT_NOTICE_WINDOW: Millis = 7 * 24 * 60 * 60 * 1000;
 
+/// Treatments recorded longer ago than this are not looked at for new
+/// work, so a pass does not grow with the whole history: the longest plan
+/// a clinic can set is 90 days, and a course followed beyond that is rare
+/// enough to be closed by hand.
+const PLANNING_WINDOW: Millis = 120 * 24 * 60 * 60 * 1000;
+
 /// How a scheduler instance runs.
 #[derive(Clone, Debug)]
 pub struct SchedulerOptions {
@@ -198,7 +204,9 @@ impl Scheduler {
 
         // Treatments the scheduler has not seen yet.
         for _ in 0..MAX_PLAN_BATCHES {
-            let treatments = store.treatments_without_plan(PLAN_BATCH).await?;
+            let treatments = store
+                .treatments_without_plan(now - PLANNING_WINDOW, PLAN_BATCH)
+                .await?;
             for treatment in &treatments {
                 let clinic = settings.of(store, &treatment.clinic_id).await?;
                 let route = plan::client_route(
@@ -233,7 +241,9 @@ impl Scheduler {
 
         // Plans with new check-ins, or a plan a therapist changed.
         for _ in 0..MAX_PLAN_BATCHES {
-            let plans = store.plans_to_advance(PLAN_BATCH).await?;
+            let plans = store
+                .plans_to_advance(now - PLANNING_WINDOW, PLAN_BATCH)
+                .await?;
             for course in &plans {
                 let clinic = settings.of(store, &course.clinic_id).await?;
                 let route = plan::client_route(

@@ -93,6 +93,8 @@ CREATE TABLE alert_notices (
     created_at    BIGINT NOT NULL
 );
 CREATE INDEX alerts_by_created ON alerts (created_at);
+-- The scheduler only looks at recent treatments for new work.
+CREATE INDEX treatments_by_created ON treatments (created_at);
 
 -- Only one instance plans at a time (planning is quick; sending is shared).
 CREATE TABLE scheduler_leases (

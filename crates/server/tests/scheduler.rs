@@ -386,3 +386,222 @@ async fn mail_goes_through_a_real_smtp_server_without_symptoms_or_decisions() {
     })
     .await;
 }
+
+/// The service's router on loopback, and an API token of the owner.
+async fn serve_api(world: &World, who: &aftercare_store::Practitioner) -> (String, String) {
+    let token = aftercare_store::secret::Secret::generate("act_");
+    world
+        .store
+        .create_api_token(&world.clinic, &who.id, "test", &token.hash(), world.now())
+        .await
+        .expect("token");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let address = format!("http://{}", listener.local_addr().expect("address"));
+    let app = aftercare_server::router(world.state.clone());
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, app).await;
+    });
+    (address, token.expose().to_owned())
+}
+
+async fn call(
+    method: reqwest::Method,
+    url: &str,
+    token: &str,
+    body: Option<serde_json::Value>,
+) -> (u16, serde_json::Value) {
+    let mut request = reqwest::Client::new()
+        .request(method, url)
+        .bearer_auth(token);
+    if let Some(body) = body {
+        request = request.json(&body);
+    }
+    let response = request.send().await.expect("request");
+    let status = response.status().as_u16();
+    let body = response.json().await.unwrap_or(serde_json::Value::Null);
+    (status, body)
+}
+
+#[tokio::test]
+async fn clinic_settings_are_checked_field_by_field_and_a_refused_change_changes_nothing() {
+    on_every_backend(async |store| {
+        let world = World::new(store, FollowupSettings::default(), None).await;
+        let (address, owner_token) = serve_api(&world, &world.owner).await;
+        let settings_url = format!("{address}/api/v1/followup/settings");
+
+        let (status, defaults) =
+            call(reqwest::Method::GET, &settings_url, &owner_token, None).await;
+        assert_eq!(status, 200);
+        assert_eq!(defaults["plan_hours"], serde_json::json!([6, 24, 72, 168]));
+        assert_eq!(defaults["reminder_count"], 1);
+        assert_eq!(defaults["reminder_delay_minutes"], 240);
+        assert_eq!(defaults["quiet_from"], "21:00");
+        assert_eq!(defaults["quiet_until"], "08:00");
+
+        let wrong = serde_json::json!({
+            "plan_hours": [24, 6],
+            "reminder_count": 9,
+            "reminder_delay_minutes": 240,
+            "invitation_expiry_hours": 24,
+            "quiet_from": "25:00",
+            "quiet_until": "08:00",
+            "time_zone": "Mars/Olympus",
+            "client_channel": "webhook",
+            "webhook_url": "ftp://hooks.example"
+        });
+        let (status, problem) = call(
+            reqwest::Method::PUT,
+            &settings_url,
+            &owner_token,
+            Some(wrong),
+        )
+        .await;
+        assert_eq!(status, 422, "{problem}");
+        let fields: Vec<&str> = problem["errors"]
+            .as_array()
+            .expect("errors")
+            .iter()
+            .filter_map(|e| e["path"].as_str())
+            .collect();
+        for field in [
+            "plan_hours",
+            "reminder_count",
+            "quiet_from",
+            "time_zone",
+            "webhook_url",
+            "webhook_secret",
+        ] {
+            assert!(fields.contains(&field), "{field} is named: {problem}");
+        }
+        let (_, after) = call(reqwest::Method::GET, &settings_url, &owner_token, None).await;
+        assert_eq!(after, defaults, "a refused change changes nothing");
+
+        let (therapist_address, therapist_token) = serve_api(&world, &world.therapist).await;
+        let good = serde_json::json!({
+            "plan_hours": [4, 24, 96],
+            "reminder_count": 2,
+            "reminder_delay_minutes": 120,
+            "invitation_expiry_hours": 12,
+            "quiet_from": "22:30",
+            "quiet_until": "07:15",
+            "time_zone": "Europe/Berlin",
+            "escalation_minutes": 60,
+            "client_channel": "email",
+            "webhook_url": "https://hooks.example/aftercare",
+            "webhook_secret": "sixteen-or-more-characters"
+        });
+        let (status, _) = call(
+            reqwest::Method::PUT,
+            &format!("{therapist_address}/api/v1/followup/settings"),
+            &therapist_token,
+            Some(good.clone()),
+        )
+        .await;
+        assert_eq!(status, 403, "only owners change the clinic's settings");
+        let (status, saved) = call(
+            reqwest::Method::PUT,
+            &settings_url,
+            &owner_token,
+            Some(good),
+        )
+        .await;
+        assert_eq!(status, 200, "{saved}");
+        assert_eq!(saved["quiet_from"], "22:30");
+        assert_eq!(saved["webhook_secret_set"], true);
+        assert!(
+            !saved.to_string().contains("sixteen-or-more"),
+            "the secret is never shown"
+        );
+        let (_, read) = call(reqwest::Method::GET, &settings_url, &owner_token, None).await;
+        assert_eq!(read, saved);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_therapist_can_change_one_treatments_plan_and_close_it() {
+    on_every_backend(async |store| {
+        let world = World::new(store, FollowupSettings::default(), None).await;
+        let receiver = WebhookReceiver::start(std::sync::Arc::clone(&world.clock), Some(0)).await;
+        world
+            .store
+            .put_followup_settings(
+                &world.clinic,
+                &aftercare_store::Actor::System,
+                &webhook_settings(&receiver.url),
+                world.now(),
+            )
+            .await
+            .expect("settings");
+        world.pass().await;
+        let (address, token) = serve_api(&world, &world.therapist).await;
+        let url = format!("{address}/api/v1/treatments/{}/followup", world.treatment);
+
+        let (status, problem) = call(
+            reqwest::Method::PUT,
+            &url,
+            &token,
+            Some(serde_json::json!({"plan_hours": [0]})),
+        )
+        .await;
+        assert_eq!(status, 422, "{problem}");
+        assert_eq!(problem["errors"][0]["path"], "plan_hours");
+
+        let (status, followup) = call(
+            reqwest::Method::PUT,
+            &url,
+            &token,
+            Some(serde_json::json!({"plan_hours": [2, 48]})),
+        )
+        .await;
+        assert_eq!(status, 200, "{followup}");
+        assert_eq!(followup["overridden"], true);
+        world.pass().await;
+        world.at(2, 0);
+        world.pass().await;
+        let kinds: Vec<(i64, String)> = receiver
+            .accepted()
+            .iter()
+            .map(|d| {
+                (
+                    d.hour,
+                    d.body["kind"].as_str().unwrap_or_default().to_owned(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            kinds,
+            vec![(2, "invitation".to_owned())],
+            "the new plan's first time"
+        );
+
+        let (status, closed) =
+            call(reqwest::Method::POST, &format!("{url}/close"), &token, None).await;
+        assert_eq!(status, 200, "{closed}");
+        assert_eq!(closed["closed_reason"], "therapist");
+        for hour in [6, 24, 48, 72, 200] {
+            world.at(hour, 0);
+            world.pass().await;
+        }
+        assert_eq!(
+            receiver.accepted().len(),
+            1,
+            "nothing after closing: {kinds:?}"
+        );
+
+        let (status, _) = call(
+            reqwest::Method::GET,
+            &format!(
+                "{address}/api/v1/treatments/{}/followup",
+                uuid::Uuid::now_v7()
+            ),
+            &token,
+            None,
+        )
+        .await;
+        assert_eq!(status, 404);
+    })
+    .await;
+}

@@ -91,7 +91,7 @@ pub struct ServeArgs {
     #[arg(long, env = "AFTERCARE_SCHEDULER_TICK_SECS", value_name = "SECONDS")]
     pub scheduler_tick_secs: Option<u64>,
     /// Seconds a scheduler instance holds claimed messages before another
-    /// instance may take them over (after a crash) [default: 60].
+    /// instance may take them over (after a crash) [default: 300].
     #[arg(long, env = "AFTERCARE_SCHEDULER_LEASE_SECS", value_name = "SECONDS")]
     pub scheduler_lease_secs: Option<u64>,
 }
@@ -276,7 +276,7 @@ pub fn resolve(database: &DatabaseArgs, serve: &ServeArgs) -> Result<Settings, S
             serve
                 .scheduler_lease_secs
                 .or(file.scheduler_lease_secs)
-                .unwrap_or(60)
+                .unwrap_or(300)
                 .max(1),
         ),
         database_url: database

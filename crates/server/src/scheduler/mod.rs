@@ -61,7 +61,9 @@ pub struct SchedulerOptions {
     /// Time between passes when nothing wakes the scheduler.
     pub tick: Duration,
     /// How long a claim (or the planner lease) holds before another
-    /// instance may take the work over.
+    /// instance may take the work over. It must outlast sending a whole
+    /// batch (`batch / concurrency` rounds of at most 20 s each when the
+    /// SMTP server is slow), or a slow batch is sent twice.
     pub lease: Duration,
     /// Messages claimed at once.
     pub batch: i64,
@@ -74,7 +76,7 @@ impl Default for SchedulerOptions {
         SchedulerOptions {
             instance: format!("scheduler-{}", uuid::Uuid::new_v4().simple()),
             tick: Duration::from_secs(30),
-            lease: Duration::from_secs(60),
+            lease: Duration::from_secs(300),
             batch: 200,
             concurrency: 32,
         }

@@ -78,6 +78,49 @@ pub struct ServeArgs {
         value_name = "BOOL"
     )]
     pub metrics: Option<bool>,
+    /// SMTP server for invitations and alerts by email; without it no email
+    /// is sent (clinics can still use webhooks).
+    #[arg(long, env = "AFTERCARE_SMTP_HOST", value_name = "HOST")]
+    pub smtp_host: Option<String>,
+    /// SMTP port [default: 587 with STARTTLS, 25 without].
+    #[arg(long, env = "AFTERCARE_SMTP_PORT", value_name = "PORT")]
+    pub smtp_port: Option<u16>,
+    /// `starttls` (required TLS upgrade) or `none` (only for a server on the
+    /// same machine or private network) [default: starttls].
+    #[arg(long, env = "AFTERCARE_SMTP_TLS", value_enum)]
+    pub smtp_tls: Option<SmtpTlsMode>,
+    /// SMTP user name.
+    #[arg(long, env = "AFTERCARE_SMTP_USERNAME", value_name = "NAME")]
+    pub smtp_username: Option<String>,
+    /// SMTP password; prefer the environment variable or the settings file
+    /// to a flag, which other users of the machine can see.
+    #[arg(
+        long,
+        env = "AFTERCARE_SMTP_PASSWORD",
+        value_name = "PASSWORD",
+        hide_env_values = true
+    )]
+    pub smtp_password: Option<String>,
+    /// The sender of emails, e.g. `Aftercare <aftercare@clinic.example>`.
+    #[arg(long, env = "AFTERCARE_SMTP_FROM", value_name = "ADDRESS")]
+    pub smtp_from: Option<String>,
+    /// Seconds between scheduler passes when nothing wakes it [default: 30].
+    #[arg(long, env = "AFTERCARE_SCHEDULER_TICK_SECS", value_name = "SECONDS")]
+    pub scheduler_tick_secs: Option<u64>,
+    /// Seconds a scheduler instance holds claimed messages before another
+    /// instance may take them over (after a crash) [default: 300].
+    #[arg(long, env = "AFTERCARE_SCHEDULER_LEASE_SECS", value_name = "SECONDS")]
+    pub scheduler_lease_secs: Option<u64>,
+}
+
+/// SMTP transport security.
+#[derive(ValueEnum, Deserialize, Debug, Clone, Copy, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum SmtpTlsMode {
+    /// STARTTLS, required.
+    Starttls,
+    /// Plain text.
+    None,
 }
 
 /// SQLite durability modes.
@@ -116,6 +159,14 @@ struct FileSettings {
     max_checkins_per_course: Option<u32>,
     max_checkins_per_hour: Option<u32>,
     metrics: Option<bool>,
+    smtp_host: Option<String>,
+    smtp_port: Option<u16>,
+    smtp_tls: Option<SmtpTlsMode>,
+    smtp_username: Option<String>,
+    smtp_password: Option<String>,
+    smtp_from: Option<String>,
+    scheduler_tick_secs: Option<u64>,
+    scheduler_lease_secs: Option<u64>,
 }
 
 /// Settings resolved from every layer.
@@ -143,6 +194,12 @@ pub struct Settings {
     pub checkin_limits: aftercare_store::CheckinLimits,
     /// Whether `/metrics` is served.
     pub metrics: bool,
+    /// The SMTP server, if configured.
+    pub smtp: Option<aftercare_server::SmtpSettings>,
+    /// Time between scheduler passes.
+    pub scheduler_tick: Duration,
+    /// How long a scheduler's claim holds.
+    pub scheduler_lease: Duration,
 }
 
 /// Why settings could not be resolved.
@@ -164,6 +221,9 @@ pub enum SettingsError {
         /// What is wrong.
         message: String,
     },
+    /// Settings that only work together are incomplete.
+    #[error("{0}")]
+    Incomplete(String),
 }
 
 fn read_file(path: Option<&Path>) -> Result<FileSettings, SettingsError> {
@@ -194,7 +254,55 @@ pub fn resolve(database: &DatabaseArgs, serve: &ServeArgs) -> Result<Settings, S
         .clone()
         .or(file.public_url)
         .unwrap_or_else(|| format!("http://{listen}"));
+    let smtp = match serve.smtp_host.clone().or(file.smtp_host) {
+        None => None,
+        Some(host) => {
+            let tls = serve
+                .smtp_tls
+                .or(file.smtp_tls)
+                .unwrap_or(SmtpTlsMode::Starttls);
+            let from = serve.smtp_from.clone().or(file.smtp_from).ok_or_else(|| {
+                SettingsError::Incomplete(
+                    "smtp_from (AFTERCARE_SMTP_FROM, --smtp-from) is needed with an SMTP host"
+                        .to_owned(),
+                )
+            })?;
+            Some(aftercare_server::SmtpSettings {
+                host,
+                port: serve.smtp_port.or(file.smtp_port).unwrap_or(match tls {
+                    SmtpTlsMode::Starttls => 587,
+                    SmtpTlsMode::None => 25,
+                }),
+                tls: match tls {
+                    SmtpTlsMode::Starttls => aftercare_server::SmtpTls::StartTls,
+                    SmtpTlsMode::None => aftercare_server::SmtpTls::None,
+                },
+                username: serve.smtp_username.clone().or(file.smtp_username),
+                password: serve
+                    .smtp_password
+                    .clone()
+                    .or(file.smtp_password)
+                    .map(aftercare_server::SmtpPassword),
+                from,
+            })
+        }
+    };
     Ok(Settings {
+        smtp,
+        scheduler_tick: Duration::from_secs(
+            serve
+                .scheduler_tick_secs
+                .or(file.scheduler_tick_secs)
+                .unwrap_or(30)
+                .max(1),
+        ),
+        scheduler_lease: Duration::from_secs(
+            serve
+                .scheduler_lease_secs
+                .or(file.scheduler_lease_secs)
+                .unwrap_or(300)
+                .max(1),
+        ),
         database_url: database
             .database_url
             .clone()

@@ -8,6 +8,7 @@
 
 mod api;
 mod auth;
+pub mod delivery;
 mod error;
 mod extract;
 mod health;
@@ -16,6 +17,7 @@ mod metrics;
 mod observe;
 mod openapi;
 mod pagination;
+pub mod scheduler;
 mod settings;
 mod state;
 mod time_format;
@@ -30,8 +32,10 @@ use axum::routing::get;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::set_header::SetResponseHeaderLayer;
 
+pub use delivery::{Delivery, SmtpPassword, SmtpSettings, SmtpTls};
 pub use error::{ApiError, FieldError, Problem};
 pub use openapi::ApiDoc;
+pub use scheduler::{PassReport, Scheduler, SchedulerOptions};
 pub use settings::ServerSettings;
 pub use state::{AppState, Clock};
 

@@ -18,6 +18,9 @@ pub struct ServerSettings {
     /// Whether `/metrics` answers. Off by default: the counts span every
     /// clinic, which is for the operator's monitoring, not for the world.
     pub metrics: bool,
+    /// The SMTP server email goes through; without it no email is sent
+    /// (clinics can still use webhooks).
+    pub smtp: Option<crate::delivery::SmtpSettings>,
 }
 
 impl Default for ServerSettings {
@@ -28,6 +31,7 @@ impl Default for ServerSettings {
             request_timeout: Duration::from_secs(10),
             public_url: "http://127.0.0.1:8080".to_owned(),
             metrics: false,
+            smtp: None,
         }
     }
 }
@@ -41,6 +45,15 @@ impl ServerSettings {
         )
     }
 
+    /// The page where a practitioner sees a course; messages to
+    /// practitioners link here.
+    pub fn course_page_url(&self, treatment_id: &str) -> String {
+        format!(
+            "{}{COURSE_PAGE_PREFIX}{treatment_id}",
+            self.public_url.trim_end_matches('/')
+        )
+    }
+
     /// The link lifetime in milliseconds.
     pub(crate) fn link_lifetime_millis(&self) -> i64 {
         i64::from(self.link_lifetime_days) * 24 * 60 * 60 * 1000
@@ -50,3 +63,6 @@ impl ServerSettings {
 /// Where the client's pages live under the public address; the page reads
 /// the course through `/api/v1/links/{token}/course`.
 const CLIENT_LINK_PREFIX: &str = "/c/";
+
+/// Where a practitioner's course pages live under the public address.
+const COURSE_PAGE_PREFIX: &str = "/app/treatments/";

@@ -45,6 +45,10 @@ pub struct AppState {
     pub(crate) settings: Arc<ServerSettings>,
     pub(crate) metrics: Metrics,
     pub(crate) clock: Clock,
+    /// Wakes the scheduler when the API stored something it should act on
+    /// (a treatment, a check-in), so invitations and alerts go out at once
+    /// instead of at the next tick.
+    wake: Arc<tokio::sync::Notify>,
 }
 
 impl AppState {
@@ -56,6 +60,7 @@ impl AppState {
             settings: Arc::new(settings),
             metrics: Metrics::new(),
             clock: Clock::system(),
+            wake: Arc::new(tokio::sync::Notify::new()),
         }
     }
 
@@ -73,6 +78,16 @@ impl AppState {
     /// The settings.
     pub fn settings(&self) -> &ServerSettings {
         &self.settings
+    }
+
+    /// Tells the scheduler there is new work; call after the commit.
+    pub(crate) fn wake_scheduler(&self) {
+        self.wake.notify_one();
+    }
+
+    /// What the scheduler waits on between ticks.
+    pub(crate) fn scheduler_wake(&self) -> Arc<tokio::sync::Notify> {
+        Arc::clone(&self.wake)
     }
 
     /// The current time by this state's clock.

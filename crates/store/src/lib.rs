@@ -12,6 +12,7 @@
 mod archive;
 mod batch;
 mod error;
+mod followup;
 pub mod model;
 mod queries;
 pub mod secret;
@@ -26,6 +27,7 @@ use sqlx::{AnyPool, ConnectOptions, Executor};
 
 pub use archive::{ARCHIVE_FORMAT, ClinicArchive};
 pub use error::StoreError;
+pub use followup::*;
 pub use model::*;
 
 /// Which database a store talks to.

@@ -3,7 +3,7 @@
 use std::process::ExitCode;
 use std::sync::Arc;
 
-use aftercare_server::{AppState, ServerSettings};
+use aftercare_server::{AppState, Delivery, Scheduler, SchedulerOptions, ServerSettings};
 use aftercare_store::{SqliteSync, Store, StoreOptions};
 
 use super::{Failure, load_guideline};
@@ -62,16 +62,74 @@ pub async fn serve(
             request_timeout: settings.request_timeout,
             public_url: settings.public_url.clone(),
             metrics: settings.metrics,
+            smtp: settings.smtp.clone(),
         },
     );
-    aftercare_server::launch(state, listener, shutdown_signal())
-        .await
-        .map_err(|error| Failure::Io {
-            what: "the server stopped".to_owned(),
-            error,
-        })?;
+    let delivery =
+        Delivery::new(settings.smtp.as_ref()).map_err(|error| Failure::Usage(error.to_string()))?;
+    let scheduler = Scheduler::new(
+        state.clone(),
+        delivery,
+        SchedulerOptions {
+            tick: settings.scheduler_tick,
+            lease: settings.scheduler_lease,
+            ..SchedulerOptions::default()
+        },
+    );
+    run_beside(state, listener, scheduler).await?;
     tracing::info!("aftercare stopped");
     Ok(ExitCode::SUCCESS)
+}
+
+/// Runs the HTTP service and the scheduler side by side until Ctrl-C or
+/// SIGTERM. On a signal the scheduler finishes its pass first (so nothing
+/// it sent is left unmarked), then the service drains its requests and
+/// closes the store. If the scheduler ends by itself, that is logged and
+/// the service stops too, so a supervisor restarts the whole.
+async fn run_beside(
+    state: AppState,
+    listener: tokio::net::TcpListener,
+    scheduler: Scheduler,
+) -> Result<(), Failure> {
+    let stop_scheduler = Arc::new(tokio::sync::Notify::new());
+    let stopping = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let (scheduler_done, scheduler_stopped) = tokio::sync::oneshot::channel::<()>();
+    let mut scheduler_task = tokio::spawn({
+        let stop = Arc::clone(&stop_scheduler);
+        async move {
+            scheduler.run(async move { stop.notified().await }).await;
+            let _ = scheduler_done.send(());
+        }
+    });
+    let server_shutdown = {
+        let stopping = Arc::clone(&stopping);
+        async move {
+            shutdown_signal().await;
+            stopping.store(true, std::sync::atomic::Ordering::SeqCst);
+            stop_scheduler.notify_one();
+            let _ = scheduler_stopped.await;
+        }
+    };
+    let server = aftercare_server::launch(state, listener, server_shutdown);
+    tokio::pin!(server);
+    let served = tokio::select! {
+        served = &mut server => served,
+        ended = &mut scheduler_task => {
+            if stopping.load(std::sync::atomic::Ordering::SeqCst) {
+                server.await
+            } else {
+                tracing::error!(?ended, "the scheduler stopped by itself; stopping the service");
+                return Err(Failure::Io {
+                    what: "the scheduler stopped".to_owned(),
+                    error: std::io::Error::other("the scheduler task ended"),
+                });
+            }
+        }
+    };
+    served.map_err(|error| Failure::Io {
+        what: "the server stopped".to_owned(),
+        error,
+    })
 }
 
 /// Resolves on Ctrl-C or SIGTERM.

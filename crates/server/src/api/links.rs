@@ -116,6 +116,7 @@ pub(crate) async fn submit_checkin(
     let status = if submitted.replayed {
         StatusCode::OK
     } else {
+        state.wake_scheduler();
         state.metrics.record_checkin();
         state
             .metrics

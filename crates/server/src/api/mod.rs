@@ -6,6 +6,7 @@ pub(crate) mod audit;
 pub(crate) mod clients;
 pub(crate) mod clinic;
 pub(crate) mod course;
+pub(crate) mod followup;
 pub(crate) mod links;
 pub(crate) mod practitioners;
 pub(crate) mod tokens;
@@ -62,6 +63,19 @@ pub(crate) fn routes() -> Router<AppState> {
             post(alerts::acknowledge_alert),
         )
         .route("/api/v1/audit", get(audit::list_audit))
+        .route(
+            "/api/v1/followup/settings",
+            get(followup::get_settings).put(followup::put_settings),
+        )
+        .route(
+            "/api/v1/treatments/{id}/followup",
+            get(followup::get_followup).put(followup::put_plan),
+        )
+        .route(
+            "/api/v1/treatments/{id}/followup/close",
+            post(followup::close_followup),
+        )
+        .route("/api/v1/deliveries", get(followup::list_deliveries))
 }
 
 /// JSON text made elsewhere (the engine's decision), sent as it is.

@@ -194,6 +194,7 @@ pub(crate) async fn create_treatment(
             }
             other => other.into(),
         })?;
+    state.wake_scheduler();
     let location = format!("/api/v1/treatments/{}", treatment.id);
     let link = LinkView {
         url: state.settings.client_link_url(secret.expose()),

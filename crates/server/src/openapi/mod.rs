@@ -40,6 +40,12 @@ use crate::api;
         api::alerts::list_alerts,
         api::alerts::acknowledge_alert,
         api::audit::list_audit,
+        api::followup::get_settings,
+        api::followup::put_settings,
+        api::followup::get_followup,
+        api::followup::put_plan,
+        api::followup::close_followup,
+        api::followup::list_deliveries,
         document,
         crate::health::healthz,
         crate::health::readyz,
@@ -81,6 +87,7 @@ use crate::api;
         (name = "client links", description = "What a client reaches with their private link; the token is the credential."),
         (name = "alerts", description = "Decisions the therapist must hear about."),
         (name = "audit", description = "The audit trail."),
+        (name = "follow-up", description = "Invitations, reminders and alert messages: the clinic's settings, a treatment's plan, the delivery log."),
         (name = "operations", description = "Health, readiness, metrics and this document."),
     )
 )]

@@ -1,0 +1,192 @@
+//! Scheduling throughput: how fast due invitations are claimed, sent to a
+//! local webhook receiver, and marked sent with their delivery log.
+//!
+//! Seeds N treatments (bulk SQL), lets one pass plan an invitation for each
+//! (untimed), moves the clock to when they are due, then runs K scheduler
+//! instances side by side, each with its own connection pool, until every
+//! message is sent; only that last part is timed.
+//!
+//! ```text
+//! cargo run --release -p aftercare-server --example scheduler_throughput -- \
+//!     [--database-url URL] [--messages 100000] [--instances 2]
+//! ```
+//! Without `--database-url` a temporary SQLite file is used.
+
+#![allow(clippy::print_stdout, clippy::print_stderr, clippy::unwrap_used)]
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicI64, AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+use aftercare_core::Guideline;
+use aftercare_server::{AppState, Clock, Delivery, Scheduler, SchedulerOptions, ServerSettings};
+use aftercare_store::{Actor, FollowupSettings, Store, StoreOptions};
+use axum::http::StatusCode;
+
+const HOUR: i64 = 3_600_000;
+/// 2026-11-20T09:00:00Z.
+const TREATED_AT: i64 = 1_795_165_200_000;
+
+fn argument(name: &str) -> Option<String> {
+    let arguments: Vec<String> = std::env::args().collect();
+    arguments
+        .iter()
+        .position(|argument| argument == name)
+        .and_then(|at| arguments.get(at + 1).cloned())
+}
+
+#[tokio::main]
+async fn main() {
+    let messages: i64 = argument("--messages").map_or(100_000, |n| n.parse().unwrap());
+    let instances: usize = argument("--instances").map_or(1, |n| n.parse().unwrap());
+    let url = argument("--database-url").unwrap_or_else(|| {
+        let file =
+            std::env::temp_dir().join(format!("aftercare-throughput-{}.db", uuid::Uuid::new_v4()));
+        format!("sqlite://{}", file.display())
+    });
+    let options = StoreOptions {
+        max_connections: 16,
+        ..StoreOptions::default()
+    };
+    let store = Store::open(&url, &options).await.unwrap();
+
+    // The sink: a webhook receiver on loopback that accepts everything.
+    let received = Arc::new(AtomicUsize::new(0));
+    let counter = Arc::clone(&received);
+    let app = axum::Router::new().route(
+        "/hook",
+        axum::routing::post(move || {
+            let counter = Arc::clone(&counter);
+            async move {
+                counter.fetch_add(1, Ordering::Relaxed);
+                StatusCode::NO_CONTENT
+            }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let hook = format!("http://{}/hook", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, app).await });
+
+    let (clinic, owner) = store
+        .create_clinic_with_owner("Bench Clinic", "owner@bench.example", "Bea", TREATED_AT)
+        .await
+        .unwrap();
+    store
+        .put_followup_settings(
+            &clinic.id,
+            &Actor::System,
+            &FollowupSettings {
+                reminder_count: 0,
+                quiet_start_minute: 0,
+                quiet_end_minute: 0,
+                webhook_url: Some(hook),
+                webhook_secret: Some("a-secret-for-the-benchmark".to_owned()),
+                client_channel: aftercare_store::Channel::Webhook,
+                ..FollowupSettings::default()
+            },
+            TREATED_AT,
+        )
+        .await
+        .unwrap();
+    let started = Instant::now();
+    seed(&url, clinic.id.as_str(), owner.id.as_str(), messages).await;
+    eprintln!("seeded {messages} treatments in {:.1?}", started.elapsed());
+
+    let clock = Arc::new(AtomicI64::new(TREATED_AT));
+    let scheduler = |store: Store, name: String| {
+        let ticking = Arc::clone(&clock);
+        let state = AppState::new(store, Guideline::shipped(), ServerSettings::default())
+            .with_clock(Clock::from_fn(move || ticking.load(Ordering::SeqCst)));
+        Scheduler::new(
+            state,
+            Delivery::new(None).unwrap(),
+            SchedulerOptions {
+                instance: name,
+                batch: 500,
+                concurrency: 64,
+                ..SchedulerOptions::default()
+            },
+        )
+    };
+
+    // Planning, untimed: an invitation due at 6 h for every treatment.
+    let started = Instant::now();
+    let planner = scheduler(store.clone(), "planner".to_owned());
+    let mut planned = 0;
+    loop {
+        let report = planner.run_once().await.unwrap();
+        planned += report.planned;
+        if report.planned == 0 {
+            break;
+        }
+    }
+    eprintln!("planned {planned} invitations in {:.1?}", started.elapsed());
+
+    // Sending, timed.
+    clock.store(TREATED_AT + 6 * HOUR, Ordering::SeqCst);
+    let mut runners = Vec::new();
+    let started = Instant::now();
+    for number in 0..instances {
+        let own_store = Store::open(&url, &options).await.unwrap();
+        let instance = scheduler(own_store, format!("instance-{number}"));
+        runners.push(tokio::spawn(async move {
+            let mut sent = 0;
+            loop {
+                let report = instance.run_once().await.unwrap();
+                sent += report.sent;
+                if report.sent + report.retried + report.failed + report.cancelled == 0 {
+                    return sent;
+                }
+            }
+        }));
+    }
+    let mut per_instance = Vec::new();
+    for runner in runners {
+        per_instance.push(runner.await.unwrap());
+    }
+    let elapsed = started.elapsed();
+    let total: usize = per_instance.iter().sum();
+    // Give the last responses a moment to be counted.
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    println!(
+        "backend={:?} instances={instances} messages={total} received={} per_instance={per_instance:?} \
+         seconds={:.2} messages_per_second={:.0}",
+        store.backend(),
+        received.load(Ordering::Relaxed),
+        elapsed.as_secs_f64(),
+        total as f64 / elapsed.as_secs_f64()
+    );
+}
+
+/// Clients and treatments in bulk, written as SQL both databases run.
+async fn seed(url: &str, clinic: &str, practitioner: &str, count: i64) {
+    use sqlx::Connection as _;
+    let mut connection = sqlx::AnyConnection::connect(url).await.unwrap();
+    let details = r#"{"at":"2026-11-20T09:00:00Z","modality":"swedish","pressure":"moderate","duration_min":60,"regions":["upper_back"]}"#;
+    sqlx::query(
+        "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < $1) \
+         INSERT INTO clients (id, clinic_id, name, phone, consent_at, created_at) \
+         SELECT 'client-' || i, $2, 'Client', '+440000000000', $3, $3 FROM n",
+    )
+    .bind(count)
+    .bind(clinic.to_owned())
+    .bind(TREATED_AT)
+    .execute(&mut connection)
+    .await
+    .unwrap();
+    sqlx::query(
+        "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < $1) \
+         INSERT INTO treatments (id, clinic_id, client_id, practitioner_id, at, details, link_hash, link_expires_at, created_at) \
+         SELECT 'treatment-' || i, $2, 'client-' || i, $3, $4, $5, 'hash-' || i, $6, $4 FROM n",
+    )
+    .bind(count)
+    .bind(clinic.to_owned())
+    .bind(practitioner.to_owned())
+    .bind(TREATED_AT)
+    .bind(details.to_owned())
+    .bind(TREATED_AT + 30 * 24 * HOUR)
+    .execute(&mut connection)
+    .await
+    .unwrap();
+    let _ = connection.close().await;
+}

@@ -32,7 +32,7 @@ enum Command {
     /// defaults.
     Serve {
         #[command(flatten)]
-        args: ServeArgs,
+        args: Box<ServeArgs>,
         /// Create a demo clinic with realistic courses if the database has
         /// no clinic yet.
         #[arg(long)]

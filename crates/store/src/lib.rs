@@ -13,6 +13,7 @@ mod archive;
 mod error;
 pub mod model;
 mod queries;
+mod web;
 pub mod secret;
 #[cfg(feature = "test-support")]
 pub mod testing;
@@ -26,6 +27,7 @@ use sqlx::{AnyPool, ConnectOptions, Executor};
 pub use archive::{ARCHIVE_FORMAT, ClinicArchive};
 pub use error::StoreError;
 pub use model::*;
+pub use web::{DashboardAlert, WebSession};
 
 /// Which database a store talks to.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

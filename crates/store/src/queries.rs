@@ -110,7 +110,7 @@ fn audit_event(row: &AnyRow) -> Result<AuditEvent, StoreError> {
     })
 }
 
-fn alert(row: &AnyRow) -> Result<Alert, StoreError> {
+pub(crate) fn alert(row: &AnyRow) -> Result<Alert, StoreError> {
     Ok(Alert {
         id: AlertId::from_db(row.try_get("id")?),
         clinic_id: ClinicId::from_db(row.try_get("clinic_id")?),
@@ -1093,7 +1093,7 @@ impl Store {
     }
 }
 
-async fn insert_practitioner(
+pub(crate) async fn insert_practitioner(
     tx: &mut Transaction<'_, Any>,
     clinic: &ClinicId,
     email: &str,

@@ -1,0 +1,440 @@
+//! Headless Chromium driven through ChromeDriver (WebDriver), with the
+//! few things WebDriver lacks (exact viewport sizes, full-page screenshots,
+//! turning scripts off) sent as DevTools commands through ChromeDriver's
+//! `goog/cdp/execute` endpoint.
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use base64::Engine as _;
+use fantoccini::elements::Element;
+use fantoccini::{Client, ClientBuilder, Locator};
+use serde_json::{Value, json};
+
+use crate::axe;
+use crate::tools::Tools;
+
+/// A ChromeDriver process on a free loopback port, killed when dropped.
+pub struct ChromeDriver {
+    /// `http://127.0.0.1:<port>`.
+    pub url: String,
+    process: Child,
+}
+
+impl ChromeDriver {
+    /// Starts ChromeDriver and waits until it accepts connections; its log
+    /// goes to `chromedriver.log` in `artifacts`.
+    pub async fn start(tools: &Tools, artifacts: &Path) -> ChromeDriver {
+        let port = free_port();
+        let log = artifacts.join("chromedriver.log");
+        let mut process = Command::new(&tools.chromedriver)
+            .arg(format!("--port={port}"))
+            .arg(format!("--log-path={}", log.display()))
+            // Warnings only: at the default level every script sent (axe is
+            // half a megabyte) would be logged.
+            .arg("--log-level=WARNING")
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap_or_else(|error| panic!("start {}: {error}", tools.chromedriver.display()));
+        let address = format!("127.0.0.1:{port}");
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            if tokio::net::TcpStream::connect(&address).await.is_ok() {
+                break;
+            }
+            if let Ok(Some(status)) = process.try_wait() {
+                panic!(
+                    "chromedriver exited at start ({status}); its log: {}",
+                    std::fs::read_to_string(&log).unwrap_or_default()
+                );
+            }
+            assert!(
+                Instant::now() < deadline,
+                "chromedriver did not listen on {address} within 20 s"
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        ChromeDriver {
+            url: format!("http://{address}"),
+            process,
+        }
+    }
+}
+
+impl Drop for ChromeDriver {
+    fn drop(&mut self) {
+        let _ = self.process.kill();
+        let _ = self.process.wait();
+    }
+}
+
+/// A port nobody listens on right now. ChromeDriver cannot report the
+/// port it picked itself, so the test picks one and hands it over.
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|listener| listener.local_addr())
+        .expect("a free loopback port")
+        .port()
+}
+
+/// The two screen sizes every page is seen at.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Width {
+    /// A phone held upright, 390 x 844 CSS pixels, with touch.
+    Phone,
+    /// A laptop, 1280 x 900.
+    Desktop,
+}
+
+impl Width {
+    /// Both sizes, phone first: the check-in page is mobile first.
+    pub const ALL: [Width; 2] = [Width::Phone, Width::Desktop];
+
+    fn size(self) -> (u32, u32) {
+        match self {
+            Width::Phone => (390, 844),
+            Width::Desktop => (1280, 900),
+        }
+    }
+}
+
+/// One browser session, cheap to clone; every clone drives the same tab.
+#[derive(Clone)]
+pub struct Browser {
+    client: Client,
+    driver_url: String,
+    session: String,
+    http: reqwest::Client,
+    base_url: String,
+    artifacts: PathBuf,
+    axe_source: Arc<str>,
+    width: Arc<Mutex<Width>>,
+}
+
+impl Browser {
+    /// Opens a headless Chromium through `driver`, at phone width, with
+    /// `base_url` as the address relative paths are opened against.
+    pub async fn open(
+        driver: &ChromeDriver,
+        tools: &Tools,
+        base_url: &str,
+        artifacts: PathBuf,
+    ) -> Browser {
+        let capabilities = json!({
+            "browserName": "chrome",
+            "pageLoadStrategy": "normal",
+            "goog:chromeOptions": {
+                "binary": tools.chromium,
+                "args": [
+                    "--headless=new",
+                    // Tests run as root in containers, where the sandbox
+                    // cannot start; the pages opened are our own.
+                    "--no-sandbox",
+                    "--disable-dev-shm-usage",
+                    "--disable-gpu",
+                    "--force-device-scale-factor=1",
+                    "--hide-scrollbars",
+                    "--no-first-run",
+                    "--disable-extensions",
+                    "--lang=en-GB",
+                    "--window-size=1280,900"
+                ]
+            }
+        });
+        let serde_json::Value::Object(capabilities) = capabilities else {
+            unreachable!("a JSON object literal")
+        };
+        let client = ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
+            .capabilities(capabilities)
+            .connect(&driver.url)
+            .await
+            .unwrap_or_else(|error| panic!("open a Chromium session: {error}"));
+        let session = client
+            .session_id()
+            .await
+            .expect("the session id")
+            .expect("a session id");
+        let browser = Browser {
+            client,
+            driver_url: driver.url.clone(),
+            session,
+            http: reqwest::Client::new(),
+            base_url: base_url.trim_end_matches('/').to_owned(),
+            artifacts,
+            axe_source: Arc::clone(&tools.axe_source),
+            width: Arc::new(Mutex::new(Width::Phone)),
+        };
+        browser.set_width(Width::Phone).await;
+        browser
+    }
+
+    /// Ends the session, which closes Chromium.
+    pub async fn close(self) {
+        let _ = self.client.close().await;
+    }
+
+    /// The WebDriver client, for what these helpers do not cover.
+    pub fn client(&self) -> &Client {
+        &self.client
+    }
+
+    /// Sends one DevTools command to the page.
+    pub async fn devtools(&self, command: &str, params: Value) -> Value {
+        let url = format!(
+            "{}/session/{}/goog/cdp/execute",
+            self.driver_url, self.session
+        );
+        let answer: Value = self
+            .http
+            .post(url)
+            .json(&json!({ "cmd": command, "params": params }))
+            .send()
+            .await
+            .and_then(reqwest::Response::error_for_status)
+            .unwrap_or_else(|error| panic!("DevTools {command}: {error}"))
+            .json()
+            .await
+            .unwrap_or_else(|error| panic!("DevTools {command} answer: {error}"));
+        answer["value"].clone()
+    }
+
+    /// Sizes the viewport exactly (the window's own size includes
+    /// toolbars and has a minimum width).
+    pub async fn set_width(&self, width: Width) {
+        let (w, h) = width.size();
+        self.devtools(
+            "Emulation.setDeviceMetricsOverride",
+            json!({ "width": w, "height": h, "deviceScaleFactor": 1, "mobile": width == Width::Phone }),
+        )
+        .await;
+        self.devtools(
+            "Emulation.setTouchEmulationEnabled",
+            json!({ "enabled": width == Width::Phone }),
+        )
+        .await;
+        *self.width.lock().expect("the width lock") = width;
+    }
+
+    /// The width the viewport has now.
+    pub fn width(&self) -> Width {
+        *self.width.lock().expect("the width lock")
+    }
+
+    /// Stops page scripts from running, from the next page on, as in a
+    /// browser with JavaScript turned off. WebDriver's own commands still work.
+    pub async fn disable_javascript(&self) {
+        self.devtools(
+            "Emulation.setScriptExecutionDisabled",
+            json!({ "value": true }),
+        )
+        .await;
+    }
+
+    /// Opens a path on the service (`/...`) or any full URL, and waits
+    /// for it to load.
+    pub async fn open_page(&self, path_or_url: &str) {
+        let url = if path_or_url.starts_with('/') {
+            format!("{}{path_or_url}", self.base_url)
+        } else {
+            path_or_url.to_owned()
+        };
+        self.client
+            .goto(&url)
+            .await
+            .unwrap_or_else(|error| panic!("open {url}: {error}"));
+    }
+
+    /// The path (and query) of the page shown now.
+    pub async fn path(&self) -> String {
+        let url = self.client.current_url().await.expect("the current URL");
+        match url.query() {
+            Some(query) => format!("{}?{query}", url.path()),
+            None => url.path().to_owned(),
+        }
+    }
+
+    /// The one element `css` selects, failing with the page's path if none.
+    pub async fn find(&self, css: &str) -> Element {
+        match self.client.find(Locator::Css(css)).await {
+            Ok(element) => element,
+            Err(error) => panic!(
+                "no element {css} on {}: {error}\n{}",
+                self.path().await,
+                self.visible_text("body").await
+            ),
+        }
+    }
+
+    /// Every element `css` selects.
+    pub async fn find_all(&self, css: &str) -> Vec<Element> {
+        self.client
+            .find_all(Locator::Css(css))
+            .await
+            .unwrap_or_else(|error| panic!("look for {css}: {error}"))
+    }
+
+    /// Whether any element matches `css`.
+    pub async fn has(&self, css: &str) -> bool {
+        !self.find_all(css).await.is_empty()
+    }
+
+    /// Types `text` into the field `css` selects, replacing what was there.
+    pub async fn fill(&self, css: &str, text: &str) {
+        let field = self.find(css).await;
+        field.clear().await.expect("clear the field");
+        field
+            .send_keys(text)
+            .await
+            .unwrap_or_else(|error| panic!("type into {css}: {error}"));
+    }
+
+    /// Clicks the element `css` selects.
+    pub async fn click(&self, css: &str) {
+        self.find(css)
+            .await
+            .click()
+            .await
+            .unwrap_or_else(|error| panic!("click {css}: {error}"));
+    }
+
+    /// Ticks the checkbox or radio button `css` selects, unless it is ticked.
+    pub async fn tick(&self, css: &str) {
+        let field = self.find(css).await;
+        if !field.is_selected().await.expect("read the box") {
+            field
+                .click()
+                .await
+                .unwrap_or_else(|error| panic!("tick {css}: {error}"));
+        }
+    }
+
+    /// Picks the option with `value` in the list `css` selects.
+    pub async fn choose(&self, css: &str, value: &str) {
+        self.find(css)
+            .await
+            .select_by_value(value)
+            .await
+            .unwrap_or_else(|error| panic!("choose {value} in {css}: {error}"));
+    }
+
+    /// Clicks the submit control `css` selects and waits for the next page.
+    pub async fn submit(&self, css: &str) {
+        let before = self.find("html").await;
+        self.click(css).await;
+        let deadline = Instant::now() + Duration::from_secs(20);
+        // The old document's root goes stale once the new page is loaded.
+        while before.tag_name().await.is_ok() {
+            assert!(
+                Instant::now() < deadline,
+                "submitting {css} loaded no new page"
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        self.client
+            .wait()
+            .for_element(Locator::Css("body"))
+            .await
+            .expect("the next page's body");
+    }
+
+    /// Runs a script in the page and returns what it returns.
+    pub async fn script(&self, source: &str, args: Vec<Value>) -> Value {
+        self.client
+            .execute(source, args)
+            .await
+            .unwrap_or_else(|error| panic!("run a script in the page: {error}"))
+    }
+
+    /// The text a person sees in the element `css` selects, or nothing
+    /// when there is no such element.
+    pub async fn visible_text(&self, css: &str) -> String {
+        match self.client.find(Locator::Css(css)).await {
+            Ok(element) => element.text().await.unwrap_or_default(),
+            Err(_) => String::new(),
+        }
+    }
+
+    /// The first piece of text a person sees inside `css` (reading order,
+    /// skipping hidden and visually hidden elements), and how far down the
+    /// viewport its top is, in CSS pixels.
+    pub async fn first_visible_text(&self, css: &str) -> Option<(String, f64)> {
+        let found = self
+            .script(
+                r"
+                const root = document.querySelector(arguments[0]);
+                if (!root) { return null; }
+                const walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT);
+                while (walker.nextNode()) {
+                    const text = walker.currentNode.textContent.trim();
+                    const element = walker.currentNode.parentElement;
+                    if (!text || !element) { continue; }
+                    if (!element.checkVisibility({ checkOpacity: true, checkVisibilityCSS: true })) { continue; }
+                    const box = element.getBoundingClientRect();
+                    // Skip links and screen-reader-only text are clipped to a pixel.
+                    if (box.width <= 1 || box.height <= 1) { continue; }
+                    return [text, box.top + window.scrollY];
+                }
+                return null;
+                ",
+                vec![json!(css)],
+            )
+            .await;
+        let text = found.get(0)?.as_str()?.to_owned();
+        let top = found.get(1)?.as_f64()?;
+        Some((text, top))
+    }
+
+    /// Saves a screenshot of the whole page (not only the viewport) as
+    /// `<page>-<width>.png` in this test's artefacts folder.
+    pub async fn screenshot(&self, page: &str) -> PathBuf {
+        let (viewport_width, _) = self.width().size();
+        let metrics = self.devtools("Page.getLayoutMetrics", json!({})).await;
+        let height = metrics["cssContentSize"]["height"]
+            .as_f64()
+            .unwrap_or(900.0)
+            .clamp(1.0, 12_000.0);
+        let shot = self
+            .devtools(
+                "Page.captureScreenshot",
+                json!({
+                    "format": "png",
+                    "captureBeyondViewport": true,
+                    "clip": { "x": 0, "y": 0, "width": viewport_width, "height": height, "scale": 1 }
+                }),
+            )
+            .await;
+        let png = base64::engine::general_purpose::STANDARD
+            .decode(shot["data"].as_str().expect("screenshot data"))
+            .expect("a base64 screenshot");
+        assert!(
+            png.starts_with(b"\x89PNG"),
+            "the screenshot of {page} is not a PNG"
+        );
+        let file = self.artifacts.join(format!("{page}-{viewport_width}.png"));
+        std::fs::write(&file, png)
+            .unwrap_or_else(|error| panic!("write {}: {error}", file.display()));
+        file
+    }
+
+    /// Screenshots the page at phone and desktop widths and checks each
+    /// with axe, failing on any serious or critical violation. Leaves the
+    /// viewport at phone width.
+    pub async fn check_page(&self, page: &str) {
+        for width in Width::ALL {
+            self.set_width(width).await;
+            self.screenshot(page).await;
+            let violations = axe::run(self).await;
+            axe::assert_none_serious(&violations, page, &self.path().await, width);
+        }
+        self.set_width(Width::Phone).await;
+    }
+
+    /// axe-core's source, for [`axe::run`].
+    pub fn axe_source(&self) -> &str {
+        &self.axe_source
+    }
+}

@@ -1,4 +1,5 @@
-//! Aftercare's HTTP service: the JSON API under `/api/v1`, health checks,
+//! Aftercare's HTTP service: the JSON API under `/api/v1`, the web pages
+//! (see [`web`]), health checks,
 //! metrics and the OpenAPI document.
 //!
 //! [`router`] builds the whole application from an [`AppState`];
@@ -19,6 +20,7 @@ mod pagination;
 mod settings;
 mod state;
 mod time_format;
+pub mod web;
 
 use std::future::Future;
 use std::time::Duration;
@@ -39,6 +41,7 @@ pub use state::{AppState, Clock};
 pub fn router(state: AppState) -> Router {
     let max_body_bytes = state.settings.max_body_bytes;
     api::routes()
+        .merge(web::routes())
         .route("/api/v1/openapi.json", get(openapi::document))
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
@@ -58,11 +61,13 @@ pub fn router(state: AppState) -> Router {
         ))
         .layer(security_header(header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
         .layer(security_header(header::REFERRER_POLICY, "no-referrer"))
-        .layer(security_header(
+        // Pages and assets set their own policy and caching; everything
+        // else gets the strictest.
+        .layer(default_header(
             header::CONTENT_SECURITY_POLICY,
             "default-src 'none'; frame-ancestors 'none'",
         ))
-        .layer(security_header(header::CACHE_CONTROL, "no-store"))
+        .layer(default_header(header::CACHE_CONTROL, "no-store"))
         .layer(axum::middleware::from_fn(observe::request_id))
         .with_state(state)
 }
@@ -73,6 +78,14 @@ fn security_header(
     value: &'static str,
 ) -> SetResponseHeaderLayer<HeaderValue> {
     SetResponseHeaderLayer::overriding(name, HeaderValue::from_static(value))
+}
+
+/// A layer that sets a response header unless the handler set it.
+fn default_header(
+    name: header::HeaderName,
+    value: &'static str,
+) -> SetResponseHeaderLayer<HeaderValue> {
+    SetResponseHeaderLayer::if_not_present(name, HeaderValue::from_static(value))
 }
 
 /// Serves the application on `listener` until `shutdown` completes, then

@@ -9,8 +9,7 @@
 use sqlx::Row;
 
 use crate::model::{
-    Actor, Alert, ClientId, Clinic, ClinicId, Millis, Practitioner, PractitionerId, Principal,
-    Role,
+    Actor, Alert, ClientId, Clinic, ClinicId, Millis, Practitioner, PractitionerId, Principal, Role,
 };
 use crate::queries::{alert, audit, insert_practitioner};
 use crate::{Store, StoreError};
@@ -52,17 +51,23 @@ impl Store {
         expires_at: Millis,
     ) -> Result<(), StoreError> {
         let _writer = self.writer().await;
-        sqlx::query("INSERT INTO setup_links (token_hash, created_at, expires_at) VALUES ($1, $2, $3)")
-            .bind(token_hash.to_owned())
-            .bind(now)
-            .bind(expires_at)
-            .execute(self.pool())
-            .await?;
+        sqlx::query(
+            "INSERT INTO setup_links (token_hash, created_at, expires_at) VALUES ($1, $2, $3)",
+        )
+        .bind(token_hash.to_owned())
+        .bind(now)
+        .bind(expires_at)
+        .execute(self.pool())
+        .await?;
         Ok(())
     }
 
     /// Whether a setup link can still be used: known, unused, not expired.
-    pub async fn setup_link_is_open(&self, token_hash: &str, now: Millis) -> Result<bool, StoreError> {
+    pub async fn setup_link_is_open(
+        &self,
+        token_hash: &str,
+        now: Millis,
+    ) -> Result<bool, StoreError> {
         let row = sqlx::query(
             "SELECT token_hash FROM setup_links WHERE token_hash = $1 AND used_at IS NULL AND expires_at > $2",
         )
@@ -108,9 +113,15 @@ impl Store {
             .bind(now)
             .execute(&mut *tx)
             .await?;
-        let owner =
-            insert_practitioner(&mut tx, &clinic.id, owner_email, owner_name, Role::Owner, now)
-                .await?;
+        let owner = insert_practitioner(
+            &mut tx,
+            &clinic.id,
+            owner_email,
+            owner_name,
+            Role::Owner,
+            now,
+        )
+        .await?;
         sqlx::query("UPDATE practitioners SET password_hash = $1 WHERE id = $2")
             .bind(password_hash.to_owned())
             .bind(owner.id.as_str().to_owned())
@@ -319,11 +330,12 @@ impl Store {
 
     /// The course a diary link opens, unless it is unknown or expired.
     pub async fn diary(&self, link_hash: &str, now: Millis) -> Result<String, StoreError> {
-        let row = sqlx::query("SELECT course, expires_at FROM selfcheck_diaries WHERE link_hash = $1")
-            .bind(link_hash.to_owned())
-            .fetch_optional(self.pool())
-            .await?
-            .ok_or(StoreError::NotFound("diary"))?;
+        let row =
+            sqlx::query("SELECT course, expires_at FROM selfcheck_diaries WHERE link_hash = $1")
+                .bind(link_hash.to_owned())
+                .fetch_optional(self.pool())
+                .await?
+                .ok_or(StoreError::NotFound("diary"))?;
         if row.try_get::<Millis, _>("expires_at")? <= now {
             return Err(StoreError::LinkExpired);
         }
@@ -356,5 +368,22 @@ impl Store {
             ));
         }
         Ok(())
+    }
+}
+
+impl Store {
+    /// The hash of a treatment's client link, if the treatment is the clinic's.
+    pub async fn treatment_link_hash(
+        &self,
+        clinic: &ClinicId,
+        treatment: &crate::model::TreatmentId,
+    ) -> Result<String, StoreError> {
+        let row = sqlx::query("SELECT link_hash FROM treatments WHERE clinic_id = $1 AND id = $2")
+            .bind(clinic.as_str().to_owned())
+            .bind(treatment.as_str().to_owned())
+            .fetch_optional(self.pool())
+            .await?
+            .ok_or(StoreError::NotFound("treatment"))?;
+        Ok(row.try_get("link_hash")?)
     }
 }

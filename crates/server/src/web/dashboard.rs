@@ -1,0 +1,84 @@
+//! The therapist's dashboard: open alerts, most serious first, then oldest
+//! first, each with an acknowledge button.
+
+use aftercare_store::AlertId;
+use axum::extract::{Path, State};
+use axum::response::Response;
+use maud::html;
+
+use crate::state::AppState;
+use crate::web::checkin::when;
+use crate::web::error::WebError;
+use crate::web::form::FormData;
+use crate::web::layout::{PageResponse, page, see_other};
+use crate::web::session::Therapist;
+
+/// The most alerts one page lists; the rest wait until these are handled.
+const DASHBOARD_LIMIT: i64 = 500;
+
+/// `GET /dashboard`.
+pub(crate) async fn dashboard(
+    State(state): State<AppState>,
+    therapist: Therapist,
+) -> Result<PageResponse, WebError> {
+    let clinic = &therapist.0.principal.clinic_id;
+    let alerts = state
+        .store
+        .dashboard_alerts(clinic, DASHBOARD_LIMIT)
+        .await?;
+    let csrf = &therapist.0.csrf_token;
+    Ok(PageResponse::new(page(
+        "Alerts",
+        Some(&therapist.nav()),
+        &html! {
+            h1 { "Open alerts" }
+            p class="muted" { "Signed in as " (therapist.0.practitioner_name) ". Most serious first, then oldest first." }
+            @if alerts.is_empty() {
+                p id="no-alerts" { "No open alerts. Every check-in that needs your attention appears here." }
+            } @else {
+                ol class="alerts" {
+                    @for item in &alerts {
+                        li class="alert" data-level=(item.alert.level.as_str()) id={ "alert-" (item.alert.id) } {
+                            div {
+                                span class="level" data-level=(item.alert.level.as_str()) { (item.alert.level.heading()) }
+                                " "
+                                a href={ "/treatments/" (item.alert.treatment_id) } { (item.client_name) }
+                                br;
+                                span class="muted" { "Raised " (when(item.alert.created_at)) "; treated " (when(item.treated_at)) }
+                            }
+                            form method="post" action={ "/alerts/" (item.alert.id) "/acknowledge" } {
+                                input type="hidden" name="csrf_token" value=(csrf);
+                                button type="submit" { "Acknowledge" }
+                            }
+                        }
+                    }
+                }
+            }
+            div class="actions" {
+                a class="button secondary" href="/clients" { "Clients and treatments" }
+            }
+        },
+    )))
+}
+
+/// `POST /alerts/{id}/acknowledge`: marks the alert seen by this therapist.
+pub(crate) async fn acknowledge(
+    State(state): State<AppState>,
+    therapist: Therapist,
+    Path(id): Path<String>,
+    form: FormData,
+) -> Result<Response, WebError> {
+    therapist.check(&form)?;
+    let id = AlertId::parse(&id).ok_or(WebError::NotFound("alert"))?;
+    let principal = &therapist.0.principal;
+    state
+        .store
+        .acknowledge_alert(
+            &principal.clinic_id,
+            &id,
+            &principal.practitioner_id,
+            state.now(),
+        )
+        .await?;
+    Ok(see_other("/dashboard", &[]))
+}

@@ -387,3 +387,27 @@ impl Store {
         Ok(row.try_get("link_hash")?)
     }
 }
+
+impl Store {
+    /// The decision already given for a check-in sent with this
+    /// idempotency key on the course a client link opens, if any: a form
+    /// sent twice (a reload, a double tap) is answered from it.
+    pub async fn decision_for_resend(
+        &self,
+        link_hash: &str,
+        idempotency_key: &str,
+    ) -> Result<Option<String>, StoreError> {
+        let row = sqlx::query(
+            "SELECT d.body FROM treatments t \
+             JOIN checkins c ON c.treatment_id = t.id AND c.clinic_id = t.clinic_id \
+             JOIN decisions d ON d.checkin_id = c.id \
+             WHERE t.link_hash = $1 AND c.idempotency_key = $2",
+        )
+        .bind(link_hash.to_owned())
+        .bind(idempotency_key.to_owned())
+        .fetch_optional(self.pool())
+        .await?;
+        row.map(|row| row.try_get("body").map_err(StoreError::from))
+            .transpose()
+    }
+}

@@ -484,18 +484,29 @@ pub(crate) async fn submit(
             .with_status(StatusCode::UNPROCESSABLE_ENTITY));
         }
     };
-    let submitted = state
-        .store
-        .submit_checkin(&hash, submission, checkin, &state.guideline, now)
-        .await?;
-    if !submitted.replayed {
-        state.metrics.record_checkin();
-        state
-            .metrics
-            .record_decision(submitted.decision.level, DecisionSource::Checkin);
-        tracing::info!(level = %submitted.decision.level, alert = submitted.alert.is_some(), "check-in stored from the web form");
-    }
-    let decision = DecisionView::parse(submitted.decision.body.get())
+    // A form sent again answers with what the first sending got; the
+    // check-in's time differs, so the store would see another check-in.
+    let earlier = match submission {
+        Some(key) => state.store.decision_for_resend(&hash, key).await?,
+        None => None,
+    };
+    let body = if let Some(body) = earlier {
+        body
+    } else {
+        let submitted = state
+            .store
+            .submit_checkin(&hash, submission, checkin, &state.guideline, now)
+            .await?;
+        if !submitted.replayed {
+            state.metrics.record_checkin();
+            state
+                .metrics
+                .record_decision(submitted.decision.level, DecisionSource::Checkin);
+            tracing::info!(level = %submitted.decision.level, alert = submitted.alert.is_some(), "check-in stored from the web form");
+        }
+        submitted.decision.body.get().to_owned()
+    };
+    let decision = DecisionView::parse(&body)
         .ok_or_else(|| WebError::Internal("a stored decision could not be read".to_owned()))?;
     Ok(PageResponse::new(page(
         decision.level.heading(),

@@ -58,6 +58,7 @@ mod words;
 use axum::Router;
 use axum::routing::{get, post};
 
+pub use session::password_hash;
 pub use setup::first_run_setup_link;
 
 use crate::state::AppState;

@@ -70,17 +70,21 @@ pub(crate) fn secure_cookies(state: &AppState) -> bool {
     state.settings.public_url.starts_with("https://")
 }
 
-/// An argon2id hash (PHC string) of a password, made off the async threads.
+/// An argon2id hash (PHC string) of a password, for the command line (the
+/// demo owner) and tests; it takes tens of milliseconds on purpose.
+pub fn password_hash(password: &str) -> Result<String, String> {
+    let salt = SaltString::generate(&mut argon2::password_hash::rand_core::OsRng);
+    Argon2::default()
+        .hash_password(password.as_bytes(), &salt)
+        .map(|hash| hash.to_string())
+        .map_err(|error| format!("password hashing: {error}"))
+}
+
+/// [`password_hash`], made off the async threads.
 pub(crate) async fn hash_password(password: String) -> Result<String, WebError> {
-    tokio::task::spawn_blocking(move || {
-        let salt = SaltString::generate(&mut argon2::password_hash::rand_core::OsRng);
-        Argon2::default()
-            .hash_password(password.as_bytes(), &salt)
-            .map(|hash| hash.to_string())
-            .map_err(|error| WebError::Internal(format!("password hashing: {error}")))
-    })
-    .await
-    .map_err(|error| WebError::Internal(format!("password hashing task: {error}")))?
+    tokio::task::spawn_blocking(move || password_hash(&password).map_err(WebError::Internal))
+        .await
+        .map_err(|error| WebError::Internal(format!("password hashing task: {error}")))?
 }
 
 /// Whether `password` matches a stored hash, checked off the async threads.

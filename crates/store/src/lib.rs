@@ -13,10 +13,10 @@ mod archive;
 mod error;
 pub mod model;
 mod queries;
-mod web;
 pub mod secret;
 #[cfg(feature = "test-support")]
 pub mod testing;
+mod web;
 
 use std::str::FromStr;
 use std::time::Duration;

@@ -273,12 +273,24 @@ impl Store {
         Ok(())
     }
 
+    /// How many open alerts the clinic has.
+    pub async fn count_open_alerts(&self, clinic: &ClinicId) -> Result<i64, StoreError> {
+        let row = sqlx::query(
+            "SELECT COUNT(*) AS open FROM alerts WHERE clinic_id = $1 AND acknowledged_at IS NULL",
+        )
+        .bind(clinic.as_str().to_owned())
+        .fetch_one(self.pool())
+        .await?;
+        Ok(row.try_get("open")?)
+    }
+
     /// The clinic's open alerts, most serious first, then oldest first,
-    /// with the client each is about; at most `limit`.
+    /// with the client each is about; at most `limit`, after skipping `offset`.
     pub async fn dashboard_alerts(
         &self,
         clinic: &ClinicId,
         limit: i64,
+        offset: i64,
     ) -> Result<Vec<DashboardAlert>, StoreError> {
         let rows = sqlx::query(
             "SELECT a.id, a.clinic_id, a.treatment_id, a.decision_id, a.practitioner_id, a.level, a.created_at, \
@@ -287,10 +299,11 @@ impl Store {
              JOIN treatments t ON t.id = a.treatment_id AND t.clinic_id = a.clinic_id \
              JOIN clients c ON c.id = t.client_id AND c.clinic_id = a.clinic_id \
              WHERE a.clinic_id = $1 AND a.acknowledged_at IS NULL \
-             ORDER BY a.level_rank DESC, a.created_at, a.id LIMIT $2",
+             ORDER BY a.level_rank DESC, a.created_at, a.id LIMIT $2 OFFSET $3",
         )
         .bind(clinic.as_str().to_owned())
         .bind(limit)
+        .bind(offset.max(0))
         .fetch_all(self.pool())
         .await?;
         rows.iter()

@@ -2,7 +2,7 @@
 //! first, each with an acknowledge button.
 
 use aftercare_store::AlertId;
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::response::Response;
 use maud::html;
 
@@ -13,18 +13,35 @@ use crate::web::form::FormData;
 use crate::web::layout::{PageResponse, page, see_other};
 use crate::web::session::Therapist;
 
-/// The most alerts one page lists; the rest wait until these are handled.
-const DASHBOARD_LIMIT: i64 = 500;
+/// The most alerts one page lists, so that the page stays light; the
+/// most urgent come first, the rest on the next pages.
+const PAGE_SIZE: i64 = 100;
+
+/// Which page of alerts: `?from=N` skips the first N.
+#[derive(Debug, Default, serde::Deserialize)]
+pub(crate) struct Paging {
+    /// How many alerts to skip.
+    #[serde(default)]
+    from: Option<String>,
+}
 
 /// `GET /dashboard`.
 pub(crate) async fn dashboard(
     State(state): State<AppState>,
     therapist: Therapist,
+    Query(paging): Query<Paging>,
 ) -> Result<PageResponse, WebError> {
     let clinic = &therapist.0.principal.clinic_id;
+    let from = paging
+        .from
+        .as_deref()
+        .and_then(|text| text.parse::<i64>().ok())
+        .unwrap_or(0)
+        .max(0);
+    let open = state.store.count_open_alerts(clinic).await?;
     let alerts = state
         .store
-        .dashboard_alerts(clinic, DASHBOARD_LIMIT)
+        .dashboard_alerts(clinic, PAGE_SIZE, from)
         .await?;
     let csrf = &therapist.0.csrf_token;
     Ok(PageResponse::new(page(
@@ -32,13 +49,13 @@ pub(crate) async fn dashboard(
         Some(&therapist.nav()),
         &html! {
             h1 { "Open alerts" }
-            p class="muted" { "Signed in as " (therapist.0.practitioner_name) ". Most serious first, then oldest first." }
+            p class="muted" { "Signed in as " (therapist.0.practitioner_name) ". " (open) " open; most serious first, then oldest first." }
             @if alerts.is_empty() {
                 p id="no-alerts" { "No open alerts. Every check-in that needs your attention appears here." }
             } @else {
                 ol class="alerts" {
                     @for item in &alerts {
-                        li class="alert" data-level=(item.alert.level.as_str()) id={ "alert-" (item.alert.id) } {
+                        li class="alert" data-level=(item.alert.level.as_str()) {
                             div {
                                 span class="level" data-level=(item.alert.level.as_str()) { (item.alert.level.heading()) }
                                 " "
@@ -55,6 +72,12 @@ pub(crate) async fn dashboard(
                 }
             }
             div class="actions" {
+                @if from > 0 {
+                    a class="button secondary" href={ "/dashboard?from=" ((from - PAGE_SIZE).max(0)) } { "More urgent alerts" }
+                }
+                @if from + PAGE_SIZE < open {
+                    a class="button secondary" href={ "/dashboard?from=" (from + PAGE_SIZE) } { "Next alerts" }
+                }
                 a class="button secondary" href="/clients" { "Clients and treatments" }
             }
         },

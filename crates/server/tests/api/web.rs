@@ -476,7 +476,7 @@ async fn a_therapist_cannot_open_another_clinics_pages_by_changing_ids() {
             .expect(404);
         let open = app
             .store
-            .dashboard_alerts(&ClinicId::parse(&theirs.id).expect("id"), 10)
+            .dashboard_alerts(&ClinicId::parse(&theirs.id).expect("id"), 10, 0)
             .await
             .expect("alerts");
         assert_eq!(open.len(), 1, "their alert is still open");

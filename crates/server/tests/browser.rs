@@ -12,11 +12,8 @@
 
 #[path = "browser/axe.rs"]
 mod axe;
-// Helpers for every test; not each test uses each of them.
-#[allow(dead_code)]
 #[path = "browser/chrome.rs"]
 mod chrome;
-#[allow(dead_code)]
 #[path = "browser/service.rs"]
 mod service;
 #[path = "browser/tools.rs"]
@@ -130,20 +127,368 @@ async fn the_harness_catches_inaccessible_pages_and_screenshots_both_widths() {
     .await;
 }
 
-/// The service answers the browser on its loopback address.
+/// One symptom as the check-in form asks it.
+struct Answer<'a> {
+    kind: &'a str,
+    severity: &'a str,
+    frequency: Option<&'a str>,
+    interference: Option<&'a str>,
+    regions: &'a [&'a str],
+}
+
+impl Answer<'_> {
+    /// Mild soreness: an ordinary reaction.
+    const MILD_SORENESS: Answer<'static> = Answer {
+        kind: "soreness",
+        severity: "mild",
+        frequency: None,
+        interference: None,
+        regions: &["calves"],
+    };
+    /// A fever: the guideline sends it to a doctor.
+    const FEVER: Answer<'static> = Answer {
+        kind: "fever",
+        severity: "moderate",
+        frequency: Some("frequently"),
+        interference: Some("somewhat"),
+        regions: &[],
+    };
+    /// Chest pain: always an emergency.
+    const CHEST_PAIN: Answer<'static> = Answer {
+        kind: "chest_pain",
+        severity: "moderate",
+        frequency: Some("frequently"),
+        interference: Some("somewhat"),
+        regions: &[],
+    };
+}
+
+/// Fills the check-in form shown now with `answers` (none: "nothing to
+/// report") and sends it; the decision page follows.
+async fn send_checkin(browser: &Browser, answers: &[Answer<'_>]) {
+    for answer in answers {
+        let kind = answer.kind;
+        // Each symptom's questions fold away until opened, without scripts.
+        let details = format!("details.symptom:has(#symptom-{kind})");
+        if browser
+            .find(&details)
+            .await
+            .attr("open")
+            .await
+            .ok()
+            .flatten()
+            .is_none()
+        {
+            browser.click(&format!("{details} > summary")).await;
+        }
+        browser.tick(&format!("#symptom-{kind}")).await;
+        browser
+            .choose(&format!("#{kind}-severity"), answer.severity)
+            .await;
+        if let Some(frequency) = answer.frequency {
+            browser
+                .choose(&format!("#{kind}-frequency"), frequency)
+                .await;
+        }
+        if let Some(interference) = answer.interference {
+            browser
+                .choose(&format!("#{kind}-interference"), interference)
+                .await;
+        }
+        for region in answer.regions {
+            browser.tick(&format!("#{kind}-regions-{region}")).await;
+        }
+    }
+    browser.submit("main form button[type=submit]").await;
+}
+
+/// The level of the decision shown now.
+async fn shown_level(browser: &Browser) -> String {
+    browser
+        .find("#decision")
+        .await
+        .attr("data-level")
+        .await
+        .expect("read the level")
+        .expect("the decision names its level")
+}
+
+/// Signs in through the login page.
+async fn log_in(browser: &Browser, email: &str, password: &str) {
+    browser.open_page("/login").await;
+    browser.fill("#email", email).await;
+    browser.fill("#password", password).await;
+    browser
+        .submit("form[action='/login'] button[type=submit]")
+        .await;
+}
+
+/// The levels of the alerts on the dashboard, top to bottom.
+async fn dashboard_levels(browser: &Browser) -> Vec<String> {
+    let mut levels = Vec::new();
+    for alert in browser.find_all(".alert[data-level]").await {
+        levels.push(
+            alert
+                .attr("data-level")
+                .await
+                .expect("read the level")
+                .unwrap_or_default(),
+        );
+    }
+    levels
+}
+
+/// The therapist's and the client's whole journey, every page seen at
+/// both widths and checked with axe: first-run setup, sign-in, a client
+/// and a treatment, the client's check-ins giving `expected`,
+/// `see_doctor` and `emergency`, the alerts on the dashboard, acknowledging
+/// one, the course view and the doctor summary with its PDF.
 #[tokio::test]
-async fn the_browser_reaches_the_service() {
-    run(
-        "the_browser_reaches_the_service",
-        |service, browser| async move {
-            browser.open_page("/healthz").await;
-            assert!(
-                browser.visible_text("body").await.contains("ok"),
-                "the health check answered {} at {}",
-                browser.visible_text("body").await,
-                service.url("/healthz")
-            );
-        },
-    )
+async fn a_clinic_follows_a_client_from_treatment_to_doctor_summary() {
+    const TEST: &str = "a_clinic_follows_a_client_from_treatment_to_doctor_summary";
+    run(TEST, |service, browser| async move {
+        let email = "owner@harbour-clinic.test";
+        let password = "correct horse battery staple";
+
+        browser.open_page("/").await;
+        browser.check_page("landing").await;
+
+        // First run: the one-time link creates the clinic and its owner.
+        let setup = service.setup_link().await;
+        assert!(setup.starts_with(&service.url("/setup/")), "{setup}");
+        browser.open_page(&setup).await;
+        browser.check_page("setup").await;
+        browser.fill("#clinic_name", "Harbour Massage").await;
+        browser.fill("#name", "Sam Owner").await;
+        browser.fill("#email", email).await;
+        browser.fill("#password", password).await;
+        browser.submit("main form button[type=submit]").await;
+        browser.open_page(&setup).await;
+        assert!(
+            !browser.has("#clinic_name").await,
+            "a used setup link must not offer the form again"
+        );
+
+        // Sign out, then in again through the login page.
+        browser.open_page("/dashboard").await;
+        browser.submit("form[action='/logout'] button").await;
+        browser.open_page("/login").await;
+        browser.check_page("login").await;
+        log_in(&browser, email, password).await;
+        assert_eq!(browser.path().await, "/dashboard");
+        assert!(
+            dashboard_levels(&browser).await.is_empty(),
+            "a new clinic has no alerts"
+        );
+        browser.check_page("dashboard-empty").await;
+
+        // A client, and a treatment for them.
+        browser.open_page("/clients").await;
+        browser.check_page("clients").await;
+        browser.fill("#name", "Alex Client").await;
+        browser.fill("#email", "alex@example.org").await;
+        browser.tick("#follow_up_consent").await;
+        browser
+            .submit("form[action='/clients'] button[type=submit]")
+            .await;
+        let client_path = browser.path().await;
+        assert!(client_path.starts_with("/clients/"), "{client_path}");
+        assert!(browser.visible_text("main").await.contains("Alex Client"));
+        browser.check_page("client").await;
+        browser.open_page(&format!("{client_path}/treatments/new")).await;
+        browser.check_page("treatment-new").await;
+        browser.choose("#modality", "deep_tissue").await;
+        browser.choose("#pressure", "firm").await;
+        browser.fill("#duration_min", "60").await;
+        browser.tick("#regions-calves").await;
+        browser.submit("main form button[type=submit]").await;
+        let treatment_path = browser.path().await;
+        assert!(treatment_path.starts_with("/treatments/"), "{treatment_path}");
+        let link = browser.visible_text("#client-link").await;
+        assert!(
+            link.starts_with(&service.url("/c/")),
+            "the client's link is shown whole: {link:?}"
+        );
+        // The QR code is an SVG image; it must load under the page's
+        // content security policy, not only be in the markup.
+        let qr = browser
+            .script(
+                "const image = document.querySelector('img.qr, svg.qr, .qr svg');
+                 if (!image) { return 'missing'; }
+                 if (image.tagName.toLowerCase() === 'svg') { return 'svg'; }
+                 if (!image.src.startsWith('data:image/svg+xml')) { return 'not svg: ' + image.src.slice(0, 40); }
+                 return image.complete && image.naturalWidth > 0 ? 'svg' : 'not loaded';",
+                vec![],
+            )
+            .await;
+        assert_eq!(qr, "svg", "a QR code of the link is shown as SVG");
+        assert!(browser.has("svg#timeline").await, "the course has a timeline");
+        browser.check_page("treatment-recorded").await;
+
+        // The client, on their own phone: no session of the therapist's.
+        browser
+            .client()
+            .delete_all_cookies()
+            .await
+            .expect("forget the therapist's session");
+        browser.open_page(&link).await;
+        browser.check_page("checkin").await;
+        send_checkin(&browser, &[Answer::MILD_SORENESS]).await;
+        assert_eq!(shown_level(&browser).await, "expected");
+        browser.check_page("decision-expected").await;
+
+        service.advance_clock(std::time::Duration::from_secs(20 * 3600));
+        browser.open_page(&link).await;
+        send_checkin(&browser, &[Answer::FEVER]).await;
+        assert_eq!(shown_level(&browser).await, "see_doctor");
+        browser.check_page("decision-see-doctor").await;
+
+        service.advance_clock(std::time::Duration::from_secs(4 * 3600));
+        browser.open_page(&link).await;
+        send_checkin(&browser, &[Answer::MILD_SORENESS, Answer::CHEST_PAIN]).await;
+        assert_eq!(shown_level(&browser).await, "emergency");
+        let (first, top) = browser
+            .first_visible_text("main")
+            .await
+            .expect("the decision page shows text");
+        assert!(
+            first.to_lowercase().contains("emergency number"),
+            "an emergency's first visible words must be the call to the emergency number, not {first:?}"
+        );
+        assert!(top < 844.0, "the emergency instruction is on the first screen, not at {top} px");
+        browser.check_page("decision-emergency").await;
+
+        browser.open_page(&format!("{}/course", link.trim_end_matches('/'))).await;
+        browser.check_page("client-course").await;
+
+        // The therapist sees the alerts, most serious first.
+        log_in(&browser, email, password).await;
+        let levels = dashboard_levels(&browser).await;
+        assert_eq!(
+            levels.first().map(String::as_str),
+            Some("emergency"),
+            "the emergency comes first: {levels:?}"
+        );
+        assert!(levels.iter().any(|level| level == "see_doctor"), "{levels:?}");
+        browser.check_page("dashboard-alerts").await;
+        browser
+            .submit(".alert[data-level=emergency] form button[type=submit]")
+            .await;
+        assert_eq!(browser.path().await, "/dashboard");
+        let after = dashboard_levels(&browser).await;
+        assert!(
+            !after.iter().any(|level| level == "emergency"),
+            "the acknowledged alert left the open list: {after:?}"
+        );
+        assert_eq!(after.len(), levels.len() - 1, "{levels:?} -> {after:?}");
+        browser.check_page("dashboard-acknowledged").await;
+
+        // The course and the doctor summary.
+        browser.open_page(&treatment_path).await;
+        assert!(browser.has("svg#timeline").await);
+        browser.check_page("course").await;
+        browser.open_page(&format!("{treatment_path}/summary")).await;
+        let summary = browser.visible_text("main").await;
+        assert!(summary.contains("Alex Client") || summary.contains("Deep tissue"), "{summary}");
+        assert!(browser.has("svg#timeline").await, "the summary shows the chart");
+        browser.check_page("summary").await;
+        let pdf = browser.fetch(&format!("{treatment_path}/summary.pdf")).await;
+        assert_eq!(pdf.0, 200);
+        assert_eq!(pdf.1.as_deref(), Some("application/pdf"));
+        assert!(pdf.2.starts_with(b"%PDF-"), "the summary PDF is a PDF");
+    })
+    .await;
+}
+
+/// The check-in page is a plain form: with scripts turned off a person
+/// can still answer, see a mistake explained next to its field with what
+/// they typed kept, fix it and get their decision.
+#[tokio::test]
+async fn the_checkin_form_works_without_javascript() {
+    const TEST: &str = "the_checkin_form_works_without_javascript";
+    run(TEST, |service, browser| async move {
+        let token = service.clinic_with_token("Quiet Clinic").await;
+        let link = service.treatment_link(&token, 20).await;
+
+        browser.disable_javascript().await;
+        browser
+            .open_page(
+                "data:text/html,<title>before</title><script>document.title = 'ran'</script>",
+            )
+            .await;
+        assert_eq!(
+            browser.client().title().await.expect("the title"),
+            "before",
+            "page scripts must be off for this test to mean anything"
+        );
+
+        browser.open_page(&link).await;
+        browser.check_page("checkin-no-js").await;
+        browser.fill("#sleep_hours", "lots").await;
+        send_checkin(&browser, &[Answer::MILD_SORENESS]).await;
+        assert!(
+            !browser.has("#decision").await,
+            "a wrong answer gives no decision"
+        );
+        let error = browser.visible_text("#sleep_hours-error").await;
+        assert!(
+            !error.is_empty(),
+            "the mistake is explained next to its field"
+        );
+        assert_eq!(
+            browser
+                .find("#sleep_hours")
+                .await
+                .prop("value")
+                .await
+                .expect("read the field")
+                .as_deref(),
+            Some("lots"),
+            "what was typed is kept"
+        );
+        assert!(
+            browser
+                .find("#symptom-soreness")
+                .await
+                .is_selected()
+                .await
+                .expect("read the box"),
+            "the ticked symptom stays ticked"
+        );
+        browser.check_page("checkin-error-no-js").await;
+
+        browser.fill("#sleep_hours", "7").await;
+        browser.submit("main form button[type=submit]").await;
+        assert_eq!(shown_level(&browser).await, "expected");
+        browser.check_page("decision-no-js").await;
+    })
+    .await;
+}
+
+/// Anyone can check how they feel without a clinic: the answer comes at
+/// once with a private diary link, and the diary takes the next check-in.
+#[tokio::test]
+async fn a_self_check_gives_a_decision_and_a_private_diary() {
+    const TEST: &str = "a_self_check_gives_a_decision_and_a_private_diary";
+    run(TEST, |service, browser| async move {
+        browser.open_page("/self-check").await;
+        browser.check_page("self-check").await;
+        browser.fill("#hours_ago", "20").await;
+        browser.choose("#modality", "sports").await;
+        send_checkin(&browser, &[Answer::MILD_SORENESS]).await;
+        assert_eq!(shown_level(&browser).await, "expected");
+        let diary = browser.visible_text("#diary-link").await;
+        assert!(
+            diary.starts_with(&service.url("/self-check/d/")),
+            "the diary link is shown whole: {diary:?}"
+        );
+        browser.check_page("self-check-decision").await;
+
+        browser.open_page(&diary).await;
+        browser.check_page("self-check-diary").await;
+        send_checkin(&browser, &[Answer::FEVER]).await;
+        assert_eq!(shown_level(&browser).await, "see_doctor");
+        browser.check_page("self-check-diary-decision").await;
+    })
     .await;
 }

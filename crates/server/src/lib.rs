@@ -111,6 +111,8 @@ pub async fn launch(
     if let Ok(address) = listener.local_addr() {
         tracing::info!(%address, "listening");
     }
+    // The peer's address lets the login slow down guessing from one place.
+    let app = app.into_make_service_with_connect_info::<std::net::SocketAddr>();
     let served = axum::serve(listener, app)
         .with_graceful_shutdown(shutdown)
         .await;

@@ -8,7 +8,7 @@ use aftercare_store::secret::{Secret, hash_text};
 use aftercare_store::{Millis, WebSession};
 use argon2::Argon2;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
-use axum::extract::{FromRequestParts, State};
+use axum::extract::{ConnectInfo, FromRequestParts, State};
 use axum::http::HeaderMap;
 use axum::http::StatusCode;
 use axum::http::request::Parts;
@@ -26,6 +26,9 @@ const SESSION_COOKIE: &str = "ac_session";
 const SESSION_MILLIS: Millis = 12 * 60 * 60 * 1000;
 /// Failed logins tolerated per email in [`FAILURE_WINDOW_MILLIS`].
 const MAX_FAILURES: i64 = 5;
+/// Failed logins tolerated from one address in the window, whatever the
+/// email: enough for a shared office connection, not for guessing.
+const MAX_FAILURES_PER_ADDRESS: i64 = 20;
 /// The window failures are counted in.
 const FAILURE_WINDOW_MILLIS: Millis = 15 * 60 * 1000;
 /// The shortest password accepted at setup.
@@ -141,11 +144,48 @@ pub(crate) async fn login_form(State(state): State<AppState>, headers: HeaderMap
     PageResponse::new(login_page(&csrf, "", None)).with_cookie(set)
 }
 
+/// The address a request came from, when the service knows it.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Peer(Option<std::net::IpAddr>);
+
+impl<S: Send + Sync> FromRequestParts<S> for Peer {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        Ok(Peer(
+            parts
+                .extensions
+                .get::<ConnectInfo<std::net::SocketAddr>>()
+                .map(|info| info.0.ip()),
+        ))
+    }
+}
+
+/// Refuses with 429 while a subject has too many recent failures.
+async fn check_not_slowed(
+    state: &AppState,
+    subject: &str,
+    limit: i64,
+    now: Millis,
+) -> Result<(), WebError> {
+    let (failures, oldest) = state
+        .store
+        .login_failures_since(subject, now - FAILURE_WINDOW_MILLIS)
+        .await?;
+    if failures >= limit {
+        let wait_millis = oldest.unwrap_or(now) + FAILURE_WINDOW_MILLIS - now;
+        let seconds = u64::try_from(wait_millis / 1000).unwrap_or(1).max(1);
+        return Err(WebError::TooManyAttempts(seconds));
+    }
+    Ok(())
+}
+
 /// `POST /login`: starts a session, or says the email or password is
-/// wrong without saying which; after repeated failures for an email,
-/// answers 429 until the window has passed.
+/// wrong without saying which. After repeated failures for an email (or
+/// many from one address), answers 429 until the window has passed.
 pub(crate) async fn login(
     State(state): State<AppState>,
+    Peer(peer): Peer,
     headers: HeaderMap,
     form: FormData,
 ) -> Result<Response, WebError> {
@@ -153,15 +193,12 @@ pub(crate) async fn login(
     let now = state.now();
     let email = form.get("email").unwrap_or_default().to_lowercase();
     let password = form.raw("password").to_owned();
+    // Only hashes are kept: the table says nothing of who tried.
     let subject = hash_text(&format!("login-email:{email}"));
-    let (failures, oldest) = state
-        .store
-        .login_failures_since(&subject, now - FAILURE_WINDOW_MILLIS)
-        .await?;
-    if failures >= MAX_FAILURES {
-        let wait_millis = oldest.unwrap_or(now) + FAILURE_WINDOW_MILLIS - now;
-        let seconds = u64::try_from(wait_millis / 1000).unwrap_or(1).max(1);
-        return Err(WebError::TooManyAttempts(seconds));
+    let address = peer.map(|ip| hash_text(&format!("login-address:{ip}")));
+    check_not_slowed(&state, &subject, MAX_FAILURES, now).await?;
+    if let Some(address) = &address {
+        check_not_slowed(&state, address, MAX_FAILURES_PER_ADDRESS, now).await?;
     }
     let found = if email.is_empty() {
         None
@@ -175,7 +212,9 @@ pub(crate) async fn login(
         false
     };
     let Some((practitioner, _)) = found.filter(|_| accepted) else {
-        state.store.record_login_failure(&[&subject], now).await?;
+        let mut subjects = vec![subject.as_str()];
+        subjects.extend(address.as_deref());
+        state.store.record_login_failure(&subjects, now).await?;
         tracing::info!("login refused");
         let csrf = form.raw("csrf_token");
         return Ok(PageResponse::new(login_page(

@@ -380,6 +380,17 @@ async fn repeated_failed_sign_ins_are_slowed_down() {
             .sign_in("owner@guess-clinic.test", PASSWORD)
             .await
             .expect(303);
+        // Guessing across many emails from one address is slowed too.
+        for attempt in 0..20 {
+            Browser::new(app)
+                .sign_in(&format!("guess{attempt}@guess-clinic.test"), "guess")
+                .await
+                .expect(401);
+        }
+        Browser::new(app)
+            .sign_in("owner@other-clinic.test", PASSWORD)
+            .await
+            .expect(429);
     })
     .await;
 }

@@ -10,7 +10,9 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use base64::Engine as _;
+use fantoccini::actions::{InputSource as _, KeyAction, KeyActions};
 use fantoccini::elements::Element;
+use fantoccini::key::Key;
 use fantoccini::{Client, ClientBuilder, Locator};
 use serde_json::{Value, json};
 
@@ -389,6 +391,68 @@ impl Browser {
             .expect("the next page's body");
     }
 
+    /// Presses and releases one key, as a keyboard would: it goes to
+    /// whatever has the focus.
+    pub async fn press(&self, key: Key) {
+        let value = char::from(key);
+        let keys = KeyActions::new("keyboard".to_owned())
+            .then(KeyAction::Down { value })
+            .then(KeyAction::Up { value });
+        self.client
+            .perform_actions(keys)
+            .await
+            .unwrap_or_else(|error| panic!("press {key:?}: {error}"));
+    }
+
+    /// What has the keyboard focus: its id (a symptom's fold:
+    /// `summary:<checkbox id>`; else the tag name), and whether a focus indicator is drawn around it.
+    pub async fn focused(&self) -> (String, bool) {
+        let found = self
+            .script(
+                r"
+                const element = document.activeElement;
+                if (!element || element === document.body) { return ['body', false]; }
+                let name = element.id;
+                if (!name && element.tagName === 'SUMMARY') {
+                    // A symptom's fold is named by the symptom's checkbox.
+                    const box = element.parentElement.querySelector('input[type=checkbox]');
+                    name = 'summary:' + (box ? box.id : '');
+                }
+                name = name || element.tagName.toLowerCase();
+                const style = getComputedStyle(element);
+                const outlined = style.outlineStyle !== 'none' && parseFloat(style.outlineWidth) > 0;
+                const shadowed = style.boxShadow && style.boxShadow !== 'none';
+                return [name, Boolean(outlined || shadowed)];
+                ",
+                vec![],
+            )
+            .await;
+        (
+            found[0].as_str().unwrap_or_default().to_owned(),
+            found[1].as_bool().unwrap_or_default(),
+        )
+    }
+
+    /// Presses Tab until the element with `id` has the focus, at most
+    /// `limit` times, and fails if it never gets there. Every element
+    /// passed on the way must show where the focus is.
+    pub async fn tab_to(&self, id: &str, limit: usize) {
+        let mut passed = Vec::new();
+        for _ in 0..limit {
+            self.press(Key::Tab).await;
+            let (focused, indicated) = self.focused().await;
+            assert!(
+                indicated,
+                "{focused} has the keyboard focus but nothing shows it"
+            );
+            if focused == id {
+                return;
+            }
+            passed.push(focused);
+        }
+        panic!("Tab never reached {id} in {limit} presses; it went {passed:?}");
+    }
+
     /// Runs a script in the page and returns what it returns.
     pub async fn script(&self, source: &str, args: Vec<Value>) -> Value {
         self.client
@@ -434,6 +498,11 @@ impl Browser {
         let text = found.get(0)?.as_str()?.to_owned();
         let top = found.get(1)?.as_f64()?;
         Some((text, top))
+    }
+
+    /// Where a file named `name` goes in this test's artefacts folder.
+    pub fn artifact(&self, name: &str) -> PathBuf {
+        self.artifacts.join(name)
     }
 
     /// Saves a screenshot of the whole page (not only the viewport) as
@@ -487,6 +556,31 @@ impl Browser {
             axe::assert_none_serious(&violations, page, &self.path_for_messages().await, width);
         }
         self.set_width(Width::Phone).await;
+    }
+
+    /// Shows the page as it prints (`print`) or on screen (`screen`).
+    pub async fn emulate_media(&self, media: &str) {
+        self.devtools("Emulation.setEmulatedMedia", json!({ "media": media }))
+            .await;
+    }
+
+    /// The page printed to PDF by Chromium's own print path, on A4 paper
+    /// unless the page's print stylesheet says otherwise.
+    pub async fn print_to_pdf(&self) -> Vec<u8> {
+        let printed = self
+            .devtools(
+                "Page.printToPDF",
+                json!({
+                    "paperWidth": 8.27,
+                    "paperHeight": 11.69,
+                    "printBackground": true,
+                    "preferCSSPageSize": true
+                }),
+            )
+            .await;
+        base64::engine::general_purpose::STANDARD
+            .decode(printed["data"].as_str().expect("the PDF data"))
+            .expect("a base64 PDF")
     }
 
     /// axe-core's source, for [`axe::run`].

@@ -128,6 +128,45 @@ async fn the_harness_catches_inaccessible_pages_and_screenshots_both_widths() {
     .await;
 }
 
+/// Checks that the page shown now loaded nothing from anywhere but the
+/// service and shipped under 100 KB before images; returns the bytes
+/// shipped and read.
+async fn assert_light_and_self_contained(
+    browser: &Browser,
+    origin: &str,
+    page: &str,
+) -> (u64, u64) {
+    let loaded = browser.loaded().await;
+    assert!(!loaded.is_empty(), "the browser reports what {page} loaded");
+    let foreign: Vec<&str> = loaded
+        .iter()
+        .map(|entry| entry.url.as_str())
+        .filter(|url| !url.starts_with(origin) && !url.starts_with("data:"))
+        .collect();
+    assert!(
+        foreign.is_empty(),
+        "{page} loads from elsewhere: {foreign:?}"
+    );
+    let sent: u64 = loaded
+        .iter()
+        .filter(|entry| !entry.image)
+        .map(|entry| entry.sent_bytes)
+        .sum();
+    let read: u64 = loaded
+        .iter()
+        .filter(|entry| !entry.image)
+        .map(|entry| entry.read_bytes)
+        .sum();
+    assert!(
+        sent < 100 * 1024,
+        "{page} ships {sent} bytes before images, over 100 KB: {loaded:?}"
+    );
+    tools::say(&format!(
+        "{page}: {sent} bytes shipped before images ({read} once read)"
+    ));
+    (sent, read)
+}
+
 /// How many pages a PDF has, by its page objects (Chromium writes them
 /// uncompressed).
 fn pdf_page_count(pdf: &[u8]) -> usize {
@@ -284,6 +323,24 @@ async fn a_clinic_follows_a_client_from_treatment_to_doctor_summary() {
         browser.submit("form[action='/logout'] button").await;
         browser.open_page("/login").await;
         browser.check_page("login").await;
+        log_in(&browser, email, "not the password at all").await;
+        assert_eq!(browser.path().await, "/login", "a wrong password does not sign in");
+        assert!(
+            !browser.visible_text("#login-error").await.is_empty(),
+            "a wrong password is explained"
+        );
+        assert_eq!(
+            browser
+                .find("#email")
+                .await
+                .prop("value")
+                .await
+                .expect("read the field")
+                .as_deref(),
+            Some(email),
+            "the email typed is kept"
+        );
+        browser.check_page("login-refused").await;
         log_in(&browser, email, password).await;
         assert_eq!(browser.path().await, "/dashboard");
         assert!(
@@ -342,6 +399,7 @@ async fn a_clinic_follows_a_client_from_treatment_to_doctor_summary() {
             .await
             .expect("forget the therapist's session");
         browser.open_page(&link).await;
+        assert_light_and_self_contained(&browser, &service.address, "the check-in page").await;
         browser.check_page("checkin").await;
         send_checkin(&browser, &[Answer::MILD_SORENESS]).await;
         assert_eq!(shown_level(&browser).await, "expected");
@@ -381,6 +439,7 @@ async fn a_clinic_follows_a_client_from_treatment_to_doctor_summary() {
         );
         assert!(levels.iter().any(|level| level == "see_doctor"), "{levels:?}");
         browser.check_page("dashboard-alerts").await;
+        assert_light_and_self_contained(&browser, &service.address, "the dashboard").await;
         browser
             .submit(".alert[data-level=emergency] form button[type=submit]")
             .await;

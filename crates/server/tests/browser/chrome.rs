@@ -84,6 +84,19 @@ fn free_port() -> u16 {
         .port()
 }
 
+/// One thing a page loaded, from the browser's resource timing.
+#[derive(Debug)]
+pub struct Loaded {
+    /// Its address.
+    pub url: String,
+    /// The body's size on the wire.
+    pub sent_bytes: u64,
+    /// The body's size once decompressed.
+    pub read_bytes: u64,
+    /// Whether it is an image.
+    pub image: bool,
+}
+
 /// The two screen sizes every page is seen at.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Width {
@@ -451,6 +464,34 @@ impl Browser {
             passed.push(focused);
         }
         panic!("Tab never reached {id} in {limit} presses; it went {passed:?}");
+    }
+
+    /// What the page shown now loaded: for the document and each resource,
+    /// its address and body size in bytes as sent (before decompression)
+    /// and as read, and whether it is an image.
+    pub async fn loaded(&self) -> Vec<Loaded> {
+        let entries = self
+            .script(
+                r"
+                return performance.getEntriesByType('navigation')
+                    .concat(performance.getEntriesByType('resource'))
+                    .map((entry) => [entry.name, entry.encodedBodySize, entry.decodedBodySize,
+                                     entry.initiatorType === 'img' || /\.(png|jpe?g|gif|webp|avif|svg)(\?|$)/.test(entry.name)]);
+                ",
+                vec![],
+            )
+            .await;
+        entries
+            .as_array()
+            .expect("a list of entries")
+            .iter()
+            .map(|entry| Loaded {
+                url: entry[0].as_str().unwrap_or_default().to_owned(),
+                sent_bytes: entry[1].as_u64().unwrap_or_default(),
+                read_bytes: entry[2].as_u64().unwrap_or_default(),
+                image: entry[3].as_bool().unwrap_or_default(),
+            })
+            .collect()
     }
 
     /// Runs a script in the page and returns what it returns.

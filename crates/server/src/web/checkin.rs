@@ -90,21 +90,21 @@ pub(crate) fn decision_block(decision: &DecisionView, heading_level: u8) -> Mark
     let heading = decision.level.heading();
     html! {
         section id="decision" class="decision" data-level=(decision.level.as_str()) aria-labelledby="decision-heading" {
-            @if heading_level == 1 {
-                h1 id="decision-heading" { (heading) }
-            } @else {
-                h2 id="decision-heading" { (heading) }
+            @match heading_level {
+                0 | 1 => { h1 id="decision-heading" { (heading) } }
+                2 => { h2 id="decision-heading" { (heading) } }
+                _ => { h3 id="decision-heading" { (heading) } }
             }
             @if decision.level == Level::Emergency {
                 p class="emergency-call" { "Call your local emergency number now. Do not wait for a reply from your therapist." }
             }
             p class="lead" { (decision.summary) }
             @if !decision.reasons.is_empty() {
-                h3 { "Why" }
+                (subheading(heading_level, "Why"))
                 ul { @for reason in &decision.reasons { li { (reason.why) } } }
             }
             @if !decision.advice.is_empty() {
-                h3 { "What to do" }
+                (subheading(heading_level, "What to do"))
                 ul { @for advice in &decision.advice { li { (advice) } } }
             }
             p {
@@ -115,6 +115,17 @@ pub(crate) fn decision_block(decision: &DecisionView, heading_level: u8) -> Mark
             }
             @if !decision.disclaimer.is_empty() { p class="muted" { (decision.disclaimer) } }
         }
+    }
+}
+
+/// A heading one level below `level` (h2 to h6).
+fn subheading(level: u8, text: &str) -> Markup {
+    match level {
+        0 | 1 => html! { h2 { (text) } },
+        2 => html! { h3 { (text) } },
+        3 => html! { h4 { (text) } },
+        4 => html! { h5 { (text) } },
+        _ => html! { h6 { (text) } },
     }
 }
 

@@ -1028,3 +1028,38 @@ async fn pages_carry_their_security_headers_and_stay_light() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn the_dashboard_shows_a_hundred_alerts_a_page_most_urgent_first() {
+    on_every_backend(async |app: &TestApp| {
+        let clinic = app.clinic("Busy Clinic").await;
+        for index in 0..101 {
+            let treatment = app.treatment(&clinic, 40).await;
+            let symptoms = if index == 100 { chest_pain() } else { fever() };
+            app.post(
+                &treatment.link_path("checkins"),
+                None,
+                &checkin(treatment.at, 36, &symptoms),
+            )
+            .await
+            .expect_status(201);
+        }
+        let mut owner = owner_browser(app, &clinic).await;
+        let first = owner.get("/dashboard").await.expect(200);
+        assert_eq!(first.count(r#"class="alert""#), 100);
+        assert!(first.text.contains("101 open"));
+        assert!(
+            first
+                .text
+                .contains(r#"class="alert" data-level="emergency""#),
+            "the newest but most serious alert is on the first page"
+        );
+        assert!(first.text.len() < 100 * 1024, "{} bytes", first.text.len());
+        assert!(first.text.contains(r#"href="/dashboard?from=100""#));
+        let second = owner.get("/dashboard?from=100").await.expect(200);
+        assert_eq!(second.count(r#"class="alert""#), 1);
+        assert!(second.text.contains(r#"data-level="see_doctor""#));
+        owner.get("/dashboard?from=nonsense").await.expect(200);
+    })
+    .await;
+}

@@ -117,6 +117,21 @@ async fn the_harness_catches_inaccessible_pages_and_screenshots_both_widths() {
                 assert_eq!(png_width(&file), pixels, "{}", file.display());
             }
             browser.set_width(Width::Phone).await;
+            browser
+                .open_page("data:text/html,<html lang=en><title>Wide</title><meta name=viewport content='width=device-width'><main><div style='width:900px'>wide</div></main></html>")
+                .await;
+            assert!(
+                browser.sideways_overflow().await > 0.0,
+                "a page wider than a phone is noticed"
+            );
+            browser
+                .open_page(
+                    "data:text/html,<!doctype html><html lang=en><head><title>Fine</title>\
+                     <meta name=viewport content='width=device-width'></head><body><main>\
+                     <h1>A plain page</h1><label for=name>Your name</label> <input id=name>\
+                     </main></body></html>",
+                )
+                .await;
             let (text, top) = browser
                 .first_visible_text("main")
                 .await

@@ -590,6 +590,13 @@ impl Browser {
         for width in Width::ALL {
             self.set_width(width).await;
             self.screenshot(page).await;
+            // Mobile first: nothing may push the page sideways on a phone.
+            let overflow = self.sideways_overflow().await;
+            assert!(
+                overflow <= 0.0,
+                "{page} ({}) scrolls sideways by {overflow} px at {width:?} width",
+                self.path_for_messages().await
+            );
             if scripts_off {
                 continue;
             }
@@ -597,6 +604,19 @@ impl Browser {
             axe::assert_none_serious(&violations, page, &self.path_for_messages().await, width);
         }
         self.set_width(Width::Phone).await;
+    }
+
+    /// How many CSS pixels the page is wider than the screen. (Measured
+    /// against the screen set, not `innerWidth`: a phone zooms out to fit
+    /// a page that is too wide, which widens `innerWidth` with it.)
+    pub async fn sideways_overflow(&self) -> f64 {
+        let (screen, _) = self.width().size();
+        let page = self
+            .script("return document.documentElement.scrollWidth;", vec![])
+            .await
+            .as_f64()
+            .unwrap_or_default();
+        page - f64::from(screen)
     }
 
     /// Shows the page as it prints (`print`) or on screen (`screen`).

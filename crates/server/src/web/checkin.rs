@@ -183,6 +183,7 @@ fn number(name: &str, label: &str, hint: &str, form: &FormData, errors: &FieldEr
 /// where and on which side, then the context questions and a note.
 pub(crate) fn checkin_fields(form: &FormData, errors: &FieldErrors) -> Markup {
     html! {
+        p class="warning" { "Chest pain, sudden breathlessness, sudden weakness or numbness on one side of the body or face, or a sudden, very severe headache: call your local emergency number now, before anything else." }
         fieldset {
             legend { "What do you feel now?" }
             p class="hint" { "Tick each thing you feel and answer what you can. If you feel nothing unusual, tick nothing and send." }

@@ -92,6 +92,12 @@ impl Writer {
         self.y -= size * 1.35;
     }
 
+    /// A section heading, with room above it.
+    fn heading(&mut self, text: &str) {
+        self.y -= 8.0;
+        self.line(BOLD, 11.0, text);
+    }
+
     fn paragraph(&mut self, size: f32, text: &str) {
         let width = ((PAGE_WIDTH - 2.0 * MARGIN) / (size * 0.5)) as usize;
         for line in wrap(text, width) {
@@ -205,7 +211,7 @@ fn summary_bytes(
         ),
     );
     let details = &record.treatment.details;
-    writer.line(BOLD, 11.0, "Treatment");
+    writer.heading("Treatment");
     let mut treatment = words::modality(details.modality).to_owned();
     if let Some(pressure) = details.pressure {
         let _ = write!(
@@ -223,12 +229,12 @@ fn summary_bytes(
     }
     let _ = write!(treatment, "; given {}.", when(millis_of(details.at)));
     writer.paragraph(9.0, &treatment);
-    writer.line(BOLD, 11.0, "Symptoms over time");
+    writer.heading("Symptoms over time");
     let levels: Vec<Level> = record.decisions.iter().map(|d| d.level).collect();
     let data = chart::data(&record.course(), &levels);
     let top = writer.y - 10.0;
     writer.y = draw_chart(&mut writer.content, &data, MARGIN, top);
-    writer.line(BOLD, 11.0, "Check-ins and answers");
+    writer.heading("Check-ins and answers");
     for checkin in &record.checkins {
         let hours = checkin.checkin.at.hours_since(details.at);
         let symptoms: Vec<String> = checkin

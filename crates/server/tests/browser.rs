@@ -442,6 +442,20 @@ async fn a_clinic_follows_a_client_from_treatment_to_doctor_summary() {
         browser.check_page("decision-emergency").await;
 
         browser.open_page(&format!("{}/course", link.trim_end_matches('/'))).await;
+        // The person's own course: the latest answer first, the emergency
+        // instruction before anything else, then every check-in so far.
+        assert_eq!(shown_level(&browser).await, "emergency");
+        let (first, _) = browser
+            .first_visible_text("main")
+            .await
+            .expect("the course page shows text");
+        assert!(first.to_lowercase().contains("emergency number"), "{first:?}");
+        assert_eq!(
+            browser.find_all("main table tbody tr").await.len(),
+            3,
+            "the three check-ins are listed"
+        );
+        assert!(browser.has("svg#timeline").await, "the person sees the chart");
         browser.check_page("client-course").await;
 
         // The therapist sees the alerts, most serious first.

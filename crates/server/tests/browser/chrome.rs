@@ -13,6 +13,7 @@ use base64::Engine as _;
 use fantoccini::actions::{InputSource as _, KeyAction, KeyActions};
 use fantoccini::elements::Element;
 use fantoccini::key::Key;
+use fantoccini::wd::TimeoutConfiguration;
 use fantoccini::{Client, ClientBuilder, Locator};
 use serde_json::{Value, json};
 
@@ -170,6 +171,17 @@ impl Browser {
             .connect(&driver.url)
             .await
             .unwrap_or_else(|error| panic!("open a Chromium session: {error}"));
+        // Generous limits: axe on a long page, on two cores shared with
+        // the service and the rest of the test suite, can take a while;
+        // no test waits for a limit to pass.
+        client
+            .update_timeouts(TimeoutConfiguration::new(
+                Some(Duration::from_secs(120)),
+                Some(Duration::from_secs(60)),
+                Some(Duration::ZERO),
+            ))
+            .await
+            .expect("set the session's time limits");
         let session = client
             .session_id()
             .await
@@ -388,7 +400,7 @@ impl Browser {
     pub async fn submit(&self, css: &str) {
         let before = self.find("html").await;
         self.click(css).await;
-        let deadline = Instant::now() + Duration::from_secs(20);
+        let deadline = Instant::now() + Duration::from_secs(60);
         // The old document's root goes stale once the new page is loaded.
         while before.tag_name().await.is_ok() {
             assert!(

@@ -744,3 +744,51 @@ async fn the_checkin_form_works_by_keyboard_and_by_touch() {
     })
     .await;
 }
+
+/// A mistyped or expired link gets a calm page that says what to do, as
+/// accessible as the rest, not an error document.
+#[tokio::test]
+async fn a_wrong_or_expired_link_gets_a_plain_page() {
+    const TEST: &str = "a_wrong_or_expired_link_gets_a_plain_page";
+    run(TEST, |service, browser| async move {
+        let token = service.clinic_with_token("Link Clinic").await;
+        let link = service.treatment_link(&token, 1).await;
+        let path = link
+            .strip_prefix(&service.address)
+            .expect("a link to this service")
+            .to_owned();
+
+        let mistyped = format!("{}x", path.trim_end_matches('/'));
+        browser.open_page(&mistyped).await;
+        assert_eq!(browser.fetch(&mistyped).await.0, 404);
+        assert!(browser.has("main h1").await, "a page with a heading");
+        browser.check_page("link-unknown").await;
+
+        // Past the link's lifetime (30 days by default).
+        service.advance_clock(std::time::Duration::from_secs(31 * 24 * 3600));
+        browser.open_page(&path).await;
+        let (status, content_type, _) = browser.fetch(&path).await;
+        assert!(
+            matches!(status, 404 | 410),
+            "an expired link answers {status}"
+        );
+        assert!(
+            content_type.is_some_and(|kind| kind.starts_with("text/html")),
+            "a person gets a page"
+        );
+        assert!(
+            !browser.has("#symptom-soreness").await,
+            "an expired link offers no check-in form"
+        );
+        assert!(
+            browser
+                .visible_text("main")
+                .await
+                .to_lowercase()
+                .contains("expired"),
+            "the page says the link has expired"
+        );
+        browser.check_page("link-expired").await;
+    })
+    .await;
+}

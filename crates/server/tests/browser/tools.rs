@@ -8,7 +8,7 @@
 //!   `PATH` (Debian package `chromium-driver`).
 //! - axe-core: `AFTERCARE_AXE_JS` naming its `axe.min.js`, else
 //!   `<target>/browser-tools/node_modules/axe-core/axe.min.js`, where
-//!   `npm install --no-save --prefix target/browser-tools axe-core@4` puts it.
+//!   `npm install --no-save --prefix target/browser-tools axe-core@4.14.1` puts it.
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -47,7 +47,7 @@ impl Tools {
         }
         if axe_source.is_none() {
             missing.push(format!(
-                "axe-core at {} (npm install --no-save --prefix target/browser-tools axe-core@4, \
+                "axe-core at {} (npm install --no-save --prefix target/browser-tools axe-core@4.14.1, \
                  or set AFTERCARE_AXE_JS to its axe.min.js)",
                 axe_path.map_or_else(|| "?".to_owned(), |path| path.display().to_string())
             ));

@@ -292,14 +292,19 @@ impl Store {
         limit: i64,
         offset: i64,
     ) -> Result<Vec<DashboardAlert>, StoreError> {
+        // The page of alerts is chosen first, then joined to its clients:
+        // joined the other way, SQLite's planner scanned every client of
+        // the clinic once per alert (0.4 s for 500 alerts).
         let rows = sqlx::query(
             "SELECT a.id, a.clinic_id, a.treatment_id, a.decision_id, a.practitioner_id, a.level, a.created_at, \
              a.acknowledged_at, a.acknowledged_by, c.id AS client_id, c.name AS client_name, t.at AS treated_at \
-             FROM alerts a \
+             FROM (SELECT id, clinic_id, treatment_id, decision_id, practitioner_id, level, level_rank, created_at, \
+                   acknowledged_at, acknowledged_by FROM alerts \
+                   WHERE clinic_id = $1 AND acknowledged_at IS NULL \
+                   ORDER BY level_rank DESC, created_at, id LIMIT $2 OFFSET $3) a \
              JOIN treatments t ON t.id = a.treatment_id AND t.clinic_id = a.clinic_id \
              JOIN clients c ON c.id = t.client_id AND c.clinic_id = a.clinic_id \
-             WHERE a.clinic_id = $1 AND a.acknowledged_at IS NULL \
-             ORDER BY a.level_rank DESC, a.created_at, a.id LIMIT $2 OFFSET $3",
+             ORDER BY a.level_rank DESC, a.created_at, a.id",
         )
         .bind(clinic.as_str().to_owned())
         .bind(limit)

@@ -104,7 +104,7 @@ pub async fn ensure_demo_clinic(
     }
     let now = now_millis();
     let token = Secret::generate("act_");
-    let (clinic, _owner) = store
+    let (clinic, owner) = store
         .create_clinic(
             "Harbour Street Massage (demo)",
             "owner@demo.aftercare.example",
@@ -112,6 +112,17 @@ pub async fn ensure_demo_clinic(
             Some(&token.hash()),
             now,
         )
+        .await?;
+    // A fresh random password each time: demo data still must not open
+    // to a guess, as a demo instance may be reachable by others.
+    let password = Secret::generate("");
+    let password_hash =
+        aftercare_server::web::password_hash(password.expose()).map_err(|error| Failure::Io {
+            what: "cannot make the demo password".to_owned(),
+            error: std::io::Error::other(error),
+        })?;
+    store
+        .set_password_hash(&clinic.id, &owner.id, &password_hash)
         .await?;
     let therapist = store
         .create_practitioner(
@@ -174,6 +185,10 @@ pub async fn ensure_demo_clinic(
         }
         links.push((course.client, link));
     }
+    println!("Demo clinic created: {}", clinic.name);
+    println!("  Sign in at {public_url}/login");
+    println!("    email:    {}", owner.email);
+    println!("    password: {}", password.expose());
     eprintln!("Demo clinic created: {} ({})", clinic.name, clinic.id);
     eprintln!("  API token of the owner (demo only): {}", token.expose());
     eprintln!(
@@ -183,6 +198,10 @@ pub async fn ensure_demo_clinic(
     for (client, link) in &links {
         eprintln!(
             "  {client}'s course: {public_url}/api/v1/links/{}/course",
+            link.expose()
+        );
+        println!(
+            "  {client}'s check-in page: {public_url}/c/{}",
             link.expose()
         );
     }

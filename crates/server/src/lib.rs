@@ -1,4 +1,5 @@
-//! Aftercare's HTTP service: the JSON API under `/api/v1`, health checks,
+//! Aftercare's HTTP service: the JSON API under `/api/v1`, the web pages
+//! (see [`web`]), health checks,
 //! metrics and the OpenAPI document.
 //!
 //! [`router`] builds the whole application from an [`AppState`];
@@ -21,6 +22,7 @@ pub mod scheduler;
 mod settings;
 mod state;
 mod time_format;
+pub mod web;
 
 use std::future::Future;
 use std::time::Duration;
@@ -43,6 +45,7 @@ pub use state::{AppState, Clock};
 pub fn router(state: AppState) -> Router {
     let max_body_bytes = state.settings.max_body_bytes;
     api::routes()
+        .merge(web::routes())
         .route("/api/v1/openapi.json", get(openapi::document))
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
@@ -62,11 +65,13 @@ pub fn router(state: AppState) -> Router {
         ))
         .layer(security_header(header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
         .layer(security_header(header::REFERRER_POLICY, "no-referrer"))
-        .layer(security_header(
+        // Pages and assets set their own policy and caching; everything
+        // else gets the strictest.
+        .layer(default_header(
             header::CONTENT_SECURITY_POLICY,
             "default-src 'none'; frame-ancestors 'none'",
         ))
-        .layer(security_header(header::CACHE_CONTROL, "no-store"))
+        .layer(default_header(header::CACHE_CONTROL, "no-store"))
         .layer(axum::middleware::from_fn(observe::request_id))
         .with_state(state)
 }
@@ -77,6 +82,14 @@ fn security_header(
     value: &'static str,
 ) -> SetResponseHeaderLayer<HeaderValue> {
     SetResponseHeaderLayer::overriding(name, HeaderValue::from_static(value))
+}
+
+/// A layer that sets a response header unless the handler set it.
+fn default_header(
+    name: header::HeaderName,
+    value: &'static str,
+) -> SetResponseHeaderLayer<HeaderValue> {
+    SetResponseHeaderLayer::if_not_present(name, HeaderValue::from_static(value))
 }
 
 /// Serves the application on `listener` until `shutdown` completes, then
@@ -102,6 +115,8 @@ pub async fn launch(
     if let Ok(address) = listener.local_addr() {
         tracing::info!(%address, "listening");
     }
+    // The peer's address lets the login slow down guessing from one place.
+    let app = app.into_make_service_with_connect_info::<std::net::SocketAddr>();
     let served = axum::serve(listener, app)
         .with_graceful_shutdown(shutdown)
         .await;

@@ -65,4 +65,4 @@ impl ServerSettings {
 const CLIENT_LINK_PREFIX: &str = "/c/";
 
 /// Where a practitioner's course pages live under the public address.
-const COURSE_PAGE_PREFIX: &str = "/app/treatments/";
+const COURSE_PAGE_PREFIX: &str = "/treatments/";

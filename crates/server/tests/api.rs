@@ -6,6 +6,8 @@
 
 #[path = "api/helpers.rs"]
 mod helpers;
+#[path = "api/web.rs"]
+mod web;
 
 use std::collections::BTreeSet;
 use std::time::Duration;

@@ -18,6 +18,7 @@ mod queries;
 pub mod secret;
 #[cfg(feature = "test-support")]
 pub mod testing;
+mod web;
 
 use std::str::FromStr;
 use std::time::Duration;
@@ -29,6 +30,7 @@ pub use archive::{ARCHIVE_FORMAT, ClinicArchive};
 pub use error::StoreError;
 pub use followup::*;
 pub use model::*;
+pub use web::{DashboardAlert, WebSession};
 
 /// Which database a store talks to.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

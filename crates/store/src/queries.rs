@@ -1169,7 +1169,7 @@ impl Store {
     }
 }
 
-async fn insert_practitioner(
+pub(crate) async fn insert_practitioner(
     tx: &mut Transaction<'_, Any>,
     clinic: &ClinicId,
     email: &str,

@@ -33,11 +33,6 @@ pub async fn serve(
     let guideline = Arc::new(guideline);
     if with_demo {
         demo::ensure_demo_clinic(&store, &guideline, &settings.public_url).await?;
-    } else if store.clinics().await?.is_empty() {
-        eprintln!(
-            "No clinic yet. Create one with `aftercare clinic create NAME --owner EMAIL` \
-             (it prints an API token), or restart with --demo to explore demo data."
-        );
     }
     let listener = tokio::net::TcpListener::bind(settings.listen)
         .await
@@ -65,6 +60,16 @@ pub async fn serve(
             smtp: settings.smtp.clone(),
         },
     );
+    // On an empty database, the way in: a one-time link that sets up the
+    // clinic. It goes to stdout, never to the logs, since it is a secret.
+    if let Some(link) = aftercare_server::web::first_run_setup_link(&state).await? {
+        println!("No clinic yet. Open this one-time link within 24 hours to set one up:");
+        println!("  {link}");
+        println!(
+            "(Or create one with `aftercare clinic create NAME --owner EMAIL`, \
+             or restart with --demo to explore demo data.)"
+        );
+    }
     let delivery =
         Delivery::new(settings.smtp.as_ref()).map_err(|error| Failure::Usage(error.to_string()))?;
     let scheduler = Scheduler::new(

@@ -1,0 +1,107 @@
+//! The therapist's dashboard: open alerts, most serious first, then oldest
+//! first, each with an acknowledge button.
+
+use aftercare_store::AlertId;
+use axum::extract::{Path, Query, State};
+use axum::response::Response;
+use maud::html;
+
+use crate::state::AppState;
+use crate::web::checkin::when;
+use crate::web::error::WebError;
+use crate::web::form::FormData;
+use crate::web::layout::{PageResponse, page, see_other};
+use crate::web::session::Therapist;
+
+/// The most alerts one page lists, so that the page stays light; the
+/// most urgent come first, the rest on the next pages.
+const PAGE_SIZE: i64 = 100;
+
+/// Which page of alerts: `?from=N` skips the first N.
+#[derive(Debug, Default, serde::Deserialize)]
+pub(crate) struct Paging {
+    /// How many alerts to skip.
+    #[serde(default)]
+    from: Option<String>,
+}
+
+/// `GET /dashboard`.
+pub(crate) async fn dashboard(
+    State(state): State<AppState>,
+    therapist: Therapist,
+    Query(paging): Query<Paging>,
+) -> Result<PageResponse, WebError> {
+    let clinic = &therapist.0.principal.clinic_id;
+    let from = paging
+        .from
+        .as_deref()
+        .and_then(|text| text.parse::<i64>().ok())
+        .unwrap_or(0)
+        .max(0);
+    let open = state.store.count_open_alerts(clinic).await?;
+    let alerts = state
+        .store
+        .dashboard_alerts(clinic, PAGE_SIZE, from)
+        .await?;
+    let csrf = &therapist.0.csrf_token;
+    Ok(PageResponse::new(page(
+        "Alerts",
+        Some(&therapist.nav()),
+        &html! {
+            h1 { "Open alerts" }
+            p class="muted" { "Signed in as " (therapist.0.practitioner_name) ". " (open) " open; most serious first, then oldest first." }
+            @if alerts.is_empty() {
+                p id="no-alerts" { "No open alerts. Every check-in that needs your attention appears here." }
+            } @else {
+                ol class="alerts" {
+                    @for item in &alerts {
+                        li class="alert" data-level=(item.alert.level.as_str()) {
+                            div {
+                                span class="level" data-level=(item.alert.level.as_str()) { (item.alert.level.heading()) }
+                                " "
+                                a href={ "/treatments/" (item.alert.treatment_id) } { (item.client_name) }
+                                br;
+                                span class="muted" { "Raised " (when(item.alert.created_at)) "; treated " (when(item.treated_at)) }
+                            }
+                            form method="post" action={ "/alerts/" (item.alert.id) "/acknowledge" } {
+                                input type="hidden" name="csrf_token" value=(csrf);
+                                button type="submit" { "Acknowledge" }
+                            }
+                        }
+                    }
+                }
+            }
+            div class="actions" {
+                @if from > 0 {
+                    a class="button secondary" href={ "/dashboard?from=" ((from - PAGE_SIZE).max(0)) } { "More urgent alerts" }
+                }
+                @if from + PAGE_SIZE < open {
+                    a class="button secondary" href={ "/dashboard?from=" (from + PAGE_SIZE) } { "Next alerts" }
+                }
+                a class="button secondary" href="/clients" { "Clients and treatments" }
+            }
+        },
+    )))
+}
+
+/// `POST /alerts/{id}/acknowledge`: marks the alert seen by this therapist.
+pub(crate) async fn acknowledge(
+    State(state): State<AppState>,
+    therapist: Therapist,
+    Path(id): Path<String>,
+    form: FormData,
+) -> Result<Response, WebError> {
+    therapist.check(&form)?;
+    let id = AlertId::parse(&id).ok_or(WebError::NotFound("alert"))?;
+    let principal = &therapist.0.principal;
+    state
+        .store
+        .acknowledge_alert(
+            &principal.clinic_id,
+            &id,
+            &principal.practitioner_id,
+            state.now(),
+        )
+        .await?;
+    Ok(see_other("/dashboard", &[]))
+}

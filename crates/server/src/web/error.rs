@@ -1,0 +1,124 @@
+//! The one error type of the pages: each answer is a calm HTML page, or a
+//! redirect to the login for a page that needs a session.
+
+use aftercare_store::StoreError;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use maud::html;
+
+use crate::error::ServerFault;
+use crate::web::layout::{self, PageResponse};
+
+/// Why a page could not be shown.
+#[derive(Debug, thiserror::Error)]
+pub(crate) enum WebError {
+    /// The page needs a signed-in therapist.
+    #[error("sign-in required")]
+    LoginRequired,
+    /// A form came without the token of its page (or with a wrong one).
+    #[error("form token missing or wrong")]
+    BadCsrf,
+    /// Nothing with that id in the therapist's clinic, or no such link.
+    #[error("{0} not found")]
+    NotFound(&'static str),
+    /// The link has expired.
+    #[error("link expired")]
+    Expired,
+    /// Too many failed logins: try again after this many seconds.
+    #[error("too many attempts")]
+    TooManyAttempts(u64),
+    /// The request conflicts with what is stored.
+    #[error("conflict: {0}")]
+    Conflict(String),
+    /// The database cannot be reached.
+    #[error("unavailable: {0}")]
+    Unavailable(String),
+    /// A fault of the service; logged, never shown.
+    #[error("internal: {0}")]
+    Internal(String),
+}
+
+impl From<StoreError> for WebError {
+    fn from(error: StoreError) -> Self {
+        match error {
+            StoreError::NotFound(what) => WebError::NotFound(what),
+            StoreError::LinkExpired => WebError::Expired,
+            StoreError::Conflict(why) => WebError::Conflict(why),
+            StoreError::Unavailable(why) => WebError::Unavailable(why),
+            other => WebError::Internal(format!("store: {other}")),
+        }
+    }
+}
+
+impl IntoResponse for WebError {
+    fn into_response(self) -> Response {
+        let (status, title, text) = match &self {
+            WebError::LoginRequired => return Redirect::to("/login").into_response(),
+            WebError::BadCsrf => (
+                StatusCode::FORBIDDEN,
+                "This form has expired",
+                "The form was sent without its security token, or with an old one. \
+                 Go back, reload the page and send it again."
+                    .to_owned(),
+            ),
+            WebError::NotFound(_) => (
+                StatusCode::NOT_FOUND,
+                "Not found",
+                "There is nothing here. Check the address, or ask whoever gave it to you."
+                    .to_owned(),
+            ),
+            WebError::Expired => (
+                StatusCode::GONE,
+                "This link has expired",
+                "Ask your therapist for a new link.".to_owned(),
+            ),
+            WebError::TooManyAttempts(_) => (
+                StatusCode::TOO_MANY_REQUESTS,
+                "Too many attempts",
+                "Too many sign-in attempts failed. Wait a few minutes, then try again.".to_owned(),
+            ),
+            WebError::Conflict(why) => (StatusCode::CONFLICT, "Not saved", why.clone()),
+            WebError::Unavailable(_) => (
+                StatusCode::SERVICE_UNAVAILABLE,
+                "Please try again shortly",
+                "The service cannot reach its database right now.".to_owned(),
+            ),
+            WebError::Internal(_) => (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "Something went wrong",
+                "Something went wrong on our side. It has been logged.".to_owned(),
+            ),
+        };
+        let body = layout::page(
+            title,
+            None,
+            &html! {
+                h1 { (title) }
+                p { (text) }
+                p { a href="/" { "Back to the start" } }
+            },
+        );
+        let mut response = PageResponse::new(body).with_status(status).into_response();
+        match &self {
+            WebError::TooManyAttempts(seconds) => {
+                if let Ok(value) = HeaderValue::from_str(&seconds.to_string()) {
+                    response.headers_mut().insert(header::RETRY_AFTER, value);
+                }
+            }
+            WebError::Internal(detail) => {
+                response.extensions_mut().insert(ServerFault {
+                    detail: detail.clone(),
+                    is_bug: true,
+                });
+            }
+            WebError::Unavailable(detail) => {
+                response.extensions_mut().insert(ServerFault {
+                    detail: detail.clone(),
+                    is_bug: false,
+                });
+            }
+            _ => {}
+        }
+        response
+    }
+}

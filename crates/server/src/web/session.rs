@@ -1,0 +1,272 @@
+//! Therapist sign-in: argon2id password hashes, sessions kept on the server
+//! (only a hash of the cookie's token is stored), a form token per session,
+//! and slowing down repeated failures.
+
+use std::sync::OnceLock;
+
+use aftercare_store::secret::{Secret, hash_text};
+use aftercare_store::{Millis, WebSession};
+use argon2::Argon2;
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use axum::extract::{ConnectInfo, FromRequestParts, State};
+use axum::http::HeaderMap;
+use axum::http::StatusCode;
+use axum::http::request::Parts;
+use axum::response::{IntoResponse, Response};
+use maud::{Markup, html};
+
+use crate::state::AppState;
+use crate::web::error::WebError;
+use crate::web::form::{FormData, anonymous_csrf, cookie, set_cookie};
+use crate::web::layout::{Nav, PageResponse, page, see_other};
+
+/// The session cookie.
+const SESSION_COOKIE: &str = "ac_session";
+/// How long a session lasts: a working day.
+const SESSION_MILLIS: Millis = 12 * 60 * 60 * 1000;
+/// Failed logins tolerated per email in [`FAILURE_WINDOW_MILLIS`].
+const MAX_FAILURES: i64 = 5;
+/// Failed logins tolerated from one address in the window, whatever the
+/// email: enough for a shared office connection, not for guessing.
+const MAX_FAILURES_PER_ADDRESS: i64 = 20;
+/// The window failures are counted in.
+const FAILURE_WINDOW_MILLIS: Millis = 15 * 60 * 1000;
+/// The shortest password accepted at setup.
+pub(crate) const MIN_PASSWORD_CHARS: usize = 12;
+
+/// A signed-in therapist; pages that take one redirect to the login
+/// without a live session.
+#[derive(Clone, Debug)]
+pub(crate) struct Therapist(pub(crate) WebSession);
+
+impl Therapist {
+    /// The page header for this session.
+    pub(crate) fn nav(&self) -> Nav<'_> {
+        Nav {
+            clinic_name: &self.0.clinic_name,
+            csrf_token: &self.0.csrf_token,
+        }
+    }
+
+    /// Refuses a form of this session without its token.
+    pub(crate) fn check(&self, form: &FormData) -> Result<(), WebError> {
+        form.check_csrf(&self.0.csrf_token)
+    }
+}
+
+impl FromRequestParts<AppState> for Therapist {
+    type Rejection = WebError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, WebError> {
+        let token = cookie(&parts.headers, SESSION_COOKIE).ok_or(WebError::LoginRequired)?;
+        state
+            .store
+            .web_session(&hash_text(token), state.now())
+            .await?
+            .map(Therapist)
+            .ok_or(WebError::LoginRequired)
+    }
+}
+
+/// Whether cookies must be `Secure`: when people reach the service over HTTPS.
+pub(crate) fn secure_cookies(state: &AppState) -> bool {
+    state.settings.public_url.starts_with("https://")
+}
+
+/// An argon2id hash (PHC string) of a password, for the command line (the
+/// demo owner) and tests; it takes tens of milliseconds on purpose.
+pub fn password_hash(password: &str) -> Result<String, String> {
+    let salt = SaltString::generate(&mut argon2::password_hash::rand_core::OsRng);
+    Argon2::default()
+        .hash_password(password.as_bytes(), &salt)
+        .map(|hash| hash.to_string())
+        .map_err(|error| format!("password hashing: {error}"))
+}
+
+/// [`password_hash`], made off the async threads.
+pub(crate) async fn hash_password(password: String) -> Result<String, WebError> {
+    tokio::task::spawn_blocking(move || password_hash(&password).map_err(WebError::Internal))
+        .await
+        .map_err(|error| WebError::Internal(format!("password hashing task: {error}")))?
+}
+
+/// Whether `password` matches a stored hash, checked off the async threads.
+async fn verify_password(password: String, hash: String) -> bool {
+    tokio::task::spawn_blocking(move || {
+        PasswordHash::new(&hash).is_ok_and(|parsed| {
+            Argon2::default()
+                .verify_password(password.as_bytes(), &parsed)
+                .is_ok()
+        })
+    })
+    .await
+    .unwrap_or(false)
+}
+
+/// A hash to check unknown emails against, so that an unknown email takes
+/// as long to refuse as a wrong password.
+async fn decoy_hash() -> String {
+    static DECOY: OnceLock<String> = OnceLock::new();
+    if let Some(hash) = DECOY.get() {
+        return hash.clone();
+    }
+    let made = hash_password(Secret::generate("").expose().to_owned())
+        .await
+        .unwrap_or_default();
+    DECOY.get_or_init(|| made).clone()
+}
+
+/// The login form, with what was typed and an error, if any.
+fn login_page(csrf: &str, email: &str, error: Option<&str>) -> Markup {
+    page(
+        "Sign in",
+        None,
+        &html! {
+            h1 { "Therapist sign-in" }
+            @if let Some(error) = error {
+                p class="error" id="login-error" role="alert" { (error) }
+            }
+            form method="post" action="/login" {
+                input type="hidden" name="csrf_token" value=(csrf);
+                label for="email" { "Email" }
+                input type="email" id="email" name="email" autocomplete="username" required value=(email);
+                label for="password" { "Password" }
+                input type="password" id="password" name="password" autocomplete="current-password" required;
+                p { button type="submit" { "Sign in" } }
+            }
+        },
+    )
+}
+
+/// `GET /login`.
+pub(crate) async fn login_form(State(state): State<AppState>, headers: HeaderMap) -> PageResponse {
+    let (csrf, set) = anonymous_csrf(&headers, secure_cookies(&state));
+    PageResponse::new(login_page(&csrf, "", None)).with_cookie(set)
+}
+
+/// The address a request came from, when the service knows it.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Peer(Option<std::net::IpAddr>);
+
+impl<S: Send + Sync> FromRequestParts<S> for Peer {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        Ok(Peer(
+            parts
+                .extensions
+                .get::<ConnectInfo<std::net::SocketAddr>>()
+                .map(|info| info.0.ip()),
+        ))
+    }
+}
+
+/// Refuses with 429 while a subject has too many recent failures.
+async fn check_not_slowed(
+    state: &AppState,
+    subject: &str,
+    limit: i64,
+    now: Millis,
+) -> Result<(), WebError> {
+    let (failures, oldest) = state
+        .store
+        .login_failures_since(subject, now - FAILURE_WINDOW_MILLIS)
+        .await?;
+    if failures >= limit {
+        let wait_millis = oldest.unwrap_or(now) + FAILURE_WINDOW_MILLIS - now;
+        let seconds = u64::try_from(wait_millis / 1000).unwrap_or(1).max(1);
+        return Err(WebError::TooManyAttempts(seconds));
+    }
+    Ok(())
+}
+
+/// `POST /login`: starts a session, or says the email or password is
+/// wrong without saying which. After repeated failures for an email (or
+/// many from one address), answers 429 until the window has passed.
+pub(crate) async fn login(
+    State(state): State<AppState>,
+    Peer(peer): Peer,
+    headers: HeaderMap,
+    form: FormData,
+) -> Result<Response, WebError> {
+    form.check_cookie_csrf(&headers)?;
+    let now = state.now();
+    let email = form.get("email").unwrap_or_default().to_lowercase();
+    let password = form.raw("password").to_owned();
+    // Only hashes are kept: the table says nothing of who tried.
+    let subject = hash_text(&format!("login-email:{email}"));
+    let address = peer.map(|ip| hash_text(&format!("login-address:{ip}")));
+    check_not_slowed(&state, &subject, MAX_FAILURES, now).await?;
+    if let Some(address) = &address {
+        check_not_slowed(&state, address, MAX_FAILURES_PER_ADDRESS, now).await?;
+    }
+    let found = if email.is_empty() {
+        None
+    } else {
+        state.store.practitioner_by_email(&email).await?
+    };
+    let accepted = if let Some((_, Some(hash))) = &found {
+        verify_password(password, hash.clone()).await
+    } else {
+        let _ = verify_password(password, decoy_hash().await).await;
+        false
+    };
+    let Some((practitioner, _)) = found.filter(|_| accepted) else {
+        let mut subjects = vec![subject.as_str()];
+        subjects.extend(address.as_deref());
+        state.store.record_login_failure(&subjects, now).await?;
+        tracing::info!("login refused");
+        let csrf = form.raw("csrf_token");
+        return Ok(PageResponse::new(login_page(
+            csrf,
+            &email,
+            Some("That email and password do not match an account. Check both and try again."),
+        ))
+        .with_status(StatusCode::UNAUTHORIZED)
+        .into_response());
+    };
+    state.store.clear_login_failures(&subject).await?;
+    tracing::info!("login accepted");
+    start_session(&state, &practitioner).await
+}
+
+/// `POST /logout`: ends the session on the server and clears the cookie.
+pub(crate) async fn logout(
+    State(state): State<AppState>,
+    therapist: Therapist,
+    headers: HeaderMap,
+    form: FormData,
+) -> Result<Response, WebError> {
+    therapist.check(&form)?;
+    if let Some(token) = cookie(&headers, SESSION_COOKIE) {
+        state.store.end_web_session(&hash_text(token)).await?;
+    }
+    let clear = set_cookie(SESSION_COOKIE, "", 0, secure_cookies(&state));
+    Ok(see_other("/login", &[clear]))
+}
+
+/// Starts a session for a practitioner and sends them to the dashboard.
+pub(crate) async fn start_session(
+    state: &AppState,
+    practitioner: &aftercare_store::Practitioner,
+) -> Result<Response, WebError> {
+    let now = state.now();
+    let token = Secret::generate("acw_");
+    let csrf = Secret::generate("").expose().to_owned();
+    let principal = aftercare_store::Principal {
+        clinic_id: practitioner.clinic_id.clone(),
+        practitioner_id: practitioner.id.clone(),
+        role: practitioner.role,
+    };
+    state
+        .store
+        .create_web_session(&principal, &token.hash(), &csrf, now, now + SESSION_MILLIS)
+        .await?;
+    let cookie = set_cookie(
+        SESSION_COOKIE,
+        token.expose(),
+        SESSION_MILLIS / 1000,
+        secure_cookies(state),
+    );
+    Ok(see_other("/dashboard", &[cookie]))
+}

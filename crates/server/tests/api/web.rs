@@ -1,0 +1,1065 @@
+//! The web pages over real HTTP, on every backend: sign-in, form tokens,
+//! clinic scoping, the check-in form, the dashboard, the chart, the doctor
+//! summary, the self-check, and the headers and weight of pages.
+
+use std::collections::BTreeMap;
+
+use aftercare_core::Guideline;
+use aftercare_server::{AppState, ServerSettings};
+use aftercare_store::{AlertId, ClientId, ClinicId, PageRequest, PractitionerId};
+use serde_json::json;
+
+use crate::helpers::{ClinicFixture, TestApp, on_every_backend};
+use crate::{checkin, chest_pain, fever, mild_soreness};
+
+/// The password every test account gets.
+const PASSWORD: &str = "correct horse battery staple";
+/// The policy every page must carry.
+const PAGE_CSP: &str = "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+
+/// A browser without a browser: keeps cookies, never follows redirects.
+struct Browser {
+    address: String,
+    http: reqwest::Client,
+    cookies: BTreeMap<String, String>,
+}
+
+/// A page as answered.
+#[derive(Debug)]
+struct Page {
+    status: u16,
+    headers: reqwest::header::HeaderMap,
+    text: String,
+}
+
+impl Page {
+    fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|value| value.to_str().ok())
+    }
+
+    #[track_caller]
+    fn expect(self, status: u16) -> Page {
+        assert_eq!(
+            self.status, status,
+            "unexpected status; page: {}",
+            self.text
+        );
+        self
+    }
+
+    /// The value of the first hidden `csrf_token` field.
+    #[track_caller]
+    fn csrf(&self) -> String {
+        let marker = r#"name="csrf_token" value=""#;
+        let start = self.text.find(marker).expect("a form token on the page") + marker.len();
+        let end = self.text[start..].find('"').expect("the end of the token") + start;
+        self.text[start..end].to_owned()
+    }
+
+    /// How often `needle` occurs in the page.
+    fn count(&self, needle: &str) -> usize {
+        self.text.matches(needle).count()
+    }
+}
+
+impl Browser {
+    fn new(app: &TestApp) -> Browser {
+        Browser {
+            address: app.address.clone(),
+            http: reqwest::Client::builder()
+                .redirect(reqwest::redirect::Policy::none())
+                .build()
+                .expect("an HTTP client"),
+            cookies: BTreeMap::new(),
+        }
+    }
+
+    fn cookie_header(&self) -> String {
+        self.cookies
+            .iter()
+            .map(|(name, value)| format!("{name}={value}"))
+            .collect::<Vec<_>>()
+            .join("; ")
+    }
+
+    async fn send(&mut self, request: reqwest::RequestBuilder) -> Page {
+        let request = if self.cookies.is_empty() {
+            request
+        } else {
+            request.header("cookie", self.cookie_header())
+        };
+        let response = request.send().await.expect("the service answers");
+        for set in response.headers().get_all("set-cookie") {
+            let set = set.to_str().expect("a text cookie");
+            let pair = set.split(';').next().expect("a cookie pair");
+            let (name, value) = pair.split_once('=').expect("name=value");
+            // A cookie scoped to one path is kept anyway: these tests
+            // visit that path next.
+            if value.is_empty() || set.contains("Max-Age=0") {
+                self.cookies.remove(name);
+            } else {
+                self.cookies.insert(name.to_owned(), value.to_owned());
+            }
+        }
+        let status = response.status().as_u16();
+        let headers = response.headers().clone();
+        let text = response.text().await.expect("a body");
+        Page {
+            status,
+            headers,
+            text,
+        }
+    }
+
+    async fn get(&mut self, path: &str) -> Page {
+        let request = self.http.get(format!("{}{path}", self.address));
+        self.send(request).await
+    }
+
+    async fn post(&mut self, path: &str, fields: &[(&str, &str)]) -> Page {
+        let body: String = form_urlencoded::Serializer::new(String::new())
+            .extend_pairs(fields)
+            .finish();
+        let request = self
+            .http
+            .post(format!("{}{path}", self.address))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(body);
+        self.send(request).await
+    }
+
+    /// Signs in through the login form.
+    async fn sign_in(&mut self, email: &str, password: &str) -> Page {
+        let form = self.get("/login").await.expect(200);
+        let csrf = form.csrf();
+        self.post(
+            "/login",
+            &[
+                ("csrf_token", &csrf),
+                ("email", email),
+                ("password", password),
+            ],
+        )
+        .await
+    }
+}
+
+/// Gives a clinic's owner the test password.
+async fn set_owner_password(app: &TestApp, clinic: &ClinicFixture) {
+    let hash = aftercare_server::web::password_hash(PASSWORD).expect("a hash");
+    app.store
+        .set_password_hash(
+            &ClinicId::parse(&clinic.id).expect("clinic id"),
+            &PractitionerId::parse(&clinic.owner_id).expect("owner id"),
+            &hash,
+        )
+        .await
+        .expect("set the password");
+}
+
+/// A signed-in browser for a clinic's owner.
+async fn owner_browser(app: &TestApp, clinic: &ClinicFixture) -> Browser {
+    set_owner_password(app, clinic).await;
+    let mut browser = Browser::new(app);
+    let email = format!(
+        "owner@{}.test",
+        clinic.name.to_lowercase().replace(' ', "-")
+    );
+    let answer = browser.sign_in(&email, PASSWORD).await.expect(303);
+    assert_eq!(answer.header("location"), Some("/dashboard"));
+    browser
+}
+
+/// How many clients the clinic has.
+async fn client_count(app: &TestApp, clinic: &ClinicFixture) -> usize {
+    app.store
+        .list_clients(
+            &ClinicId::parse(&clinic.id).expect("clinic id"),
+            &PageRequest::default(),
+        )
+        .await
+        .expect("list clients")
+        .items
+        .len()
+}
+
+/// How many check-ins a link's course has.
+async fn checkin_count(app: &TestApp, link_path: &str) -> usize {
+    app.get(link_path, None).await.expect_status(200).json()["checkins"]
+        .as_array()
+        .expect("check-ins")
+        .len()
+}
+
+#[tokio::test]
+async fn the_setup_link_creates_the_clinic_once_and_signs_the_owner_in() {
+    on_every_backend(async |app: &TestApp| {
+        let state = AppState::new(
+            app.store.clone(),
+            Guideline::shipped(),
+            ServerSettings {
+                public_url: app.address.clone(),
+                ..ServerSettings::default()
+            },
+        );
+        let link = aftercare_server::web::first_run_setup_link(&state)
+            .await
+            .expect("store")
+            .expect("a link on an empty database");
+        let path = link
+            .strip_prefix(&app.address)
+            .expect("a link to this service");
+        assert!(path.starts_with("/setup/acs_"), "{path}");
+
+        let mut browser = Browser::new(app);
+        let form = browser.get(path).await.expect(200);
+        let csrf = form.csrf();
+        // A short password is refused next to its field, the rest kept.
+        let refused = browser
+            .post(
+                path,
+                &[
+                    ("csrf_token", &csrf),
+                    ("clinic_name", "Harbour Massage"),
+                    ("name", "Robin Owner"),
+                    ("email", "robin@harbour.test"),
+                    ("password", "short"),
+                ],
+            )
+            .await
+            .expect(422);
+        assert!(
+            refused.text.contains(r#"id="password-error""#),
+            "{}",
+            refused.text
+        );
+        assert!(refused.text.contains(r#"value="Harbour Massage""#));
+        assert!(app.store.clinics().await.expect("clinics").is_empty());
+
+        let done = browser
+            .post(
+                path,
+                &[
+                    ("csrf_token", &csrf),
+                    ("clinic_name", "Harbour Massage"),
+                    ("name", "Robin Owner"),
+                    ("email", "robin@harbour.test"),
+                    ("password", PASSWORD),
+                ],
+            )
+            .await
+            .expect(303);
+        assert_eq!(done.header("location"), Some("/dashboard"));
+        let dashboard = browser.get("/dashboard").await.expect(200);
+        assert!(dashboard.text.contains("Harbour Massage"));
+
+        // Used once: gone for good, and no second clinic is made.
+        Browser::new(app).get(path).await.expect(404);
+        let mut other = Browser::new(app);
+        let csrf = other.get("/login").await.csrf();
+        other
+            .post(
+                path,
+                &[
+                    ("csrf_token", &csrf),
+                    ("clinic_name", "Second"),
+                    ("name", "Someone"),
+                    ("email", "someone@second.test"),
+                    ("password", PASSWORD),
+                ],
+            )
+            .await
+            .expect(404);
+        assert_eq!(app.store.clinics().await.expect("clinics").len(), 1);
+        assert!(
+            aftercare_server::web::first_run_setup_link(&state)
+                .await
+                .expect("store")
+                .is_none(),
+            "no setup link once a clinic exists"
+        );
+        // And the owner can sign in with the password chosen.
+        Browser::new(app)
+            .sign_in("robin@harbour.test", PASSWORD)
+            .await
+            .expect(303);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn sign_in_accepts_the_right_password_and_refuses_a_wrong_one() {
+    on_every_backend(async |app: &TestApp| {
+        let clinic = app.clinic("Login Clinic").await;
+        set_owner_password(app, &clinic).await;
+        let mut stranger = Browser::new(app);
+        stranger.get("/dashboard").await.expect(303);
+
+        let wrong = stranger
+            .sign_in("owner@login-clinic.test", "not the password")
+            .await
+            .expect(401);
+        assert!(wrong.text.contains("do not match"), "{}", wrong.text);
+        assert!(
+            wrong.text.contains(r#"value="owner@login-clinic.test""#),
+            "the email typed is kept"
+        );
+        assert!(!stranger.cookies.contains_key("ac_session"));
+        let unknown = stranger
+            .sign_in("nobody@login-clinic.test", PASSWORD)
+            .await
+            .expect(401);
+        assert!(unknown.text.contains("do not match"));
+
+        let mut owner = Browser::new(app);
+        let accepted = owner
+            .sign_in("OWNER@login-clinic.test", PASSWORD)
+            .await
+            .expect(303);
+        let cookie = accepted
+            .headers
+            .get_all("set-cookie")
+            .iter()
+            .filter_map(|value| value.to_str().ok())
+            .find(|value| value.starts_with("ac_session="))
+            .expect("a session cookie")
+            .to_owned();
+        assert!(
+            cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax"),
+            "{cookie}"
+        );
+        owner.get("/dashboard").await.expect(200);
+
+        // Signing out ends the session on the server, not only the cookie.
+        let session = owner.cookies.get("ac_session").cloned().expect("session");
+        let csrf = owner.get("/dashboard").await.csrf();
+        owner
+            .post("/logout", &[("csrf_token", &csrf)])
+            .await
+            .expect(303);
+        let mut replay = Browser::new(app);
+        replay.cookies.insert("ac_session".to_owned(), session);
+        replay.get("/dashboard").await.expect(303);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn repeated_failed_sign_ins_are_slowed_down() {
+    on_every_backend(async |app: &TestApp| {
+        let clinic = app.clinic("Guess Clinic").await;
+        set_owner_password(app, &clinic).await;
+        let mut guesser = Browser::new(app);
+        for attempt in 0..5 {
+            guesser
+                .sign_in("owner@guess-clinic.test", &format!("guess {attempt}"))
+                .await
+                .expect(401);
+        }
+        // Even the right password waits now.
+        let slowed = guesser
+            .sign_in("owner@guess-clinic.test", PASSWORD)
+            .await
+            .expect(429);
+        let retry: u64 = slowed
+            .header("retry-after")
+            .expect("Retry-After")
+            .parse()
+            .expect("seconds");
+        assert!((1..=15 * 60).contains(&retry), "{retry}");
+        // Another account is not affected.
+        let other = app.clinic("Other Clinic").await;
+        set_owner_password(app, &other).await;
+        Browser::new(app)
+            .sign_in("owner@other-clinic.test", PASSWORD)
+            .await
+            .expect(303);
+        // After the window, the right password works again.
+        app.advance_clock(std::time::Duration::from_secs(16 * 60));
+        Browser::new(app)
+            .sign_in("owner@guess-clinic.test", PASSWORD)
+            .await
+            .expect(303);
+        // Guessing across many emails from one address is slowed too.
+        for attempt in 0..20 {
+            Browser::new(app)
+                .sign_in(&format!("guess{attempt}@guess-clinic.test"), "guess")
+                .await
+                .expect(401);
+        }
+        Browser::new(app)
+            .sign_in("owner@other-clinic.test", PASSWORD)
+            .await
+            .expect(429);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn forms_without_the_right_token_are_refused_and_change_nothing() {
+    on_every_backend(async |app: &TestApp| {
+        let clinic = app.clinic("Token Clinic").await;
+        let mut owner = owner_browser(app, &clinic).await;
+        let csrf = owner.get("/clients").await.expect(200).csrf();
+        for fields in [
+            vec![("name", "No Token")],
+            vec![("csrf_token", "wrong"), ("name", "Wrong Token")],
+            vec![("csrf_token", ""), ("name", "Empty Token")],
+        ] {
+            let refused = owner.post("/clients", &fields).await.expect(403);
+            assert!(refused.text.contains("security token"), "{}", refused.text);
+        }
+        assert_eq!(client_count(app, &clinic).await, 0);
+        owner
+            .post("/clients", &[("csrf_token", &csrf), ("name", "With Token")])
+            .await
+            .expect(303);
+        assert_eq!(client_count(app, &clinic).await, 1);
+
+        // Pages without a session: the form token must match the cookie.
+        let treatment = app.treatment(&clinic, 10).await;
+        let path = format!("/c/{}", treatment.link_token);
+        let mut client = Browser::new(app);
+        client.get(&path).await.expect(200);
+        client
+            .post(&path, &[("csrf_token", "forged"), ("symptom", "soreness")])
+            .await
+            .expect(403);
+        let mut cookieless = Browser::new(app);
+        cookieless
+            .post(&path, &[("csrf_token", "forged"), ("symptom", "soreness")])
+            .await
+            .expect(403);
+        assert_eq!(checkin_count(app, &treatment.link_path("course")).await, 0);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_therapist_cannot_open_another_clinics_pages_by_changing_ids() {
+    on_every_backend(async |app: &TestApp| {
+        let mine = app.clinic("Mine Clinic").await;
+        let theirs = app.clinic("Theirs Clinic").await;
+        let their_treatment = app.treatment(&theirs, 40).await;
+        app.post(
+            &their_treatment.link_path("checkins"),
+            None,
+            &checkin(their_treatment.at, 36, &fever()),
+        )
+        .await
+        .expect_status(201);
+        let their_alert = app
+            .get("/api/v1/alerts", Some(&theirs.owner_token))
+            .await
+            .expect_status(200)
+            .json()["items"][0]["id"]
+            .as_str()
+            .expect("an alert")
+            .to_owned();
+
+        let mut browser = owner_browser(app, &mine).await;
+        for path in [
+            format!("/clients/{}", their_treatment.client_id),
+            format!("/clients/{}/treatments/new", their_treatment.client_id),
+            format!("/treatments/{}", their_treatment.id),
+            format!("/treatments/{}/summary", their_treatment.id),
+            format!("/treatments/{}/summary.pdf", their_treatment.id),
+            "/treatments/not-an-id".to_owned(),
+        ] {
+            let page = browser.get(&path).await;
+            assert_eq!(page.status, 404, "{path}: {}", page.text);
+            assert!(!page.text.contains("Casey Client"), "{path}");
+        }
+        let csrf = browser.get("/dashboard").await.csrf();
+        browser
+            .post(
+                &format!("/alerts/{their_alert}/acknowledge"),
+                &[("csrf_token", &csrf)],
+            )
+            .await
+            .expect(404);
+        browser
+            .post(
+                &format!("/clients/{}/treatments", their_treatment.client_id),
+                &[("csrf_token", &csrf), ("modality", "swedish")],
+            )
+            .await
+            .expect(404);
+        let open = app
+            .store
+            .dashboard_alerts(&ClinicId::parse(&theirs.id).expect("id"), 10, 0)
+            .await
+            .expect("alerts");
+        assert_eq!(open.len(), 1, "their alert is still open");
+        assert_eq!(open[0].alert.id, AlertId::parse(&their_alert).expect("id"));
+        let treatments = app
+            .store
+            .list_treatments(
+                &ClinicId::parse(&theirs.id).expect("id"),
+                Some(&ClientId::parse(&their_treatment.client_id).expect("id")),
+                &PageRequest::default(),
+            )
+            .await
+            .expect("treatments");
+        assert_eq!(treatments.items.len(), 1, "no treatment was added");
+        // Their dashboard is not mine.
+        let dashboard = browser.get("/dashboard").await.expect(200);
+        assert!(dashboard.text.contains(r#"id="no-alerts""#));
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn recording_a_treatment_shows_the_client_link_and_a_qr_code_once() {
+    on_every_backend(async |app: &TestApp| {
+        let clinic = app.clinic("Record Clinic").await;
+        let mut owner = owner_browser(app, &clinic).await;
+        let csrf = owner.get("/clients").await.expect(200).csrf();
+        let added = owner
+            .post(
+                "/clients",
+                &[
+                    ("csrf_token", &csrf),
+                    ("name", "Jo <script>alert(1)</script>"),
+                    ("email", "jo@example.org"),
+                    ("follow_up_consent", "yes"),
+                ],
+            )
+            .await
+            .expect(303);
+        let client_page = added
+            .header("location")
+            .expect("the client's page")
+            .to_owned();
+        let shown = owner.get(&client_page).await.expect(200);
+        assert!(
+            shown
+                .text
+                .contains("Jo &lt;script&gt;alert(1)&lt;/script&gt;"),
+            "names are escaped"
+        );
+        assert!(!shown.text.contains("<script>"));
+
+        let form = owner
+            .get(&format!("{client_page}/treatments/new"))
+            .await
+            .expect(200);
+        let refused = owner
+            .post(
+                &format!("{client_page}/treatments"),
+                &[
+                    ("csrf_token", &form.csrf()),
+                    ("modality", "deep_tissue"),
+                    ("duration_min", "9000"),
+                ],
+            )
+            .await
+            .expect(422);
+        assert!(refused.text.contains(r#"id="duration_min-error""#));
+        assert!(
+            refused.text.contains(r#"value="9000""#),
+            "what was typed is kept"
+        );
+
+        let recorded = owner
+            .post(
+                &format!("{client_page}/treatments"),
+                &[
+                    ("csrf_token", &form.csrf()),
+                    ("modality", "deep_tissue"),
+                    ("pressure", "firm"),
+                    ("duration_min", "60"),
+                    ("regions", "calves"),
+                    ("regions", "lower_back"),
+                ],
+            )
+            .await
+            .expect(303);
+        let treatment_page = recorded.header("location").expect("location").to_owned();
+        assert!(treatment_page.starts_with("/treatments/"));
+        let page = owner.get(&treatment_page).await.expect(200);
+        let marker = r#"id="client-link" class="link-box">"#;
+        let start = page.text.find(marker).expect("the client link") + marker.len();
+        let url = &page.text[start..start + page.text[start..].find('<').expect("end")];
+        assert!(url.starts_with(&format!("{}/c/acl_", app.address)), "{url}");
+        assert!(
+            page.text.contains("data:image/svg+xml;base64,"),
+            "a QR code"
+        );
+        // The link opens the client's check-in form.
+        let path = url.strip_prefix(&app.address).expect("path");
+        Browser::new(app).get(path).await.expect(200);
+        // Once the cookie is gone, the link is never shown again.
+        owner.cookies.remove("ac_new_link");
+        let later = owner.get(&treatment_page).await.expect(200);
+        assert!(!later.text.contains("client-link"));
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_check_in_form_with_a_wrong_answer_shows_the_error_by_the_field_and_keeps_what_was_typed()
+{
+    on_every_backend(async |app: &TestApp| {
+        let clinic = app.clinic("Form Clinic").await;
+        let treatment = app.treatment(&clinic, 20).await;
+        let path = format!("/c/{}", treatment.link_token);
+        let mut client = Browser::new(app);
+        let csrf = client.get(&path).await.expect(200).csrf();
+        let refused = client
+            .post(
+                &path,
+                &[
+                    ("csrf_token", &csrf),
+                    ("symptom", "soreness"),
+                    ("soreness.severity", "moderate"),
+                    ("sleep_hours", "lots"),
+                    ("twitching.frequency", "sometimes"),
+                    ("note", "stiff < sore"),
+                ],
+            )
+            .await
+            .expect(422);
+        let field = refused.text.find(r#"id="sleep_hours""#).expect("the field");
+        let error = refused
+            .text
+            .find(r#"id="sleep_hours-error""#)
+            .expect("its error");
+        assert!(
+            error > field && error - field < 600,
+            "the error is right after the field"
+        );
+        assert!(
+            refused.text.contains(r#"value="lots""#),
+            "what was typed is kept"
+        );
+        assert!(refused.text.contains("from 0 to 24"));
+        assert!(refused.text.contains(r#"id="twitching-frequency-error""#));
+        assert!(
+            refused.text.contains(r#"value="moderate" selected"#),
+            "answers are kept"
+        );
+        assert!(refused.text.contains("stiff &lt; sore"));
+        assert_eq!(
+            checkin_count(app, &treatment.link_path("course")).await,
+            0,
+            "nothing stored"
+        );
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_check_in_through_the_form_is_stored_and_answered() {
+    on_every_backend(async |app: &TestApp| {
+        let clinic = app.clinic("Answer Clinic").await;
+        let treatment = app.treatment(&clinic, 20).await;
+        let path = format!("/c/{}", treatment.link_token);
+        let mut client = Browser::new(app);
+        let form = client.get(&path).await.expect(200);
+        let submission = {
+            let marker = r#"name="submission" value=""#;
+            let start = form.text.find(marker).expect("a submission id") + marker.len();
+            form.text[start..start + form.text[start..].find('"').expect("end")].to_owned()
+        };
+        let fields = [
+            ("csrf_token", form.csrf()),
+            ("submission", submission),
+            ("symptom", "soreness".to_owned()),
+            ("soreness.severity", "mild".to_owned()),
+            ("soreness.regions", "calves".to_owned()),
+            ("sleep_hours", "7,5".to_owned()),
+        ];
+        let fields: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let answer = client.post(&path, &fields).await.expect(200);
+        assert!(answer.text.contains(r#"id="decision""#));
+        assert!(
+            answer.text.contains(r#"data-level="expected""#),
+            "{}",
+            answer.text
+        );
+        assert!(answer.text.contains("Next check-in"));
+        assert!(answer.text.contains("not a diagnosis"));
+        // Sent twice (a reload): stored once.
+        client.post(&path, &fields).await.expect(200);
+        let course = app
+            .get(&treatment.link_path("course"), None)
+            .await
+            .expect_status(200)
+            .json();
+        assert_eq!(course["checkins"].as_array().map(Vec::len), Some(1));
+        assert_eq!(
+            course["checkins"][0]["checkin"]["symptoms"][0],
+            json!({ "kind": "soreness", "severity": "mild", "regions": ["calves"] })
+        );
+        assert_eq!(
+            course["checkins"][0]["checkin"]["context"]["sleep_hours"],
+            7.5
+        );
+        // The course page shows it.
+        let own = client.get(&format!("{path}/course")).await.expect(200);
+        assert!(own.text.contains(r#"<svg id="timeline""#));
+        assert!(own.text.contains("Soreness"));
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn an_emergency_answer_shows_the_instruction_before_anything_else() {
+    on_every_backend(async |app: &TestApp| {
+        let clinic = app.clinic("Emergency Clinic").await;
+        let treatment = app.treatment(&clinic, 20).await;
+        let path = format!("/c/{}", treatment.link_token);
+        let mut client = Browser::new(app);
+        let csrf = client.get(&path).await.expect(200).csrf();
+        let answer = client
+            .post(
+                &path,
+                &[
+                    ("csrf_token", &csrf),
+                    ("symptom", "chest_pain"),
+                    ("chest_pain.severity", "moderate"),
+                ],
+            )
+            .await
+            .expect(200);
+        let main =
+            answer.text.find(r#"<main id="main">"#).expect("main") + r#"<main id="main">"#.len();
+        let rest = &answer.text[main..];
+        assert!(
+            rest.starts_with(r#"<section id="decision" class="decision" data-level="emergency""#),
+            "{rest}"
+        );
+        let heading = rest.find("<h1").expect("a heading");
+        let first_text = rest[heading..].find('>').expect("tag end") + heading + 1;
+        assert!(
+            rest[first_text..].starts_with("Emergency: call your local emergency number now"),
+            "{}",
+            &rest[first_text..first_text + 80]
+        );
+        // No other text comes before the heading.
+        assert!(!rest[..heading].contains("</p>"));
+        // The therapist sees the alert on top.
+        let mut owner = owner_browser(app, &clinic).await;
+        let dashboard = owner.get("/dashboard").await.expect(200);
+        assert!(
+            dashboard
+                .text
+                .contains(r#"class="alert" data-level="emergency""#)
+        );
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn the_dashboard_lists_open_alerts_by_level_then_age_and_acknowledges_them() {
+    on_every_backend(async |app: &TestApp| {
+        let clinic = app.clinic("Order Clinic").await;
+        let older_fever = app.treatment(&clinic, 40).await;
+        let emergency = app.treatment(&clinic, 40).await;
+        let newer_fever = app.treatment(&clinic, 40).await;
+        for (treatment, symptoms) in [
+            (&older_fever, fever()),
+            (&emergency, chest_pain()),
+            (&newer_fever, fever()),
+        ] {
+            app.post(
+                &treatment.link_path("checkins"),
+                None,
+                &checkin(treatment.at, 36, &symptoms),
+            )
+            .await
+            .expect_status(201);
+            app.advance_clock(std::time::Duration::from_secs(60));
+        }
+        let mut owner = owner_browser(app, &clinic).await;
+        let dashboard = owner.get("/dashboard").await.expect(200);
+        let order: Vec<(usize, &str)> = [
+            (&emergency, "emergency"),
+            (&older_fever, "see_doctor"),
+            (&newer_fever, "see_doctor"),
+        ]
+        .iter()
+        .map(|(treatment, level)| {
+            let at = dashboard
+                .text
+                .find(&format!(r#"href="/treatments/{}""#, treatment.id))
+                .expect("each alert is listed");
+            (at, *level)
+        })
+        .collect();
+        assert!(
+            order.windows(2).all(|pair| pair[0].0 < pair[1].0),
+            "{order:?}"
+        );
+        assert_eq!(dashboard.count(r#"class="alert""#), 3);
+        let levels: Vec<&str> = dashboard
+            .text
+            .match_indices(r#"class="alert" data-level=""#)
+            .map(|(at, marker)| {
+                let start = at + marker.len();
+                &dashboard.text[start..start + dashboard.text[start..].find('"').expect("end")]
+            })
+            .collect();
+        assert_eq!(levels, ["emergency", "see_doctor", "see_doctor"]);
+
+        // Acknowledge the first: it leaves the list.
+        let marker = r#"action="/alerts/"#;
+        let start = dashboard.text.find(marker).expect("an acknowledge form") + marker.len();
+        let action = format!(
+            "/alerts/{}",
+            &dashboard.text[start..start + dashboard.text[start..].find('"').expect("end")]
+        );
+        assert!(dashboard.text.contains(">Acknowledge</button>"));
+        owner
+            .post(&action, &[("csrf_token", &dashboard.csrf())])
+            .await
+            .expect(303);
+        let after = owner.get("/dashboard").await.expect(200);
+        assert_eq!(after.count(r#"class="alert""#), 2);
+        assert!(!after.text.contains(r#"data-level="emergency""#));
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn the_timeline_has_one_series_per_symptom_and_the_summary_prints_and_downloads() {
+    on_every_backend(async |app: &TestApp| {
+        let clinic = app.clinic("Chart Clinic").await;
+        let treatment = app.treatment(&clinic, 60).await;
+        let twitch_and_sore = json!([
+            { "kind": "twitching", "severity": "mild", "regions": ["calves"] },
+            { "kind": "soreness", "severity": "moderate" }
+        ]);
+        for (hours, symptoms) in [(6, twitch_and_sore), (30, mild_soreness()), (50, fever())] {
+            app.post(
+                &treatment.link_path("checkins"),
+                None,
+                &checkin(treatment.at, hours, &symptoms),
+            )
+            .await
+            .expect_status(201);
+        }
+        let mut owner = owner_browser(app, &clinic).await;
+        let page = owner
+            .get(&format!("/treatments/{}", treatment.id))
+            .await
+            .expect(200);
+        assert_eq!(page.count(r#"<svg id="timeline""#), 1);
+        assert_eq!(
+            page.count(r#"class="series""#),
+            3,
+            "twitching, soreness, fever"
+        );
+        for kind in ["twitching", "soreness", "fever"] {
+            assert_eq!(
+                page.count(&format!(r#"data-symptom="{kind}""#)),
+                1,
+                "{kind}"
+            );
+        }
+        assert_eq!(
+            page.count(r#"class="marker""#),
+            3,
+            "one marker per decision"
+        );
+        assert!(page.text.contains("Hours since the treatment"));
+
+        let summary = owner
+            .get(&format!("/treatments/{}/summary", treatment.id))
+            .await
+            .expect(200);
+        assert!(summary.text.contains(r#"<svg id="timeline""#));
+        assert!(
+            summary.text.contains("guidance:"),
+            "the rules' sources are listed"
+        );
+        assert!(summary.text.contains("Casey Client"));
+        let pdf = owner
+            .get(&format!("/treatments/{}/summary.pdf", treatment.id))
+            .await
+            .expect(200);
+        assert_eq!(pdf.header("content-type"), Some("application/pdf"));
+        assert!(pdf.text.starts_with("%PDF-"));
+        assert!(pdf.text.contains("/Count 1"), "one page");
+        assert!(pdf.text.contains("Casey Client"));
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_self_check_answers_and_keeps_a_private_diary() {
+    on_every_backend(async |app: &TestApp| {
+        let mut person = Browser::new(app);
+        let csrf = person.get("/self-check").await.expect(200).csrf();
+        let refused = person
+            .post(
+                "/self-check",
+                &[
+                    ("csrf_token", &csrf),
+                    ("hours_ago", "yesterday"),
+                    ("modality", "sports"),
+                ],
+            )
+            .await
+            .expect(422);
+        assert!(refused.text.contains(r#"id="hours_ago-error""#));
+        assert!(refused.text.contains(r#"value="yesterday""#));
+        let answer = person
+            .post(
+                "/self-check",
+                &[
+                    ("csrf_token", &csrf),
+                    ("hours_ago", "20"),
+                    ("modality", "sports"),
+                    ("symptom", "soreness"),
+                    ("soreness.severity", "mild"),
+                ],
+            )
+            .await
+            .expect(200);
+        assert!(answer.text.contains(r#"id="decision""#));
+        let marker = r#"id="diary-link" class="link-box">"#;
+        let start = answer.text.find(marker).expect("a diary link") + marker.len();
+        let url = &answer.text[start..start + answer.text[start..].find('<').expect("end")];
+        let path = url
+            .strip_prefix(&app.address)
+            .expect("a link here")
+            .to_owned();
+        assert!(path.starts_with("/self-check/d/acd_"));
+        let diary = person.get(&path).await.expect(200);
+        assert_eq!(diary.count(r#"class="level""#), 1);
+        let csrf = diary.csrf();
+        person
+            .post(
+                &path,
+                &[
+                    ("csrf_token", &csrf),
+                    ("symptom", "fever"),
+                    ("fever.severity", "moderate"),
+                ],
+            )
+            .await
+            .expect(200);
+        let diary = person.get(&path).await.expect(200);
+        assert_eq!(diary.count(r#"class="level""#), 2);
+        assert_eq!(diary.count(r#"class="series""#), 2);
+        // No clinic sees it: nothing of it reaches any clinic's records.
+        assert!(app.store.clinics().await.expect("clinics").is_empty());
+        Browser::new(app)
+            .get("/self-check/d/acd_guessed")
+            .await
+            .expect(404);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn pages_carry_their_security_headers_and_stay_light() {
+    on_every_backend(async |app: &TestApp| {
+        let clinic = app.clinic("Header Clinic").await;
+        let treatment = app.treatment(&clinic, 20).await;
+        let mut owner = owner_browser(app, &clinic).await;
+        let mut anyone = Browser::new(app);
+        let mut pages = Vec::new();
+        for path in ["/", "/login", "/self-check"] {
+            pages.push((path.to_owned(), anyone.get(path).await.expect(200)));
+        }
+        pages.push((
+            format!("/c/{}", treatment.link_token),
+            anyone
+                .get(&format!("/c/{}", treatment.link_token))
+                .await
+                .expect(200),
+        ));
+        for path in [
+            "/dashboard".to_owned(),
+            "/clients".to_owned(),
+            format!("/treatments/{}", treatment.id),
+            format!("/treatments/{}/summary", treatment.id),
+        ] {
+            let page = owner.get(&path).await.expect(200);
+            pages.push((path, page));
+        }
+        pages.push((
+            "/nowhere-page".to_owned(),
+            owner.get("/treatments/x").await.expect(404),
+        ));
+        for (path, page) in &pages {
+            assert_eq!(
+                page.header("content-security-policy"),
+                Some(PAGE_CSP),
+                "{path}"
+            );
+            assert_eq!(
+                page.header("x-content-type-options"),
+                Some("nosniff"),
+                "{path}"
+            );
+            assert_eq!(
+                page.header("referrer-policy"),
+                Some("no-referrer"),
+                "{path}"
+            );
+            assert_eq!(page.header("cache-control"), Some("no-store"), "{path}");
+            assert_eq!(
+                page.header("content-type"),
+                Some("text/html; charset=utf-8"),
+                "{path}"
+            );
+            assert!(
+                page.text.len() < 100 * 1024,
+                "{path} weighs {} bytes",
+                page.text.len()
+            );
+            assert!(!page.text.contains("style=\""), "{path}: no inline styles");
+            assert!(!page.text.contains("<script"), "{path}: no scripts");
+            assert!(page.text.contains(r#"href="/assets/app.css""#), "{path}");
+        }
+        let css = anyone.get("/assets/app.css").await.expect(200);
+        assert_eq!(css.header("content-type"), Some("text/css; charset=utf-8"));
+        assert!(css.text.contains("@media print"));
+        // The API keeps its own strict policy.
+        let api = app.get("/healthz", None).await;
+        assert_eq!(
+            api.header("content-security-policy"),
+            Some("default-src 'none'; frame-ancestors 'none'")
+        );
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn the_dashboard_shows_a_hundred_alerts_a_page_most_urgent_first() {
+    on_every_backend(async |app: &TestApp| {
+        let clinic = app.clinic("Busy Clinic").await;
+        for index in 0..101 {
+            let treatment = app.treatment(&clinic, 40).await;
+            let symptoms = if index == 100 { chest_pain() } else { fever() };
+            app.post(
+                &treatment.link_path("checkins"),
+                None,
+                &checkin(treatment.at, 36, &symptoms),
+            )
+            .await
+            .expect_status(201);
+        }
+        let mut owner = owner_browser(app, &clinic).await;
+        let first = owner.get("/dashboard").await.expect(200);
+        assert_eq!(first.count(r#"class="alert""#), 100);
+        assert!(first.text.contains("101 open"));
+        assert!(
+            first
+                .text
+                .contains(r#"class="alert" data-level="emergency""#),
+            "the newest but most serious alert is on the first page"
+        );
+        assert!(first.text.len() < 100 * 1024, "{} bytes", first.text.len());
+        assert!(first.text.contains(r#"href="/dashboard?from=100""#));
+        let second = owner.get("/dashboard?from=100").await.expect(200);
+        assert_eq!(second.count(r#"class="alert""#), 1);
+        assert!(second.text.contains(r#"data-level="see_doctor""#));
+        owner.get("/dashboard?from=nonsense").await.expect(200);
+    })
+    .await;
+}

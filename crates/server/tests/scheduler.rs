@@ -151,7 +151,7 @@ async fn a_ten_day_course_sends_exactly_the_expected_invitations_reminders_and_a
             assert_eq!(
                 link,
                 format!(
-                    "https://aftercare.example/app/treatments/{}",
+                    "https://aftercare.example/treatments/{}",
                     world.treatment
                 ),
                 "alerts link to the course page, not the client's link"
@@ -378,7 +378,7 @@ async fn mail_goes_through_a_real_smtp_server_without_symptoms_or_decisions() {
         );
         assert!(alert.contains("X-Priority: 1"), "high priority: {alert}");
         assert!(alert.contains(&format!(
-            "https://aftercare.example/app/treatments/{}",
+            "https://aftercare.example/treatments/{}",
             world.treatment
         )));
         assert_nothing_clinical(alert.trim_start_matches("X-Envelope-To: tess@harbour.example"));

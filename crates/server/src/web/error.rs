@@ -18,6 +18,9 @@ pub(crate) enum WebError {
     /// A form came without the token of its page (or with a wrong one).
     #[error("form token missing or wrong")]
     BadCsrf,
+    /// Only the clinic's owner may open this.
+    #[error("owner only")]
+    Forbidden,
     /// Nothing with that id in the therapist's clinic, or no such link.
     #[error("{0} not found")]
     NotFound(&'static str),
@@ -60,6 +63,11 @@ impl IntoResponse for WebError {
                 "The form was sent without its security token, or with an old one. \
                  Go back, reload the page and send it again."
                     .to_owned(),
+            ),
+            WebError::Forbidden => (
+                StatusCode::FORBIDDEN,
+                "For the clinic's owner",
+                "Only the clinic's owner can open this page.".to_owned(),
             ),
             WebError::NotFound(_) => (
                 StatusCode::NOT_FOUND,

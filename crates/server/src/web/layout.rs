@@ -16,6 +16,8 @@ pub(crate) struct Nav<'a> {
     pub(crate) clinic_name: &'a str,
     /// The session's form token, for the sign-out button.
     pub(crate) csrf_token: &'a str,
+    /// Whether the team page is theirs to open.
+    pub(crate) is_owner: bool,
 }
 
 /// A whole HTML document around `content`.
@@ -38,6 +40,7 @@ pub(crate) fn page(title: &str, nav: Option<&Nav<'_>>, content: &Markup) -> Mark
                             span class="clinic" { (nav.clinic_name) }
                             a href="/dashboard" { "Alerts" }
                             a href="/clients" { "Clients" }
+                            @if nav.is_owner { a href="/team" { "Team" } }
                             form method="post" action="/logout" class="inline" {
                                 input type="hidden" name="csrf_token" value=(nav.csrf_token);
                                 button type="submit" class="link" { "Sign out" }

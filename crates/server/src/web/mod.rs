@@ -13,6 +13,7 @@
 //! | `POST /logout` | ends the session |
 //! | `GET /dashboard` | open alerts, most serious first then oldest: each in `.alert[data-level]` with an "Acknowledge" button |
 //! | `POST /alerts/{id}/acknowledge` | acknowledges, back to the dashboard |
+//! | `GET /team`, `POST /team` | the owner's team page; adds a therapist (fields `name`, `email`, `password`) |
 //! | `GET /clients`, `POST /clients` | clients; fields `name`, `email`, `follow_up_consent` |
 //! | `GET /clients/{id}` | a client and their treatments |
 //! | `GET /clients/{id}/treatments/new`, `POST /clients/{id}/treatments` | record a treatment (fields `at`, `modality`, `pressure`, `duration_min`, `regions`, `notes`) |
@@ -53,6 +54,7 @@ mod pdf;
 mod selfcheck;
 mod session;
 mod setup;
+mod team;
 mod words;
 
 use axum::Router;
@@ -73,6 +75,7 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/logout", post(session::logout))
         .route("/dashboard", get(dashboard::dashboard))
         .route("/alerts/{id}/acknowledge", post(dashboard::acknowledge))
+        .route("/team", get(team::list).post(team::add))
         .route("/clients", get(clients::list).post(clients::create))
         .route("/clients/{id}", get(clients::show))
         .route(

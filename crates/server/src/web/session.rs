@@ -45,6 +45,7 @@ impl Therapist {
         Nav {
             clinic_name: &self.0.clinic_name,
             csrf_token: &self.0.csrf_token,
+            is_owner: self.0.principal.role == aftercare_store::Role::Owner,
         }
     }
 

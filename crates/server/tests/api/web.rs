@@ -1063,3 +1063,69 @@ async fn the_dashboard_shows_a_hundred_alerts_a_page_most_urgent_first() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn the_owner_adds_a_therapist_who_can_sign_in_but_not_manage_the_team() {
+    on_every_backend(async |app: &TestApp| {
+        let clinic = app.clinic("Team Clinic").await;
+        let mut owner = owner_browser(app, &clinic).await;
+        let page = owner.get("/team").await.expect(200);
+        assert!(page.text.contains("therapist@team-clinic.test"));
+        let csrf = page.csrf();
+        let refused = owner
+            .post(
+                "/team",
+                &[
+                    ("csrf_token", &csrf),
+                    ("name", "Kim New"),
+                    ("email", "kim@team-clinic.test"),
+                    ("password", "short"),
+                ],
+            )
+            .await
+            .expect(422);
+        assert!(refused.text.contains(r#"id="password-error""#));
+        owner
+            .post(
+                "/team",
+                &[
+                    ("csrf_token", &csrf),
+                    ("name", "Kim New"),
+                    ("email", "kim@team-clinic.test"),
+                    ("password", PASSWORD),
+                ],
+            )
+            .await
+            .expect(303);
+        let mut kim = Browser::new(app);
+        kim.sign_in("kim@team-clinic.test", PASSWORD)
+            .await
+            .expect(303);
+        let dashboard = kim.get("/dashboard").await.expect(200);
+        assert!(
+            !dashboard.text.contains(r#"href="/team""#),
+            "no team link for therapists"
+        );
+        kim.get("/team").await.expect(403);
+        let csrf = dashboard.csrf();
+        kim.post(
+            "/team",
+            &[
+                ("csrf_token", &csrf),
+                ("name", "Sneaky"),
+                ("email", "sneaky@team-clinic.test"),
+                ("password", PASSWORD),
+            ],
+        )
+        .await
+        .expect(403);
+        assert!(
+            app.store
+                .practitioner_by_email("sneaky@team-clinic.test")
+                .await
+                .expect("lookup")
+                .is_none()
+        );
+    })
+    .await;
+}

@@ -150,10 +150,7 @@ async fn a_ten_day_course_sends_exactly_the_expected_invitations_reminders_and_a
             let link = delivered.body["link"].as_str().expect("a link");
             assert_eq!(
                 link,
-                format!(
-                    "https://aftercare.example/treatments/{}",
-                    world.treatment
-                ),
+                format!("https://aftercare.example/treatments/{}", world.treatment),
                 "alerts link to the course page, not the client's link"
             );
         }

@@ -241,7 +241,25 @@ impl Store {
     ) -> Result<Vec<Result<Submitted, StoreError>>, StoreError> {
         let _writer = self.writer().await;
         let mut tx = self.pool().begin().await?;
+        match self.store_group_in(&mut tx, submissions, guideline).await {
+            Ok(answers) => {
+                tx.commit().await?;
+                Ok(answers)
+            }
+            Err(error) => {
+                // At once: SQLite's write lock is held until the rollback.
+                let _ = tx.rollback().await;
+                Err(error)
+            }
+        }
+    }
 
+    async fn store_group_in(
+        &self,
+        tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+        submissions: &[&Submission],
+        guideline: &Guideline,
+    ) -> Result<Vec<Result<Submitted, StoreError>>, StoreError> {
         // Lock the courses first (a no-op write takes SQLite's write lock
         // and PostgreSQL's row locks) so nobody adds a check-in between our
         // read and our write.
@@ -257,7 +275,7 @@ impl Store {
         for hash in &hashes {
             query = query.bind((*hash).to_owned());
         }
-        let rows = query.fetch_all(&mut *tx).await?;
+        let rows = query.fetch_all(&mut **tx).await?;
         let mut courses: HashMap<String, CourseState> = HashMap::with_capacity(rows.len());
         let mut with_history: Vec<String> = Vec::new();
         for row in &rows {
@@ -290,7 +308,7 @@ impl Store {
             for id in &with_history {
                 query = query.bind(id.clone());
             }
-            let earlier = query.fetch_all(&mut *tx).await?;
+            let earlier = query.fetch_all(&mut **tx).await?;
             let by_id: HashMap<&str, &str> = courses
                 .iter()
                 .map(|(hash, state)| (state.treatment.id.as_str(), hash.as_str()))
@@ -321,14 +339,14 @@ impl Store {
             let outcome = match courses.get_mut(&submission.link_hash) {
                 None => Outcome::Failed(StoreError::NotFound("link")),
                 Some(state) => {
-                    self.plan_one(&mut tx, state, submission, guideline, &mut written)
+                    self.plan_one(tx, state, submission, guideline, &mut written)
                         .await?
                 }
             };
             outcomes.push(outcome);
         }
 
-        insert_written(&mut tx, &written, guideline).await?;
+        insert_written(tx, &written, guideline).await?;
         // Keep each course's counter equal to its number of check-ins.
         let grown: Vec<&CourseState> = courses.values().filter(|s| s.added > 0).collect();
         if !grown.is_empty() {
@@ -351,9 +369,8 @@ impl Store {
             for state in &grown {
                 query = query.bind(state.treatment.id.as_str().to_owned());
             }
-            query.execute(&mut *tx).await?;
+            query.execute(&mut **tx).await?;
         }
-        tx.commit().await?;
 
         let answers = outcomes
             .into_iter()

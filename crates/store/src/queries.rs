@@ -798,10 +798,41 @@ impl Store {
         guideline: &Guideline,
         now: Millis,
     ) -> Result<Submitted, StoreError> {
-        let body = serde_json::to_string(&checkin)
-            .map_err(|error| StoreError::Corrupt(error.to_string()))?;
         let _writer = self.writer().await;
         let mut tx = self.pool().begin().await?;
+        let result = self
+            .submit_checkin_in(&mut tx, link_hash, idempotency_key, checkin, guideline, now)
+            .await;
+        match result {
+            Ok(submitted) if !submitted.replayed => {
+                tx.commit().await?;
+                Ok(submitted)
+            }
+            // A replay stores nothing: undo the counter bump.
+            Ok(replayed) => {
+                tx.rollback().await?;
+                Ok(replayed)
+            }
+            // Roll back at once: a transaction left to roll back when its
+            // connection is next used keeps SQLite's write lock meanwhile.
+            Err(error) => {
+                let _ = tx.rollback().await;
+                Err(error)
+            }
+        }
+    }
+
+    async fn submit_checkin_in(
+        &self,
+        tx: &mut Transaction<'_, Any>,
+        link_hash: &str,
+        idempotency_key: Option<&str>,
+        checkin: Checkin,
+        guideline: &Guideline,
+        now: Millis,
+    ) -> Result<Submitted, StoreError> {
+        let body = serde_json::to_string(&checkin)
+            .map_err(|error| StoreError::Corrupt(error.to_string()))?;
         // Writing first takes the write lock at once (SQLite) or locks the
         // treatment's row (PostgreSQL), so concurrent submissions to one
         // course queue here instead of racing for the next position.
@@ -810,7 +841,7 @@ impl Store {
              RETURNING {TREATMENT_COLUMNS}, checkin_count"
         ))
         .bind(link_hash.to_owned())
-        .fetch_optional(&mut *tx)
+        .fetch_optional(&mut **tx)
         .await?
         .ok_or(StoreError::NotFound("link"))?;
         let found = treatment(&row)?;
@@ -824,7 +855,7 @@ impl Store {
             ))
             .bind(found.id.as_str().to_owned())
             .bind(key.to_owned())
-            .fetch_optional(&mut *tx)
+            .fetch_optional(&mut **tx)
             .await?;
             if let Some(earlier) = earlier {
                 let earlier = stored_checkin(&earlier)?;
@@ -837,18 +868,16 @@ impl Store {
                     "SELECT {DECISION_COLUMNS} FROM decisions WHERE checkin_id = $1"
                 ))
                 .bind(earlier.id.as_str().to_owned())
-                .fetch_one(&mut *tx)
+                .fetch_one(&mut **tx)
                 .await?;
                 let decision = stored_decision(&decision)?;
                 let alert_row = sqlx::query(&format!(
                     "SELECT {ALERT_COLUMNS} FROM alerts WHERE decision_id = $1"
                 ))
                 .bind(decision.id.as_str().to_owned())
-                .fetch_optional(&mut *tx)
+                .fetch_optional(&mut **tx)
                 .await?;
                 let alert = alert_row.as_ref().map(alert).transpose()?;
-                // Nothing changes: roll back the counter bump.
-                tx.rollback().await?;
                 return Ok(Submitted {
                     checkin: earlier,
                     decision,
@@ -861,14 +890,13 @@ impl Store {
         // The counter was bumped above: what it held before is the number of
         // check-ins already stored, so a first check-in needs no read.
         let earlier_count: i64 = row.try_get::<i64, _>("checkin_count")? - 1;
-        self.check_limits(&mut tx, &found.id, earlier_count, now)
-            .await?;
+        self.check_limits(tx, &found.id, earlier_count, now).await?;
         let earlier_rows = if earlier_count > 0 {
             sqlx::query(&format!(
                 "SELECT {CHECKIN_COLUMNS} FROM checkins WHERE treatment_id = $1 ORDER BY seq"
             ))
             .bind(found.id.as_str().to_owned())
-            .fetch_all(&mut *tx)
+            .fetch_all(&mut **tx)
             .await?
         } else {
             Vec::new()
@@ -908,7 +936,7 @@ impl Store {
         .bind(body)
         .bind(idempotency_key.map(str::to_owned))
         .bind(now)
-        .execute(&mut *tx)
+        .execute(&mut **tx)
         .await?;
 
         let stored_decision = StoredDecision {
@@ -935,7 +963,7 @@ impl Store {
         .bind(guideline.id.clone())
         .bind(guideline.version.clone())
         .bind(now)
-        .execute(&mut *tx)
+        .execute(&mut **tx)
         .await?;
 
         let alert = if decision.level.alerts_therapist() {
@@ -962,14 +990,14 @@ impl Store {
             .bind(raised.level.as_str().to_owned())
             .bind(i64::try_from(raised.level.index()).unwrap_or_default())
             .bind(now)
-            .execute(&mut *tx)
+            .execute(&mut **tx)
             .await?;
             Some(raised)
         } else {
             None
         };
         audit(
-            &mut tx,
+            tx,
             Some(&found.clinic_id),
             &Actor::ClientLink(found.id.clone()),
             "checkin.create",
@@ -977,7 +1005,6 @@ impl Store {
             now,
         )
         .await?;
-        tx.commit().await?;
         Ok(Submitted {
             checkin: stored,
             decision: stored_decision,

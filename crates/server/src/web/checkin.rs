@@ -507,7 +507,7 @@ pub(crate) async fn submit(
     } else {
         let submitted = state
             .store
-            .submit_checkin(&hash, submission, checkin, &state.guideline, now)
+            .submit_checkin_shared(&hash, submission, checkin, &state.guideline, now)
             .await?;
         if !submitted.replayed {
             state.metrics.record_checkin();

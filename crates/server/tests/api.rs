@@ -6,6 +6,8 @@
 
 #[path = "api/helpers.rs"]
 mod helpers;
+#[path = "api/isolation.rs"]
+mod isolation;
 
 use std::collections::BTreeSet;
 use std::time::Duration;

@@ -18,6 +18,7 @@ mod metrics;
 mod observe;
 mod openapi;
 mod pagination;
+mod routes;
 pub mod scheduler;
 mod settings;
 mod state;
@@ -30,13 +31,13 @@ use std::time::Duration;
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::http::{HeaderValue, header};
-use axum::routing::get;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::set_header::SetResponseHeaderLayer;
 
 pub use delivery::{Delivery, SmtpPassword, SmtpSettings, SmtpTls};
 pub use error::{ApiError, FieldError, Problem};
 pub use openapi::ApiDoc;
+pub use routes::{Access, Route, route_table};
 pub use scheduler::{PassReport, Scheduler, SchedulerOptions};
 pub use settings::ServerSettings;
 pub use state::{AppState, Clock};
@@ -44,12 +45,8 @@ pub use state::{AppState, Clock};
 /// The whole application: every route, with its middleware, over `state`.
 pub fn router(state: AppState) -> Router {
     let max_body_bytes = state.settings.max_body_bytes;
-    api::routes()
-        .merge(web::routes())
-        .route("/api/v1/openapi.json", get(openapi::document))
-        .route("/healthz", get(health::healthz))
-        .route("/readyz", get(health::readyz))
-        .route("/metrics", get(metrics::render))
+    let (routes, _) = routes::table().into_parts();
+    routes
         .fallback(observe::no_such_route)
         .method_not_allowed_fallback(observe::method_not_allowed)
         // Layers run bottom-up for a request: the last added is the outermost.

@@ -6,6 +6,8 @@
 
 #[path = "api/helpers.rs"]
 mod helpers;
+#[path = "api/isolation.rs"]
+mod isolation;
 #[path = "api/web.rs"]
 mod web;
 

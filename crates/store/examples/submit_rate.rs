@@ -22,6 +22,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let now = now_millis();
     let links: Vec<String> = seeding::seed_treatments(&store, 2000)
         .await?
+        .links
         .iter()
         .map(Secret::hash)
         .collect();

@@ -206,18 +206,7 @@ impl Store {
     /// Restores an archive in one transaction. The database must hold no
     /// clinic yet, so nothing can collide or mix.
     pub async fn import_clinic(&self, archive: &ClinicArchive) -> Result<(), StoreError> {
-        if archive.format != ARCHIVE_FORMAT {
-            return Err(StoreError::Invalid {
-                path: "format".to_owned(),
-                expected: format!("archive format {ARCHIVE_FORMAT}, got {}", archive.format),
-            });
-        }
-        if archive.clinics.len() != 1 {
-            return Err(StoreError::Invalid {
-                path: "clinics".to_owned(),
-                expected: "exactly one clinic".to_owned(),
-            });
-        }
+        archive.check()?;
         let _writer = self.writer().await;
         let mut tx = self.pool().begin().await?;
         let existing: i64 = sqlx::query("SELECT COUNT(*) AS n FROM clinics")
@@ -259,5 +248,111 @@ impl Store {
         }
         tx.commit().await?;
         Ok(())
+    }
+}
+
+impl ClinicArchive {
+    /// Reads an archive from JSON and checks it (see [`ClinicArchive::check`]).
+    pub fn parse(bytes: &[u8]) -> Result<ClinicArchive, StoreError> {
+        let archive: ClinicArchive =
+            serde_json::from_slice(bytes).map_err(|error| StoreError::Invalid {
+                path: String::new(),
+                expected: format!("an Aftercare clinic archive ({error})"),
+            })?;
+        archive.check()?;
+        Ok(archive)
+    }
+
+    /// Checks what the database would not: the format, one clinic, every
+    /// row belonging to it, and every stored document (treatment details,
+    /// check-in bodies, decisions, levels, roles) readable by the service.
+    /// An archive that passes imports into records the service can serve;
+    /// one that does not is refused before anything is written.
+    pub fn check(&self) -> Result<(), StoreError> {
+        let invalid = |path: String, expected: &str| StoreError::Invalid {
+            path,
+            expected: expected.to_owned(),
+        };
+        if self.format != ARCHIVE_FORMAT {
+            return Err(StoreError::Invalid {
+                path: "format".to_owned(),
+                expected: format!("archive format {ARCHIVE_FORMAT}, got {}", self.format),
+            });
+        }
+        let [clinic] = self.clinics.as_slice() else {
+            return Err(invalid("clinics".to_owned(), "exactly one clinic"));
+        };
+        let ours = |path: String, clinic_id: &str| {
+            if clinic_id == clinic.id {
+                Ok(())
+            } else {
+                Err(invalid(path, "the archive's clinic id"))
+            }
+        };
+        for (n, row) in self.practitioners.iter().enumerate() {
+            ours(format!("practitioners[{n}].clinic_id"), &row.clinic_id)?;
+            if !matches!(row.role.as_str(), "owner" | "therapist") {
+                return Err(invalid(
+                    format!("practitioners[{n}].role"),
+                    "`owner` or `therapist`",
+                ));
+            }
+        }
+        for (n, row) in self.api_tokens.iter().enumerate() {
+            ours(format!("api_tokens[{n}].clinic_id"), &row.clinic_id)?;
+        }
+        for (n, row) in self.clients.iter().enumerate() {
+            ours(format!("clients[{n}].clinic_id"), &row.clinic_id)?;
+        }
+        for (n, row) in self.treatments.iter().enumerate() {
+            ours(format!("treatments[{n}].clinic_id"), &row.clinic_id)?;
+            if serde_json::from_str::<aftercare_core::Treatment>(&row.details).is_err() {
+                return Err(invalid(
+                    format!("treatments[{n}].details"),
+                    "a treatment in the check-in format",
+                ));
+            }
+        }
+        for (n, row) in self.checkins.iter().enumerate() {
+            ours(format!("checkins[{n}].clinic_id"), &row.clinic_id)?;
+            if serde_json::from_str::<aftercare_core::Checkin>(&row.body).is_err() {
+                return Err(invalid(
+                    format!("checkins[{n}].body"),
+                    "a check-in in the check-in format",
+                ));
+            }
+        }
+        for (n, row) in self.decisions.iter().enumerate() {
+            ours(format!("decisions[{n}].clinic_id"), &row.clinic_id)?;
+            known_level(format!("decisions[{n}].level"), &row.level)?;
+            if serde_json::from_str::<&serde_json::value::RawValue>(&row.body).is_err() {
+                return Err(invalid(format!("decisions[{n}].body"), "a JSON document"));
+            }
+        }
+        for (n, row) in self.alerts.iter().enumerate() {
+            ours(format!("alerts[{n}].clinic_id"), &row.clinic_id)?;
+            known_level(format!("alerts[{n}].level"), &row.level)?;
+        }
+        for (n, row) in self.audit_events.iter().enumerate() {
+            if let Some(clinic_id) = &row.clinic_id {
+                ours(format!("audit_events[{n}].clinic_id"), clinic_id)?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Refuses a level the engine does not have.
+fn known_level(path: String, text: &str) -> Result<(), StoreError> {
+    if aftercare_core::Level::ALL
+        .iter()
+        .any(|level| level.as_str() == text)
+    {
+        Ok(())
+    } else {
+        Err(StoreError::Invalid {
+            path,
+            expected: "one of the six triage levels".to_owned(),
+        })
     }
 }

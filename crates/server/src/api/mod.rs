@@ -13,69 +13,104 @@ pub(crate) mod tokens;
 pub(crate) mod treatments;
 pub(crate) mod triage;
 
-use axum::Router;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{delete, get, post};
 
-use crate::state::AppState;
+use crate::routes::{Access, RouteTable};
 
-/// Every `/api/v1` route but the OpenAPI document.
-pub(crate) fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/api/v1/triage", post(triage::triage))
-        .route("/api/v1/clinic", get(clinic::get_clinic))
-        .route(
+/// Every `/api/v1` route but the OpenAPI document, added to `table`.
+pub(crate) fn routes(table: RouteTable) -> RouteTable {
+    table
+        .post("/api/v1/triage", Access::Clinic, triage::triage)
+        .get("/api/v1/clinic", Access::Clinic, clinic::get_clinic)
+        .get(
             "/api/v1/practitioners",
-            get(practitioners::list_practitioners).post(practitioners::create_practitioner),
+            Access::Clinic,
+            practitioners::list_practitioners,
         )
-        .route(
+        .post(
+            "/api/v1/practitioners",
+            Access::Clinic,
+            practitioners::create_practitioner,
+        )
+        .get(
             "/api/v1/practitioners/{id}",
-            get(practitioners::get_practitioner),
+            Access::Clinic,
+            practitioners::get_practitioner,
         )
-        .route(
-            "/api/v1/tokens",
-            get(tokens::list_tokens).post(tokens::create_token),
-        )
-        .route("/api/v1/tokens/{id}", delete(tokens::revoke_token))
-        .route(
-            "/api/v1/clients",
-            get(clients::list_clients).post(clients::create_client),
-        )
-        .route("/api/v1/clients/{id}", get(clients::get_client))
-        .route(
+        .get("/api/v1/tokens", Access::Clinic, tokens::list_tokens)
+        .post("/api/v1/tokens", Access::Clinic, tokens::create_token)
+        .delete("/api/v1/tokens/{id}", Access::Clinic, tokens::revoke_token)
+        .get("/api/v1/clients", Access::Clinic, clients::list_clients)
+        .post("/api/v1/clients", Access::Clinic, clients::create_client)
+        .get("/api/v1/clients/{id}", Access::Clinic, clients::get_client)
+        .get(
             "/api/v1/treatments",
-            get(treatments::list_treatments).post(treatments::create_treatment),
+            Access::Clinic,
+            treatments::list_treatments,
         )
-        .route("/api/v1/treatments/{id}", get(treatments::get_treatment))
-        .route(
+        .post(
+            "/api/v1/treatments",
+            Access::Clinic,
+            treatments::create_treatment,
+        )
+        .get(
+            "/api/v1/treatments/{id}",
+            Access::Clinic,
+            treatments::get_treatment,
+        )
+        .get(
             "/api/v1/treatments/{id}/course",
-            get(treatments::get_course),
+            Access::Clinic,
+            treatments::get_course,
         )
-        .route("/api/v1/links/{token}/course", get(links::get_link_course))
-        .route(
+        .get(
+            "/api/v1/links/{token}/course",
+            Access::ClientLink,
+            links::get_link_course,
+        )
+        .post(
             "/api/v1/links/{token}/checkins",
-            post(links::submit_checkin),
+            Access::ClientLink,
+            links::submit_checkin,
         )
-        .route("/api/v1/alerts", get(alerts::list_alerts))
-        .route(
+        .get("/api/v1/alerts", Access::Clinic, alerts::list_alerts)
+        .post(
             "/api/v1/alerts/{id}/acknowledge",
-            post(alerts::acknowledge_alert),
+            Access::Clinic,
+            alerts::acknowledge_alert,
         )
-        .route("/api/v1/audit", get(audit::list_audit))
-        .route(
+        .get("/api/v1/audit", Access::Clinic, audit::list_audit)
+        .get(
             "/api/v1/followup/settings",
-            get(followup::get_settings).put(followup::put_settings),
+            Access::Clinic,
+            followup::get_settings,
         )
-        .route(
+        .put(
+            "/api/v1/followup/settings",
+            Access::Clinic,
+            followup::put_settings,
+        )
+        .get(
             "/api/v1/treatments/{id}/followup",
-            get(followup::get_followup).put(followup::put_plan),
+            Access::Clinic,
+            followup::get_followup,
         )
-        .route(
+        .put(
+            "/api/v1/treatments/{id}/followup",
+            Access::Clinic,
+            followup::put_plan,
+        )
+        .post(
             "/api/v1/treatments/{id}/followup/close",
-            post(followup::close_followup),
+            Access::Clinic,
+            followup::close_followup,
         )
-        .route("/api/v1/deliveries", get(followup::list_deliveries))
+        .get(
+            "/api/v1/deliveries",
+            Access::Clinic,
+            followup::list_deliveries,
+        )
 }
 
 /// JSON text made elsewhere (the engine's decision), sent as it is.

@@ -57,40 +57,62 @@ mod setup;
 mod team;
 mod words;
 
-use axum::Router;
-use axum::routing::{get, post};
-
 pub use session::password_hash;
 pub use setup::first_run_setup_link;
 
-use crate::state::AppState;
+use crate::routes::{Access, RouteTable};
 
 /// Every page route.
-pub(crate) fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/", get(layout::landing))
-        .route("/assets/app.css", get(assets::stylesheet))
-        .route("/setup/{token}", get(setup::form).post(setup::submit))
-        .route("/login", get(session::login_form).post(session::login))
-        .route("/logout", post(session::logout))
-        .route("/dashboard", get(dashboard::dashboard))
-        .route("/alerts/{id}/acknowledge", post(dashboard::acknowledge))
-        .route("/team", get(team::list).post(team::add))
-        .route("/clients", get(clients::list).post(clients::create))
-        .route("/clients/{id}", get(clients::show))
-        .route(
-            "/clients/{id}/treatments/new",
-            get(clients::new_treatment_form),
+pub(crate) fn routes(table: RouteTable) -> RouteTable {
+    table
+        .get("/", Access::PublicPage, layout::landing)
+        .get("/assets/app.css", Access::PublicPage, assets::stylesheet)
+        .get("/setup/{token}", Access::LinkPage, setup::form)
+        .post("/setup/{token}", Access::LinkPage, setup::submit)
+        .get("/login", Access::PublicPage, session::login_form)
+        .post("/login", Access::PublicPage, session::login)
+        .post("/logout", Access::SignedIn, session::logout)
+        .get("/dashboard", Access::SignedIn, dashboard::dashboard)
+        .post(
+            "/alerts/{id}/acknowledge",
+            Access::SignedIn,
+            dashboard::acknowledge,
         )
-        .route("/clients/{id}/treatments", post(clients::create_treatment))
-        .route("/treatments/{id}", get(course::course_view))
-        .route("/treatments/{id}/summary", get(course::summary))
-        .route("/treatments/{id}/summary.pdf", get(pdf::summary_pdf))
-        .route("/c/{link}", get(checkin::form).post(checkin::submit))
-        .route("/c/{link}/course", get(checkin::course))
-        .route("/self-check", get(selfcheck::form).post(selfcheck::submit))
-        .route(
+        .get("/team", Access::SignedIn, team::list)
+        .post("/team", Access::SignedIn, team::add)
+        .get("/clients", Access::SignedIn, clients::list)
+        .post("/clients", Access::SignedIn, clients::create)
+        .get("/clients/{id}", Access::SignedIn, clients::show)
+        .get(
+            "/clients/{id}/treatments/new",
+            Access::SignedIn,
+            clients::new_treatment_form,
+        )
+        .post(
+            "/clients/{id}/treatments",
+            Access::SignedIn,
+            clients::create_treatment,
+        )
+        .get("/treatments/{id}", Access::SignedIn, course::course_view)
+        .get(
+            "/treatments/{id}/summary",
+            Access::SignedIn,
+            course::summary,
+        )
+        .get(
+            "/treatments/{id}/summary.pdf",
+            Access::SignedIn,
+            pdf::summary_pdf,
+        )
+        .get("/c/{link}", Access::LinkPage, checkin::form)
+        .post("/c/{link}", Access::LinkPage, checkin::submit)
+        .get("/c/{link}/course", Access::LinkPage, checkin::course)
+        .get("/self-check", Access::PublicPage, selfcheck::form)
+        .post("/self-check", Access::PublicPage, selfcheck::submit)
+        .get("/self-check/d/{link}", Access::LinkPage, selfcheck::diary)
+        .post(
             "/self-check/d/{link}",
-            get(selfcheck::diary).post(selfcheck::diary_submit),
+            Access::LinkPage,
+            selfcheck::diary_submit,
         )
 }

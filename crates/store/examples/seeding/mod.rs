@@ -4,8 +4,18 @@
 use aftercare_store::secret::Secret;
 use aftercare_store::{Actor, NewClient, NewTreatment, Store, StoreError, now_millis};
 
-/// Creates the clinic and the treatments; returns each link's secret.
-pub async fn seed_treatments(store: &Store, count: usize) -> Result<Vec<Secret>, StoreError> {
+/// What was seeded: each treatment's link secret, and an API token of the
+/// clinic's owner for the reads of a mixed load.
+pub struct Seeded {
+    /// The link secrets.
+    pub links: Vec<Secret>,
+    /// The owner's API token.
+    #[allow(dead_code, reason = "read by seed_load, not by submit_rate")]
+    pub api_token: Secret,
+}
+
+/// Creates the clinic, an API token and the treatments.
+pub async fn seed_treatments(store: &Store, count: usize) -> Result<Seeded, StoreError> {
     let now = now_millis();
     let (clinic, owner) = store
         .create_clinic_with_owner("Load test clinic", "load@test.example", "Load", now)
@@ -48,5 +58,9 @@ pub async fn seed_treatments(store: &Store, count: usize) -> Result<Vec<Secret>,
             .await?;
         links.push(link);
     }
-    Ok(links)
+    let api_token = Secret::generate("act_");
+    store
+        .create_api_token(&clinic.id, &owner.id, "load", &api_token.hash(), now)
+        .await?;
+    Ok(Seeded { links, api_token })
 }

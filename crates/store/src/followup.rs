@@ -530,6 +530,10 @@ pub struct InvitationRecord {
     pub state: String,
 }
 
+/// Rows per statement when many are written at once (well under both
+/// databases' limits on parameters).
+const BATCH_ROWS: usize = 250;
+
 const MESSAGE_COLUMNS: &str =
     "id, treatment_id, kind, channel, high_priority, status, due_at, attempts, sent_at, last_error";
 
@@ -1394,18 +1398,31 @@ impl Store {
         }
         let _writer = self.writer().await;
         let mut tx = self.pool().begin().await?;
-        for (clinic, treatment, hash, until) in links {
-            sqlx::query(
-                "UPDATE treatments SET link_hash = $1, \
-                 link_expires_at = CASE WHEN link_expires_at < $2 THEN $2 ELSE link_expires_at END \
-                 WHERE clinic_id = $3 AND id = $4",
-            )
-            .bind(hash.clone())
-            .bind(*until)
-            .bind(clinic.as_str().to_owned())
-            .bind(treatment.as_str().to_owned())
-            .execute(&mut *tx)
-            .await?;
+        // One statement per chunk: the values are joined in as a table
+        // (`column1`… are the names both databases give VALUES columns).
+        for chunk in links.chunks(BATCH_ROWS) {
+            let rows = (0..chunk.len())
+                .map(|row| {
+                    let at = row * 4;
+                    format!("(${}, ${}, ${}, ${})", at + 1, at + 2, at + 3, at + 4)
+                })
+                .collect::<Vec<_>>()
+                .join(", ");
+            let sql = format!(
+                "UPDATE treatments SET link_hash = v.column3, \
+                 link_expires_at = CASE WHEN treatments.link_expires_at < v.column4 THEN v.column4 \
+                 ELSE treatments.link_expires_at END \
+                 FROM (VALUES {rows}) AS v WHERE treatments.clinic_id = v.column1 AND treatments.id = v.column2"
+            );
+            let mut query = sqlx::query(&sql);
+            for (clinic, treatment, hash, until) in chunk {
+                query = query
+                    .bind(clinic.as_str().to_owned())
+                    .bind(treatment.as_str().to_owned())
+                    .bind(hash.clone())
+                    .bind(*until);
+            }
+            query.execute(&mut *tx).await?;
         }
         tx.commit().await?;
         Ok(())
@@ -1425,28 +1442,67 @@ impl Store {
         }
         let _writer = self.writer().await;
         let mut tx = self.pool().begin().await?;
+        // Sent messages, the common case, in a few statements per batch.
+        let sent: Vec<&ClaimedMessage> = outcomes
+            .iter()
+            .filter(|(_, outcome)| *outcome == SendOutcome::Sent)
+            .map(|(message, _)| message)
+            .collect();
+        for chunk in sent.chunks(BATCH_ROWS) {
+            let ids = (0..chunk.len())
+                .map(|row| format!("${}", row + 3))
+                .collect::<Vec<_>>()
+                .join(", ");
+            let mark_sql = format!(
+                "UPDATE messages SET status = 'sent', sent_at = $1, claimed_by = NULL, lease_until = NULL \
+                 WHERE claimed_by = $2 AND id IN ({ids}) RETURNING id, clinic_id"
+            );
+            let mut query = sqlx::query(&mark_sql).bind(now).bind(claim.to_owned());
+            for message in chunk {
+                query = query.bind(message.id.as_str().to_owned());
+            }
+            let marked = query.fetch_all(&mut *tx).await?;
+            if marked.is_empty() {
+                continue;
+            }
+            let rows = (0..marked.len())
+                .map(|row| {
+                    let at = row * 3 + 1;
+                    format!("(${}, ${}, ${}, 'sent', NULL, $1)", at + 1, at + 2, at + 3)
+                })
+                .collect::<Vec<_>>()
+                .join(", ");
+            let log_sql = format!(
+                "INSERT INTO delivery_log (id, clinic_id, message_id, event, reason, at) VALUES {rows}"
+            );
+            let mut log = sqlx::query(&log_sql).bind(now);
+            for row in &marked {
+                log = log
+                    .bind(uuid::Uuid::now_v7().to_string())
+                    .bind(row.try_get::<String, _>("clinic_id")?)
+                    .bind(row.try_get::<String, _>("id")?);
+            }
+            log.execute(&mut *tx).await?;
+        }
         for (message, outcome) in outcomes {
-            let (status, next_attempt, sent_at, reason, event) = match outcome {
-                SendOutcome::Sent => ("sent", None, Some(now), None, "sent"),
+            let (status, next_attempt, reason, event) = match outcome {
+                SendOutcome::Sent => continue,
                 SendOutcome::Retry { at, reason } => {
-                    ("queued", Some(*at), None, Some(reason.as_str()), "retry")
+                    ("queued", Some(*at), reason.as_str(), "retry")
                 }
-                SendOutcome::Failed { reason } => {
-                    ("failed", None, None, Some(reason.as_str()), "failed")
-                }
+                SendOutcome::Failed { reason } => ("failed", None, reason.as_str(), "failed"),
                 SendOutcome::Cancelled { reason } => {
-                    ("cancelled", None, None, Some(reason.as_str()), "cancelled")
+                    ("cancelled", None, reason.as_str(), "cancelled")
                 }
             };
             let updated = sqlx::query(
                 "UPDATE messages SET status = $1, next_attempt_at = COALESCE($2, next_attempt_at), \
-                 sent_at = $3, last_error = COALESCE($4, last_error), claimed_by = NULL, lease_until = NULL \
-                 WHERE id = $5 AND claimed_by = $6",
+                 last_error = $3, claimed_by = NULL, lease_until = NULL \
+                 WHERE id = $4 AND claimed_by = $5",
             )
             .bind(status.to_owned())
             .bind(next_attempt)
-            .bind(sent_at)
-            .bind(reason.map(str::to_owned))
+            .bind(reason.to_owned())
             .bind(message.id.as_str().to_owned())
             .bind(claim.to_owned())
             .execute(&mut *tx)
@@ -1457,7 +1513,7 @@ impl Store {
                     message.clinic_id.as_str(),
                     message.id.as_str(),
                     event,
-                    reason,
+                    Some(reason),
                     now,
                 )
                 .await?;

@@ -274,7 +274,7 @@ pub(crate) async fn new_treatment_form(
 }
 
 /// Reads the treatment form, or says what is wrong with which field.
-fn read_treatment(
+pub(crate) fn read_treatment(
     form: &FormData,
     now: Millis,
     lifetime_days: u32,

@@ -33,15 +33,20 @@ impl<S: Send + Sync> FromRequest<S> for FormData {
         let body = Bytes::from_request(request, state).await.map_err(|_| {
             WebError::Conflict("the form could not be read; send it again".to_owned())
         })?;
-        Ok(FormData(
-            form_urlencoded::parse(&body)
-                .map(|(name, value)| (name.into_owned(), value.into_owned()))
-                .collect(),
-        ))
+        Ok(FormData::parse(&body))
     }
 }
 
 impl FormData {
+    /// Reads an `application/x-www-form-urlencoded` body.
+    pub(crate) fn parse(body: &[u8]) -> FormData {
+        FormData(
+            form_urlencoded::parse(body)
+                .map(|(name, value)| (name.into_owned(), value.into_owned()))
+                .collect(),
+        )
+    }
+
     /// The first value of a field, trimmed; `None` when absent or blank.
     pub(crate) fn get(&self, name: &str) -> Option<&str> {
         self.0

@@ -58,6 +58,43 @@ mod team;
 mod words;
 
 pub use session::password_hash;
+
+/// The readers of outside form bodies, for the fuzz targets and their
+/// corpus replay: each must answer any bytes with a value or field errors,
+/// never a panic.
+#[doc(hidden)]
+pub mod fuzzing {
+    use super::form::FormData;
+
+    /// Field errors as (field, message) pairs.
+    pub type Errors = Vec<(String, String)>;
+
+    fn errors(found: &super::form::FieldErrors) -> Errors {
+        found
+            .iter()
+            .map(|(field, message)| (field.to_owned(), message.to_owned()))
+            .collect()
+    }
+
+    /// The client's check-in form.
+    pub fn checkin_form(body: &[u8], now: i64) -> Result<aftercare_core::Checkin, Errors> {
+        super::checkin::read_checkin(&FormData::parse(body), now).map_err(|found| errors(&found))
+    }
+
+    /// The therapist's "record a treatment" form.
+    pub fn treatment_form(body: &[u8], now: i64) -> Result<aftercare_core::Treatment, Errors> {
+        super::clients::read_treatment(&FormData::parse(body), now, 30)
+            .map(|(details, _)| details)
+            .map_err(|found| errors(&found))
+    }
+
+    /// The self-check's first form (when and what the treatment was).
+    pub fn selfcheck_form(body: &[u8], now: i64) -> Result<aftercare_core::Treatment, Errors> {
+        let mut found = super::form::FieldErrors::default();
+        super::selfcheck::read_treatment(&FormData::parse(body), now, &mut found)
+            .ok_or_else(|| errors(&found))
+    }
+}
 pub use setup::first_run_setup_link;
 
 use crate::routes::{Access, RouteTable};

@@ -88,7 +88,11 @@ pub(crate) async fn form(State(state): State<AppState>, headers: HeaderMap) -> P
 }
 
 /// The treatment the self-check form describes, or the fields at fault.
-fn read_treatment(form: &FormData, now: Millis, errors: &mut FieldErrors) -> Option<Treatment> {
+pub(crate) fn read_treatment(
+    form: &FormData,
+    now: Millis,
+    errors: &mut FieldErrors,
+) -> Option<Treatment> {
     let hours = form
         .get("hours_ago")
         .and_then(|text| text.replace(',', ".").parse::<f64>().ok())

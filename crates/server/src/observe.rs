@@ -104,15 +104,45 @@ fn with_problem_body(response: Response, problem: &Problem) -> Response {
 }
 
 /// Answers 503 when a request takes longer than the settings allow. The
-/// handler's future is dropped, which rolls back an open transaction.
+/// handler's future is dropped, which rolls back an open transaction —
+/// unless the handler has handed a check-in to the store: then the write
+/// may already be committing, and a 503 for a stored check-in would tell
+/// the person it was lost. Such a request is answered with its outcome,
+/// which the store's own time limits (lock and connection waits) bound.
 pub(crate) async fn time_limit(
     State(state): State<AppState>,
-    request: Request,
+    mut request: Request,
     next: Next,
 ) -> Response {
-    match tokio::time::timeout(state.settings.request_timeout, next.run(request)).await {
-        Ok(response) => response,
-        Err(_) => ApiError::Timeout.into_response(),
+    let handed_over = WriteHandedOver::default();
+    request.extensions_mut().insert(handed_over.clone());
+    let run = next.run(request);
+    tokio::pin!(run);
+    tokio::select! {
+        response = &mut run => response,
+        () = tokio::time::sleep(state.settings.request_timeout) => {
+            if handed_over.is_set() {
+                run.await
+            } else {
+                ApiError::Timeout.into_response()
+            }
+        }
+    }
+}
+
+/// Set by a handler once its write is in the store's hands (see
+/// [`time_limit`]).
+#[derive(Clone, Debug, Default)]
+pub(crate) struct WriteHandedOver(std::sync::Arc<std::sync::atomic::AtomicBool>);
+
+impl WriteHandedOver {
+    /// From here on the request is answered with the write's outcome.
+    pub(crate) fn set(&self) {
+        self.0.store(true, std::sync::atomic::Ordering::Release);
+    }
+
+    fn is_set(&self) -> bool {
+        self.0.load(std::sync::atomic::Ordering::Acquire)
     }
 }
 

@@ -1429,6 +1429,42 @@ async fn a_slow_request_is_stopped_with_a_503_and_stores_nothing() {
 }
 
 #[tokio::test]
+async fn a_check_in_handed_to_the_store_is_answered_with_its_outcome_past_the_time_limit() {
+    let settings = ServerSettings {
+        request_timeout: Duration::from_millis(300),
+        ..ServerSettings::default()
+    };
+    on_every_backend_with(settings, async |app: &TestApp| {
+        let clinic = app.clinic("Patient Clinic").await;
+        let treatment = app.treatment(&clinic, 30).await;
+        let block = app.block_checkin_writes().await;
+        let body = checkin(treatment.at, 20, &chest_pain());
+        let path = treatment.link_path("checkins");
+        let submitted = app.post(&path, None, &body);
+        let release_later = async {
+            // Well past the time limit: the write waits on the lock.
+            tokio::time::sleep(Duration::from_millis(900)).await;
+            block.release().await;
+        };
+        let (reply, ()) = tokio::join!(submitted, release_later);
+        // Not a 503 for a check-in that is then stored anyway.
+        let stored = reply.expect_status(201).json();
+        let course = app
+            .get(&treatment.link_path("course"), None)
+            .await
+            .expect_status(200)
+            .json();
+        assert_eq!(
+            course["checkins"].as_array().map(Vec::len),
+            Some(1),
+            "{course}"
+        );
+        assert_eq!(stored["decision"]["decision"]["level"], "emergency");
+    })
+    .await;
+}
+
+#[tokio::test]
 async fn shutting_down_finishes_requests_in_flight() {
     on_every_backend(async |app: &TestApp| {
         let clinic = app.clinic("Closing Clinic").await;

@@ -2,8 +2,10 @@
 //! link. There is no account: the token is the credential, so it is never
 //! logged (the request log names the route pattern only).
 
+use crate::observe::WriteHandedOver;
 use aftercare_core::Checkin;
 use aftercare_store::secret::Secret;
+use axum::Extension;
 use axum::Json as JsonResponse;
 use axum::extract::State;
 use axum::http::{HeaderMap, HeaderName, StatusCode};
@@ -96,13 +98,18 @@ pub(crate) async fn submit_checkin(
     State(state): State<AppState>,
     token: PathParam,
     headers: HeaderMap,
+    handed_over: Option<Extension<WriteHandedOver>>,
     JsonBody(body): JsonBody,
 ) -> Result<Response, ApiError> {
     let hash = link_hash(&token)?;
     let key = IdempotencyKey::from_headers(&headers)?;
     let checkin: Checkin = parse_object(&body)?;
     // Grouped with check-ins arriving at the same moment into one
-    // transaction; answered once that transaction has committed.
+    // transaction; answered once that transaction has committed, even
+    // past the request time limit.
+    if let Some(Extension(handed_over)) = handed_over {
+        handed_over.set();
+    }
     let submitted = state
         .store
         .submit_checkin_shared(

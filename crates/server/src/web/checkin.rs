@@ -6,6 +6,7 @@
 //! back into a typed [`Checkin`]; a wrong answer is shown next to its
 //! field with what was typed kept, and nothing is stored.
 
+use crate::observe::WriteHandedOver;
 use aftercare_core::course::{CaffeineCups, SleepHours};
 use aftercare_core::vocabulary::{
     Frequency, Hydration, Interference, Region, Severity, Side, Stress, SymptomKind,
@@ -13,6 +14,7 @@ use aftercare_core::vocabulary::{
 use aftercare_core::{Checkin, Context, Level, Symptom, Timestamp};
 use aftercare_store::secret::{Secret, hash_text};
 use aftercare_store::{CourseRecord, Millis};
+use axum::Extension;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use maud::{Markup, html};
@@ -471,6 +473,7 @@ pub(crate) async fn submit(
     State(state): State<AppState>,
     Path(token): Path<String>,
     headers: HeaderMap,
+    handed_over: Option<Extension<WriteHandedOver>>,
     form: FormData,
 ) -> Result<PageResponse, WebError> {
     let hash = link_hash(&token)?;
@@ -505,6 +508,10 @@ pub(crate) async fn submit(
     let body = if let Some(body) = earlier {
         body
     } else {
+        // Answered with the outcome once handed over (see `time_limit`).
+        if let Some(Extension(handed_over)) = handed_over {
+            handed_over.set();
+        }
         let submitted = state
             .store
             .submit_checkin_shared(&hash, submission, checkin, &state.guideline, now)

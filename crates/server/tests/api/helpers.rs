@@ -303,6 +303,16 @@ impl TestApp {
     /// Holds the database's write lock on the `clients` table from another
     /// connection, so that adding a client waits, until `release`.
     pub async fn block_client_writes(&self) -> WriteBlock {
+        self.block_writes_to("clients").await
+    }
+
+    /// Holds the write lock that storing a check-in needs (all of SQLite;
+    /// the `treatments` table on PostgreSQL) until released.
+    pub async fn block_checkin_writes(&self) -> WriteBlock {
+        self.block_writes_to("treatments").await
+    }
+
+    async fn block_writes_to(&self, table: &str) -> WriteBlock {
         let mut connection = sqlx::AnyConnection::connect(&self.database.url())
             .await
             .expect("a second connection");
@@ -316,9 +326,9 @@ impl TestApp {
             Database::Postgres { .. } => {
                 connection.execute("BEGIN").await.expect("begin");
                 connection
-                    .execute("LOCK TABLE clients IN EXCLUSIVE MODE")
+                    .execute(format!("LOCK TABLE {table} IN EXCLUSIVE MODE").as_str())
                     .await
-                    .expect("lock the clients table");
+                    .expect("lock the table");
             }
         }
         WriteBlock(connection)

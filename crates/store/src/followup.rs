@@ -1043,23 +1043,7 @@ impl Store {
     ) -> Result<(), StoreError> {
         let _writer = self.writer().await;
         let mut tx = self.pool().begin().await?;
-        let exists = sqlx::query("SELECT id FROM treatments WHERE clinic_id = $1 AND id = $2")
-            .bind(clinic.as_str().to_owned())
-            .bind(treatment.as_str().to_owned())
-            .fetch_optional(&mut *tx)
-            .await?;
-        if exists.is_none() {
-            return Err(StoreError::NotFound("treatment"));
-        }
-        let open: Option<Option<String>> = sqlx::query(
-            "SELECT open_invitation FROM followup_plans WHERE clinic_id = $1 AND treatment_id = $2",
-        )
-        .bind(clinic.as_str().to_owned())
-        .bind(treatment.as_str().to_owned())
-        .fetch_optional(&mut *tx)
-        .await?
-        .map(|row| row.try_get("open_invitation"))
-        .transpose()?;
+        let open = plan_of(&mut tx, clinic, treatment).await?;
         // A negative count of check-ins seen asks the planner to work the
         // plan out again (see `plans_to_advance`), whatever it saw before.
         if open.is_none() {
@@ -1086,22 +1070,13 @@ impl Store {
             .execute(&mut *tx)
             .await?;
         }
-        if let Some(Some(invitation)) = open {
-            end_invitation(
-                &mut tx,
-                clinic,
-                &InvitationId(invitation),
-                InvitationEnd::Cancelled,
-                now,
-            )
-            .await?;
-        }
-        crate::queries::audit(
+        cancel_open_and_audit(
             &mut tx,
-            Some(clinic),
+            clinic,
             actor,
+            treatment,
+            open.flatten(),
             "followup.plan",
-            &format!("treatment:{treatment}"),
             now,
         )
         .await?;
@@ -1120,23 +1095,7 @@ impl Store {
     ) -> Result<(), StoreError> {
         let _writer = self.writer().await;
         let mut tx = self.pool().begin().await?;
-        let exists = sqlx::query("SELECT id FROM treatments WHERE clinic_id = $1 AND id = $2")
-            .bind(clinic.as_str().to_owned())
-            .bind(treatment.as_str().to_owned())
-            .fetch_optional(&mut *tx)
-            .await?;
-        if exists.is_none() {
-            return Err(StoreError::NotFound("treatment"));
-        }
-        let open: Option<Option<String>> = sqlx::query(
-            "SELECT open_invitation FROM followup_plans WHERE clinic_id = $1 AND treatment_id = $2",
-        )
-        .bind(clinic.as_str().to_owned())
-        .bind(treatment.as_str().to_owned())
-        .fetch_optional(&mut *tx)
-        .await?
-        .map(|row| row.try_get("open_invitation"))
-        .transpose()?;
+        let open = plan_of(&mut tx, clinic, treatment).await?;
         if open.is_none() {
             sqlx::query(
                 "INSERT INTO followup_plans (treatment_id, clinic_id, plan_hours, closed_at, closed_reason, updated_at) \
@@ -1158,22 +1117,13 @@ impl Store {
             .execute(&mut *tx)
             .await?;
         }
-        if let Some(Some(invitation)) = open {
-            end_invitation(
-                &mut tx,
-                clinic,
-                &InvitationId(invitation),
-                InvitationEnd::Cancelled,
-                now,
-            )
-            .await?;
-        }
-        crate::queries::audit(
+        cancel_open_and_audit(
             &mut tx,
-            Some(clinic),
+            clinic,
             actor,
+            treatment,
+            open.flatten(),
             "followup.close",
-            &format!("treatment:{treatment}"),
             now,
         )
         .await?;
@@ -1690,4 +1640,63 @@ async fn apply_next(
         }
     }
     Ok(())
+}
+
+/// A treatment's follow-up plan row, if any, with its open invitation:
+/// `None` when the treatment has no plan row yet. A treatment of another
+/// clinic (or none) is not found.
+async fn plan_of(
+    tx: &mut Transaction<'_, Any>,
+    clinic: &ClinicId,
+    treatment: &TreatmentId,
+) -> Result<Option<Option<String>>, StoreError> {
+    let exists = sqlx::query("SELECT id FROM treatments WHERE clinic_id = $1 AND id = $2")
+        .bind(clinic.as_str().to_owned())
+        .bind(treatment.as_str().to_owned())
+        .fetch_optional(&mut **tx)
+        .await?;
+    if exists.is_none() {
+        return Err(StoreError::NotFound("treatment"));
+    }
+    Ok(sqlx::query(
+        "SELECT open_invitation FROM followup_plans WHERE clinic_id = $1 AND treatment_id = $2",
+    )
+    .bind(clinic.as_str().to_owned())
+    .bind(treatment.as_str().to_owned())
+    .fetch_optional(&mut **tx)
+    .await?
+    .map(|row| row.try_get("open_invitation"))
+    .transpose()?)
+}
+
+/// After a therapist changed or closed a plan: the invitation that was
+/// open is cancelled, and the change goes into the audit trail.
+async fn cancel_open_and_audit(
+    tx: &mut Transaction<'_, Any>,
+    clinic: &ClinicId,
+    actor: &crate::Actor,
+    treatment: &TreatmentId,
+    open: Option<String>,
+    action: &str,
+    now: Millis,
+) -> Result<(), StoreError> {
+    if let Some(invitation) = open {
+        end_invitation(
+            tx,
+            clinic,
+            &InvitationId(invitation),
+            InvitationEnd::Cancelled,
+            now,
+        )
+        .await?;
+    }
+    crate::queries::audit(
+        tx,
+        Some(clinic),
+        actor,
+        action,
+        &format!("treatment:{treatment}"),
+        now,
+    )
+    .await
 }

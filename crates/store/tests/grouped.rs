@@ -49,14 +49,16 @@ fn symptoms_for(course: usize, step: usize) -> &'static str {
     MENU[(course + step) % MENU.len()]
 }
 
-async fn scenario(url: &str) {
-    let store = Store::open(url, &StoreOptions::default())
-        .await
-        .expect("open");
-    let guideline = Arc::new(Guideline::shipped());
-    let now = TREATED_AT + 200 * HOUR;
+/// A clinic with one client and `count` courses; their link hashes and
+/// treatment ids.
+async fn clinic_with_courses(
+    store: &Store,
+    name: &str,
+    count: usize,
+) -> (ClinicId, Vec<String>, Vec<TreatmentId>) {
+    let email = format!("owner@{}.example", name.to_lowercase().replace(' ', "-"));
     let (clinic, owner) = store
-        .create_clinic_with_owner("Group Clinic", "owner@group.example", "Gil", TREATED_AT)
+        .create_clinic_with_owner(name, &email, "Owner", TREATED_AT)
         .await
         .expect("clinic");
     let actor = Actor::Practitioner(owner.id.clone());
@@ -80,7 +82,7 @@ async fn scenario(url: &str) {
     .expect("treatment");
     let mut links = Vec::new();
     let mut treatments = Vec::new();
-    for _ in 0..COURSES {
+    for _ in 0..count {
         let link = Secret::generate("acl_");
         let treatment = store
             .create_treatment(
@@ -101,6 +103,16 @@ async fn scenario(url: &str) {
         links.push(link.hash());
         treatments.push(treatment.id);
     }
+    (clinic.id, links, treatments)
+}
+
+async fn scenario(url: &str) {
+    let store = Store::open(url, &StoreOptions::default())
+        .await
+        .expect("open");
+    let guideline = Arc::new(Guideline::shipped());
+    let now = TREATED_AT + 200 * HOUR;
+    let (clinic, links, treatments) = clinic_with_courses(&store, "Group Clinic", COURSES).await;
     // Course 0 already has a check-in stored, so a group must read and
     // extend a stored course, and replay a key stored before the group.
     let before = store
@@ -208,7 +220,7 @@ async fn scenario(url: &str) {
                 .unwrap_or_else(|error| panic!("course {index} step {step}: {error}"));
             assert!(!submitted.replayed);
         }
-        check_course(&store, &clinic.id, treatment_id, &guideline, list).await;
+        check_course(&store, &clinic, treatment_id, &guideline, list).await;
     }
     assert!(
         store.grouped_checkins() > 0,
@@ -322,50 +334,7 @@ async fn caps_scenario(url: &str) {
     };
     let store = Store::open(url, &options).await.expect("open");
     let guideline = Arc::new(Guideline::shipped());
-    let (clinic, owner) = store
-        .create_clinic_with_owner("Capped Clinic", "owner@capped.example", "Cy", TREATED_AT)
-        .await
-        .expect("clinic");
-    let actor = Actor::Practitioner(owner.id.clone());
-    let client = store
-        .create_client(
-            &clinic.id,
-            &actor,
-            NewClient {
-                name: "Keen Reporter".to_owned(),
-                email: None,
-                phone: None,
-                consent_at: Some(TREATED_AT),
-            },
-            TREATED_AT,
-        )
-        .await
-        .expect("client");
-    let details: Treatment = serde_json::from_str(
-        r#"{"at":"2026-11-20T15:00:00Z","modality":"sports","pressure":"firm","duration_min":30,"regions":["thighs"]}"#,
-    )
-    .expect("treatment");
-    let mut links = Vec::new();
-    for _ in 0..10 {
-        let link = Secret::generate("acl_");
-        store
-            .create_treatment(
-                &clinic.id,
-                &actor,
-                NewTreatment {
-                    client_id: client.id.clone(),
-                    practitioner_id: owner.id.clone(),
-                    details: details.clone(),
-                    notes: None,
-                    link_hash: link.hash(),
-                    link_expires_at: TREATED_AT + 30 * 24 * HOUR,
-                },
-                TREATED_AT,
-            )
-            .await
-            .expect("treatment");
-        links.push(link.hash());
-    }
+    let (_, links, _) = clinic_with_courses(&store, "Capped Clinic", 10).await;
 
     // Six at once per course, all in the same hour: three are taken.
     let burst = |now: i64, each: usize| {

@@ -259,26 +259,8 @@ impl Store {
     ) -> Result<(Clinic, Practitioner), StoreError> {
         let _writer = self.writer().await;
         let mut tx = self.pool().begin().await?;
-        let clinic = Clinic {
-            id: ClinicId::generate(),
-            name: name.to_owned(),
-            created_at: now,
-        };
-        sqlx::query("INSERT INTO clinics (id, name, created_at) VALUES ($1, $2, $3)")
-            .bind(clinic.id.as_str().to_owned())
-            .bind(clinic.name.clone())
-            .bind(now)
-            .execute(&mut *tx)
-            .await?;
-        let owner = insert_practitioner(
-            &mut tx,
-            &clinic.id,
-            owner_email,
-            owner_name,
-            Role::Owner,
-            now,
-        )
-        .await?;
+        let (clinic, owner) =
+            insert_clinic_with_owner(&mut tx, name, owner_email, owner_name, now).await?;
         audit(
             &mut tx,
             Some(&clinic.id),
@@ -1196,7 +1178,31 @@ impl Store {
     }
 }
 
-pub(crate) async fn insert_practitioner(
+/// Inserts a clinic and its owner (no password yet).
+pub(crate) async fn insert_clinic_with_owner(
+    tx: &mut Transaction<'_, Any>,
+    name: &str,
+    owner_email: &str,
+    owner_name: &str,
+    now: Millis,
+) -> Result<(Clinic, Practitioner), StoreError> {
+    let clinic = Clinic {
+        id: ClinicId::generate(),
+        name: name.to_owned(),
+        created_at: now,
+    };
+    sqlx::query("INSERT INTO clinics (id, name, created_at) VALUES ($1, $2, $3)")
+        .bind(clinic.id.as_str().to_owned())
+        .bind(clinic.name.clone())
+        .bind(now)
+        .execute(&mut **tx)
+        .await?;
+    let owner =
+        insert_practitioner(tx, &clinic.id, owner_email, owner_name, Role::Owner, now).await?;
+    Ok((clinic, owner))
+}
+
+async fn insert_practitioner(
     tx: &mut Transaction<'_, Any>,
     clinic: &ClinicId,
     email: &str,

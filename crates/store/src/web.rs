@@ -11,7 +11,7 @@ use sqlx::Row;
 use crate::model::{
     Actor, Alert, ClientId, Clinic, ClinicId, Millis, Practitioner, PractitionerId, Principal, Role,
 };
-use crate::queries::{alert, audit, insert_practitioner};
+use crate::queries::{alert, audit, insert_clinic_with_owner};
 use crate::{Store, StoreError};
 
 /// A signed-in therapist's session.
@@ -102,26 +102,8 @@ impl Store {
         if used.rows_affected() == 0 {
             return Err(StoreError::NotFound("setup link"));
         }
-        let clinic = Clinic {
-            id: ClinicId::generate(),
-            name: clinic_name.to_owned(),
-            created_at: now,
-        };
-        sqlx::query("INSERT INTO clinics (id, name, created_at) VALUES ($1, $2, $3)")
-            .bind(clinic.id.as_str().to_owned())
-            .bind(clinic.name.clone())
-            .bind(now)
-            .execute(&mut *tx)
-            .await?;
-        let owner = insert_practitioner(
-            &mut tx,
-            &clinic.id,
-            owner_email,
-            owner_name,
-            Role::Owner,
-            now,
-        )
-        .await?;
+        let (clinic, owner) =
+            insert_clinic_with_owner(&mut tx, clinic_name, owner_email, owner_name, now).await?;
         sqlx::query("UPDATE practitioners SET password_hash = $1 WHERE id = $2")
             .bind(password_hash.to_owned())
             .bind(owner.id.as_str().to_owned())

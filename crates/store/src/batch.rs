@@ -88,20 +88,45 @@ impl CheckinBatcher {
                         Err(_) => break,
                     }
                 }
-                store.write_group(group, &counter).await;
+                // Each group in a task of its own: a panic while writing
+                // one answers that group as unavailable (its reply
+                // senders are dropped) instead of stopping all check-ins.
+                let writer = store.clone();
+                let counter = Arc::clone(&counter);
+                let written =
+                    tokio::spawn(async move { writer.write_group(group, &counter).await }).await;
+                if written.is_err() {
+                    tracing::error!("writing a group of check-ins failed with a panic");
+                }
             }
         });
         CheckinBatcher { queue, grouped }
     }
 
-    /// Queues a submission and waits for its answer.
-    pub(crate) async fn submit(&self, submission: Submission) -> Result<Submitted, StoreError> {
+    /// Queues a submission (waiting for room in the queue); the receiver
+    /// gets its answer.
+    async fn enqueue(
+        &self,
+        submission: Submission,
+    ) -> Result<oneshot::Receiver<Result<Submitted, StoreError>>, StoreError> {
         let (reply, answer) = oneshot::channel();
         self.queue
             .send(Job { submission, reply })
             .await
             .map_err(|_| StoreError::Unavailable("the check-in writer has stopped".to_owned()))?;
-        answer
+        Ok(answer)
+    }
+}
+
+/// A check-in in the writer's queue: from here on it may be written at any
+/// moment, whether or not anyone waits for the answer.
+#[derive(Debug)]
+pub struct QueuedCheckin(oneshot::Receiver<Result<Submitted, StoreError>>);
+
+impl QueuedCheckin {
+    /// Waits for the check-in's transaction and answers with its outcome.
+    pub async fn outcome(self) -> Result<Submitted, StoreError> {
+        self.0
             .await
             .map_err(|_| StoreError::Unavailable("the check-in writer has stopped".to_owned()))?
     }
@@ -130,6 +155,14 @@ struct Written {
     idempotency_key: Option<String>,
 }
 
+/// Why a group was not stored as a whole.
+enum GroupFailure {
+    /// Before the commit: nothing of the group is stored.
+    NothingStored(StoreError),
+    /// The commit itself failed: the group may or may not be stored.
+    AtCommit(StoreError),
+}
+
 /// Where a submission's answer comes from.
 enum Outcome {
     Failed(StoreError),
@@ -151,6 +184,23 @@ impl Store {
         guideline: &Arc<Guideline>,
         now: Millis,
     ) -> Result<Submitted, StoreError> {
+        self.queue_checkin(link_hash, idempotency_key, checkin, guideline, now)
+            .await?
+            .outcome()
+            .await
+    }
+
+    /// Hands a check-in to the writer: [`Store::submit_checkin_shared`] in
+    /// two steps, for a caller that must know when the write is out of its
+    /// hands (the service then answers with the outcome, never a time-out).
+    pub async fn queue_checkin(
+        &self,
+        link_hash: &str,
+        idempotency_key: Option<&str>,
+        checkin: Checkin,
+        guideline: &Arc<Guideline>,
+        now: Millis,
+    ) -> Result<QueuedCheckin, StoreError> {
         let submission = Submission {
             link_hash: link_hash.to_owned(),
             idempotency_key: idempotency_key.map(str::to_owned),
@@ -158,10 +208,11 @@ impl Store {
             guideline: Arc::clone(guideline),
             now,
         };
-        match &self.batcher {
-            Some(batcher) => batcher.submit(submission).await,
-            None => self.submit_alone(submission).await,
-        }
+        let batcher = self
+            .batcher
+            .as_ref()
+            .ok_or_else(|| StoreError::Unavailable("the check-in writer has stopped".to_owned()))?;
+        Ok(QueuedCheckin(batcher.enqueue(submission).await?))
     }
 
     /// How many check-ins this store has written as part of a group of
@@ -222,34 +273,52 @@ impl Store {
                     let _ = job.reply.send(answer);
                 }
             }
-            Err(error) => {
+            Err(GroupFailure::NothingStored(error)) => {
                 tracing::debug!(%error, size = group.len(), "group write failed; storing one by one");
                 for job in group {
                     let answer = self.submit_alone(job.submission).await;
                     let _ = job.reply.send(answer);
                 }
             }
+            // A commit that failed may still have happened (a connection
+            // lost after the server committed): retrying could store the
+            // check-ins twice. The callers hear "try again"; a retry with
+            // its Idempotency-Key then finds what was stored, if anything.
+            Err(GroupFailure::AtCommit(error)) => {
+                tracing::warn!(%error, size = group.len(), "group commit failed");
+                for job in group {
+                    let _ = job.reply.send(Err(StoreError::Unavailable(format!(
+                        "the check-in may not have been stored ({error}); send it again"
+                    ))));
+                }
+            }
         }
     }
 
-    /// Stores `submissions` in one transaction. `Err` means nothing was
-    /// stored; `Ok` holds one answer per submission, in order.
+    /// Stores `submissions` in one transaction. `Ok` holds one answer per
+    /// submission, in order.
     async fn store_group(
         &self,
         submissions: &[&Submission],
         guideline: &Guideline,
-    ) -> Result<Vec<Result<Submitted, StoreError>>, StoreError> {
+    ) -> Result<Vec<Result<Submitted, StoreError>>, GroupFailure> {
         let _writer = self.writer().await;
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self
+            .pool()
+            .begin()
+            .await
+            .map_err(|error| GroupFailure::NothingStored(error.into()))?;
         match self.store_group_in(&mut tx, submissions, guideline).await {
             Ok(answers) => {
-                tx.commit().await?;
+                tx.commit()
+                    .await
+                    .map_err(|error| GroupFailure::AtCommit(error.into()))?;
                 Ok(answers)
             }
             Err(error) => {
                 // At once: SQLite's write lock is held until the rollback.
                 let _ = tx.rollback().await;
-                Err(error)
+                Err(GroupFailure::NothingStored(error))
             }
         }
     }

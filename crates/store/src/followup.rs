@@ -870,6 +870,9 @@ impl Store {
         .execute(&mut *tx)
         .await?;
         if inserted.rows_affected() == 0 {
+            // Nothing written: end the transaction now, not when the
+            // connection is next used (SQLite holds its write lock till then).
+            tx.rollback().await?;
             return Ok(());
         }
         apply_next(&mut tx, clinic, treatment, next, now).await?;
@@ -1003,6 +1006,7 @@ impl Store {
         .execute(&mut *tx)
         .await?;
         if claimed.rows_affected() == 0 {
+            tx.rollback().await?;
             return Ok(false);
         }
         if let Some((invitation, end)) = &update.end_invitation {

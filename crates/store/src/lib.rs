@@ -11,6 +11,7 @@
 
 mod archive;
 mod batch;
+pub use batch::QueuedCheckin;
 mod error;
 mod followup;
 pub mod model;

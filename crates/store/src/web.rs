@@ -100,6 +100,8 @@ impl Store {
         .execute(&mut *tx)
         .await?;
         if used.rows_affected() == 0 {
+            // At once: SQLite keeps its write lock until the rollback.
+            tx.rollback().await?;
             return Err(StoreError::NotFound("setup link"));
         }
         let (clinic, owner) =

@@ -105,14 +105,12 @@ pub(crate) async fn submit_checkin(
     let key = IdempotencyKey::from_headers(&headers)?;
     let checkin: Checkin = parse_object(&body)?;
     // Grouped with check-ins arriving at the same moment into one
-    // transaction; answered once that transaction has committed, even
-    // past the request time limit.
-    if let Some(Extension(handed_over)) = handed_over {
-        handed_over.set();
-    }
-    let submitted = state
+    // transaction; answered once that transaction has committed. Once
+    // queued it may be written at any moment, so from then on the answer
+    // is its outcome, even past the request time limit.
+    let queued = state
         .store
-        .submit_checkin_shared(
+        .queue_checkin(
             &hash,
             key.key.as_deref(),
             checkin,
@@ -120,6 +118,10 @@ pub(crate) async fn submit_checkin(
             state.now(),
         )
         .await?;
+    if let Some(Extension(handed_over)) = handed_over {
+        handed_over.set();
+    }
+    let submitted = queued.outcome().await?;
     let status = if submitted.replayed {
         StatusCode::OK
     } else {

@@ -120,9 +120,24 @@ impl Mailer {
         match self.transport.send(email).await {
             Ok(_) => Ok(()),
             Err(error) if error.is_permanent() => Err(DeliveryError::Permanent(format!(
-                "the SMTP server refused: {error}"
+                "the SMTP server refused{}",
+                smtp_code(&error)
             ))),
-            Err(error) => Err(DeliveryError::Transient(format!("SMTP: {error}"))),
+            Err(error) => Err(DeliveryError::Transient(format!(
+                "SMTP failed for now{}",
+                smtp_code(&error)
+            ))),
         }
+    }
+}
+
+/// The SMTP reply code of an error, if any, and never the reply's text:
+/// servers put the recipient's address in it ("550 <…>: no such user"),
+/// and the reason is stored and shown to the clinic.
+fn smtp_code(error: &lettre::transport::smtp::Error) -> String {
+    match error.status() {
+        Some(code) => format!(" (code {code})"),
+        None if error.is_timeout() => " (timed out)".to_owned(),
+        None => " (no answer from the server)".to_owned(),
     }
 }

@@ -508,15 +508,18 @@ pub(crate) async fn submit(
     let body = if let Some(body) = earlier {
         body
     } else {
-        // Answered with the outcome once handed over (see `time_limit`).
+        let queued = state
+            .store
+            .queue_checkin(&hash, submission, checkin, &state.guideline, now)
+            .await?;
+        // Answered with the outcome once queued (see `time_limit`).
         if let Some(Extension(handed_over)) = handed_over {
             handed_over.set();
         }
-        let submitted = state
-            .store
-            .submit_checkin_shared(&hash, submission, checkin, &state.guideline, now)
-            .await?;
+        let submitted = queued.outcome().await?;
         if !submitted.replayed {
+            // Alerts go out at once, not at the scheduler's next tick.
+            state.wake_scheduler();
             state.metrics.record_checkin();
             state
                 .metrics

@@ -403,6 +403,8 @@ pub(crate) async fn create_treatment(
             now,
         )
         .await?;
+    // The first invitation is planned at once, not at the next tick.
+    state.wake_scheduler();
     let location = format!("/treatments/{}", treatment.id);
     // The link is shown on the treatment's page for ten minutes, then
     // never again: only its hash is stored.

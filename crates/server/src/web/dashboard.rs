@@ -39,6 +39,8 @@ pub(crate) async fn dashboard(
         .unwrap_or(0)
         .max(0);
     let open = state.store.count_open_alerts(clinic).await?;
+    // Past the last alert is the last page (and no sum below overflows).
+    let from = from.min(open);
     let alerts = state
         .store
         .dashboard_alerts(clinic, PAGE_SIZE, from)

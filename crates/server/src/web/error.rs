@@ -33,6 +33,16 @@ pub(crate) enum WebError {
     /// The request conflicts with what is stored.
     #[error("conflict: {0}")]
     Conflict(String),
+    /// The link has taken as many check-ins as it may in an hour.
+    #[error("too many check-ins")]
+    TooManyCheckins(u64),
+    /// The course takes no more check-ins.
+    #[error("course full")]
+    CourseFull,
+    /// What was sent does not fit what is stored (e.g. a time before the
+    /// last check-in).
+    #[error("invalid: {0}")]
+    Invalid(String),
     /// The database cannot be reached.
     #[error("unavailable: {0}")]
     Unavailable(String),
@@ -48,6 +58,11 @@ impl From<StoreError> for WebError {
             StoreError::LinkExpired => WebError::Expired,
             StoreError::Conflict(why) => WebError::Conflict(why),
             StoreError::Unavailable(why) => WebError::Unavailable(why),
+            StoreError::TooManyCheckins {
+                retry_after_secs, ..
+            } => WebError::TooManyCheckins(retry_after_secs),
+            StoreError::CourseFull { .. } => WebError::CourseFull,
+            StoreError::Invalid { expected, .. } => WebError::Invalid(expected),
             other => WebError::Internal(format!("store: {other}")),
         }
     }
@@ -86,6 +101,27 @@ impl IntoResponse for WebError {
                 "Too many sign-in attempts failed. Wait a few minutes, then try again.".to_owned(),
             ),
             WebError::Conflict(why) => (StatusCode::CONFLICT, "Not saved", why.clone()),
+            WebError::TooManyCheckins(_) => (
+                StatusCode::TOO_MANY_REQUESTS,
+                "Not saved: many check-ins this hour",
+                "This link has taken as many check-ins as it can in one hour. Try again a \
+                 little later. If you feel unwell now, do not wait: contact a doctor, or call \
+                 your local emergency number in an emergency."
+                    .to_owned(),
+            ),
+            WebError::CourseFull => (
+                StatusCode::CONFLICT,
+                "Not saved: this course is full",
+                "This follow-up has taken all the check-ins it can. Please contact your \
+                 therapist. If you feel unwell now, contact a doctor, or call your local \
+                 emergency number in an emergency."
+                    .to_owned(),
+            ),
+            WebError::Invalid(expected) => (
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "Not saved",
+                format!("This check-in could not be saved: expected {expected}."),
+            ),
             WebError::Unavailable(_) => (
                 StatusCode::SERVICE_UNAVAILABLE,
                 "Please try again shortly",
@@ -108,7 +144,7 @@ impl IntoResponse for WebError {
         );
         let mut response = PageResponse::new(body).with_status(status).into_response();
         match &self {
-            WebError::TooManyAttempts(seconds) => {
+            WebError::TooManyAttempts(seconds) | WebError::TooManyCheckins(seconds) => {
                 if let Ok(value) = HeaderValue::from_str(&seconds.to_string()) {
                     response.headers_mut().insert(header::RETRY_AFTER, value);
                 }

@@ -9,7 +9,7 @@ use aftercare_server::{AppState, ServerSettings};
 use aftercare_store::{AlertId, ClientId, ClinicId, PageRequest, PractitionerId};
 use serde_json::json;
 
-use crate::helpers::{ClinicFixture, TestApp, on_every_backend};
+use crate::helpers::{ClinicFixture, TestApp, on_every_backend, on_every_backend_with_store};
 use crate::{checkin, chest_pain, fever, mild_soreness};
 
 /// The password every test account gets.
@@ -700,6 +700,43 @@ async fn a_check_in_through_the_form_is_stored_and_answered() {
         let own = client.get(&format!("{path}/course")).await.expect(200);
         assert!(own.text.contains(r#"<svg id="timeline""#));
         assert!(own.text.contains("Soreness"));
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_check_in_form_over_the_hourly_cap_gets_a_calm_page_not_an_error() {
+    let options = aftercare_store::StoreOptions {
+        checkin_limits: aftercare_store::CheckinLimits {
+            per_course: 200,
+            per_link_per_hour: 2,
+        },
+        ..aftercare_store::StoreOptions::default()
+    };
+    on_every_backend_with_store(ServerSettings::default(), options, async |app: &TestApp| {
+        let clinic = app.clinic("Capped Form Clinic").await;
+        let treatment = app.treatment(&clinic, 20).await;
+        let path = format!("/c/{}", treatment.link_token);
+        let mut client = Browser::new(app);
+        let mut statuses = Vec::new();
+        for _ in 0..3 {
+            // A fresh form each time: a new sending, not a resend.
+            let form = client.get(&path).await.expect(200);
+            let fields = [
+                ("csrf_token", form.csrf()),
+                ("symptom", "soreness".to_owned()),
+                ("soreness.severity", "mild".to_owned()),
+            ];
+            let fields: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+            let answer = client.post(&path, &fields).await;
+            statuses.push(answer.status);
+            if answer.status == 429 {
+                assert!(answer.header("retry-after").is_some());
+                assert!(answer.text.contains("emergency number"), "{}", answer.text);
+            }
+        }
+        assert_eq!(statuses, [200, 200, 429]);
+        assert_eq!(checkin_count(app, &treatment.link_path("course")).await, 2);
     })
     .await;
 }

@@ -112,9 +112,8 @@ impl IntoResponse for WebError {
             WebError::CourseFull => (
                 StatusCode::CONFLICT,
                 "Not saved: this course is full",
-                "This follow-up has taken all the check-ins it can. Please contact your \
-                 therapist. If you feel unwell now, contact a doctor, or call your local \
-                 emergency number in an emergency."
+                "This follow-up has taken all the check-ins it can keep. If you feel unwell \
+                 now, contact a doctor, or call your local emergency number in an emergency."
                     .to_owned(),
             ),
             WebError::Invalid(expected) => (

@@ -282,6 +282,10 @@ pub(crate) async fn diary(
     .with_cookie(set))
 }
 
+/// The most check-ins one diary keeps: far more than a follow-up needs,
+/// and it bounds what each diary page triages and stores.
+const MAX_DIARY_CHECKINS: usize = 100;
+
 /// `POST /self-check/d/{link}`: adds a check-in to the diary and answers.
 pub(crate) async fn diary_submit(
     State(state): State<AppState>,
@@ -308,6 +312,9 @@ pub(crate) async fn diary_submit(
             .with_status(StatusCode::UNPROCESSABLE_ENTITY));
         }
     };
+    if course.checkins.len() >= MAX_DIARY_CHECKINS {
+        return Err(WebError::CourseFull);
+    }
     course.checkins.push(checkin);
     course.check_time_order().map_err(|_| {
         WebError::Conflict("This check-in is older than the last one; reload the diary.".to_owned())

@@ -981,6 +981,18 @@ async fn a_self_check_answers_and_keeps_a_private_diary() {
         let diary = person.get(&path).await.expect(200);
         assert_eq!(diary.count(r#"class="level""#), 2);
         assert_eq!(diary.count(r#"class="series""#), 2);
+        // A diary keeps at most 100 check-ins; the next is refused calmly.
+        for _ in 2..100 {
+            person
+                .post(&path, &[("csrf_token", &csrf), ("symptom", "fatigue")])
+                .await
+                .expect(200);
+        }
+        let full = person
+            .post(&path, &[("csrf_token", &csrf), ("symptom", "fatigue")])
+            .await
+            .expect(409);
+        assert!(full.text.contains("full"), "{}", full.text);
         // No clinic sees it: nothing of it reaches any clinic's records.
         assert!(app.store.clinics().await.expect("clinics").is_empty());
         Browser::new(app)

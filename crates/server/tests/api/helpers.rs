@@ -591,3 +591,52 @@ pub fn rfc3339(millis: Millis) -> String {
         .format(&time::format_description::well_known::Rfc3339)
         .expect("a formattable time")
 }
+
+/// The cookies a test "browser" keeps between requests.
+#[derive(Default)]
+pub struct CookieJar(std::collections::BTreeMap<String, String>);
+
+/// The cookies held, by name, for tests that read or plant one.
+impl std::ops::Deref for CookieJar {
+    type Target = std::collections::BTreeMap<String, String>;
+    fn deref(&self) -> &Self::Target {
+        &self.0
+    }
+}
+
+impl std::ops::DerefMut for CookieJar {
+    fn deref_mut(&mut self) -> &mut Self::Target {
+        &mut self.0
+    }
+}
+
+impl CookieJar {
+    /// Adds the `Cookie` header for what the jar holds, if anything.
+    pub fn attach(&self, request: reqwest::RequestBuilder) -> reqwest::RequestBuilder {
+        if self.0.is_empty() {
+            return request;
+        }
+        let header = self
+            .0
+            .iter()
+            .map(|(name, value)| format!("{name}={value}"))
+            .collect::<Vec<_>>()
+            .join("; ");
+        request.header("cookie", header)
+    }
+
+    /// Keeps what an answer sets and forgets what it clears. A cookie
+    /// scoped to one path is kept anyway: these tests visit that path next.
+    pub fn absorb(&mut self, headers: &reqwest::header::HeaderMap) {
+        for set in headers.get_all("set-cookie") {
+            let set = set.to_str().expect("a text cookie");
+            let pair = set.split(';').next().expect("a cookie pair");
+            let (name, value) = pair.split_once('=').expect("name=value");
+            if value.is_empty() || set.contains("Max-Age=0") {
+                self.0.remove(name);
+            } else {
+                self.0.insert(name.to_owned(), value.to_owned());
+            }
+        }
+    }
+}

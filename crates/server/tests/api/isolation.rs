@@ -8,8 +8,6 @@
 //! the login form; a link's routes (client link, diary, setup) are tried
 //! with a forged link; public routes and pages must show neither clinic.
 
-use std::collections::BTreeMap;
-
 use aftercare_server::{Access, route_table};
 use aftercare_store::secret::Secret;
 use aftercare_store::{
@@ -17,7 +15,9 @@ use aftercare_store::{
 };
 use serde_json::{Value, json};
 
-use super::helpers::{self, ClinicFixture, Reply, TestApp, TreatmentFixture, on_every_backend};
+use super::helpers::{
+    self, ClinicFixture, CookieJar, Reply, TestApp, TreatmentFixture, on_every_backend,
+};
 use super::{checkin, chest_pain, fever};
 
 /// The password clinic B's owner signs in with.
@@ -523,7 +523,7 @@ async fn public_route(app: &TestApp, a: &Victim, method: &str, path: &str) {
 struct Browser {
     address: String,
     http: reqwest::Client,
-    cookies: BTreeMap<String, String>,
+    cookies: CookieJar,
 }
 
 impl Browser {
@@ -534,33 +534,13 @@ impl Browser {
                 .redirect(reqwest::redirect::Policy::none())
                 .build()
                 .expect("an HTTP client"),
-            cookies: BTreeMap::new(),
+            cookies: CookieJar::default(),
         }
     }
 
     async fn send(&mut self, request: reqwest::RequestBuilder) -> Reply {
-        let request = if self.cookies.is_empty() {
-            request
-        } else {
-            let header = self
-                .cookies
-                .iter()
-                .map(|(name, value)| format!("{name}={value}"))
-                .collect::<Vec<_>>()
-                .join("; ");
-            request.header("cookie", header)
-        };
-        let reply = Reply::of(request).await;
-        for set in reply.headers.get_all("set-cookie") {
-            let set = set.to_str().expect("a text cookie");
-            let pair = set.split(';').next().expect("a cookie pair");
-            let (name, value) = pair.split_once('=').expect("name=value");
-            if value.is_empty() || set.contains("Max-Age=0") {
-                self.cookies.remove(name);
-            } else {
-                self.cookies.insert(name.to_owned(), value.to_owned());
-            }
-        }
+        let reply = Reply::of(self.cookies.attach(request)).await;
+        self.cookies.absorb(&reply.headers);
         reply
     }
 

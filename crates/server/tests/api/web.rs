@@ -2,14 +2,14 @@
 //! clinic scoping, the check-in form, the dashboard, the chart, the doctor
 //! summary, the self-check, and the headers and weight of pages.
 
-use std::collections::BTreeMap;
-
 use aftercare_core::Guideline;
 use aftercare_server::{AppState, ServerSettings};
 use aftercare_store::{AlertId, ClientId, ClinicId, PageRequest, PractitionerId};
 use serde_json::json;
 
-use crate::helpers::{ClinicFixture, TestApp, on_every_backend, on_every_backend_with_store};
+use crate::helpers::{
+    ClinicFixture, CookieJar, TestApp, on_every_backend, on_every_backend_with_store,
+};
 use crate::{checkin, chest_pain, fever, mild_soreness};
 
 /// The password every test account gets.
@@ -21,7 +21,7 @@ const PAGE_CSP: &str = "default-src 'none'; style-src 'self'; img-src 'self' dat
 struct Browser {
     address: String,
     http: reqwest::Client,
-    cookies: BTreeMap<String, String>,
+    cookies: CookieJar,
 }
 
 /// A page as answered.
@@ -70,37 +70,18 @@ impl Browser {
                 .redirect(reqwest::redirect::Policy::none())
                 .build()
                 .expect("an HTTP client"),
-            cookies: BTreeMap::new(),
+            cookies: CookieJar::default(),
         }
-    }
-
-    fn cookie_header(&self) -> String {
-        self.cookies
-            .iter()
-            .map(|(name, value)| format!("{name}={value}"))
-            .collect::<Vec<_>>()
-            .join("; ")
     }
 
     async fn send(&mut self, request: reqwest::RequestBuilder) -> Page {
-        let request = if self.cookies.is_empty() {
-            request
-        } else {
-            request.header("cookie", self.cookie_header())
-        };
-        let response = request.send().await.expect("the service answers");
-        for set in response.headers().get_all("set-cookie") {
-            let set = set.to_str().expect("a text cookie");
-            let pair = set.split(';').next().expect("a cookie pair");
-            let (name, value) = pair.split_once('=').expect("name=value");
-            // A cookie scoped to one path is kept anyway: these tests
-            // visit that path next.
-            if value.is_empty() || set.contains("Max-Age=0") {
-                self.cookies.remove(name);
-            } else {
-                self.cookies.insert(name.to_owned(), value.to_owned());
-            }
-        }
+        let response = self
+            .cookies
+            .attach(request)
+            .send()
+            .await
+            .expect("the service answers");
+        self.cookies.absorb(response.headers());
         let status = response.status().as_u16();
         let headers = response.headers().clone();
         let text = response.text().await.expect("a body");

@@ -53,6 +53,12 @@ const ALERT_NOTICE_WINDOW: Millis = 7 * 24 * 60 * 60 * 1000;
 /// enough to be closed by hand.
 const PLANNING_WINDOW: Millis = 120 * 24 * 60 * 60 * 1000;
 
+/// The shortest time between two passes that the API woke. Under a stream
+/// of check-ins every request wakes the scheduler; one pass per gap picks
+/// all of them up, instead of passes back to back competing with the
+/// check-ins for the database's write lock.
+const WAKE_GAP: Duration = Duration::from_millis(500);
+
 /// How a scheduler instance runs.
 #[derive(Clone, Debug)]
 pub struct SchedulerOptions {
@@ -140,12 +146,20 @@ impl Scheduler {
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         tokio::pin!(shutdown);
         tracing::info!(instance = %self.options.instance, "scheduler started");
+        let mut last_pass = tokio::time::Instant::now() - WAKE_GAP;
         loop {
             tokio::select! {
                 () = &mut shutdown => break,
                 _ = tick.tick() => {}
-                () = wake.notified() => {}
+                () = wake.notified() => {
+                    // Wakes arriving meanwhile are kept as one by the notify.
+                    tokio::select! {
+                        () = &mut shutdown => break,
+                        () = tokio::time::sleep_until(last_pass + WAKE_GAP) => {}
+                    }
+                }
             }
+            last_pass = tokio::time::Instant::now();
             match self.run_once().await {
                 Ok(report) if report.is_idle() => {}
                 Ok(report) => tracing::info!(

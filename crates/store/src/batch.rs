@@ -25,7 +25,7 @@ use tokio::sync::{mpsc, oneshot};
 
 use crate::model::{
     Actor, Alert, AlertId, AuditId, CheckinId, DecisionId, Millis, StoredCheckin, StoredDecision,
-    Submitted, Treatment,
+    Submitted, Treatment, TreatmentId,
 };
 use crate::queries::{
     ALERT_COLUMNS, CHECKIN_COLUMNS, DECISION_COLUMNS, HOUR_MILLIS, TREATMENT_COLUMNS, alert,
@@ -133,7 +133,7 @@ impl QueuedCheckin {
 }
 
 /// What the group transaction knows about one course.
-struct CourseState {
+pub(crate) struct CourseState {
     treatment: Treatment,
     course: Course,
     /// Stored and newly written check-ins with their idempotency keys, by
@@ -146,17 +146,17 @@ struct CourseState {
 }
 
 /// A check-in this group will insert, with what goes with it.
-struct Written {
-    checkin: StoredCheckin,
-    decision: StoredDecision,
-    alert: Option<Alert>,
-    clinic_id: String,
-    body: String,
-    idempotency_key: Option<String>,
+pub(crate) struct Written {
+    pub checkin: StoredCheckin,
+    pub decision: StoredDecision,
+    pub alert: Option<Alert>,
+    pub clinic_id: String,
+    pub body: String,
+    pub idempotency_key: Option<String>,
 }
 
 /// Why a group was not stored as a whole.
-enum GroupFailure {
+pub(crate) enum GroupFailure {
     /// Before the commit: nothing of the group is stored.
     NothingStored(StoreError),
     /// The commit itself failed: the group may or may not be stored.
@@ -164,12 +164,134 @@ enum GroupFailure {
 }
 
 /// Where a submission's answer comes from.
-enum Outcome {
+pub(crate) enum Outcome {
     Failed(StoreError),
-    /// A replay of a check-in stored before this group.
+    /// A replay of a check-in stored before this group, still to be read.
+    Earlier(TreatmentId, i64),
+    /// A replay of a check-in stored before this group, read.
     Replay(Box<Submitted>),
     /// The n-th entry of `written`.
     Written(usize, bool),
+}
+
+/// A course as a group reads it: its treatment, link and check-in count.
+pub(crate) struct CourseRow {
+    pub treatment: Treatment,
+    pub link_hash: String,
+    pub checkin_count: i64,
+}
+
+/// What a group plans to write and answer, before any of it is written.
+pub(crate) struct Plan {
+    pub courses: HashMap<String, CourseState>,
+    pub outcomes: Vec<Outcome>,
+    pub written: Vec<Written>,
+}
+
+impl Plan {
+    /// How many check-ins each grown course gains: its counter's increment.
+    pub(crate) fn grown(&self) -> Vec<(&TreatmentId, i64)> {
+        self.courses
+            .values()
+            .filter(|state| state.added > 0)
+            .map(|state| (&state.treatment.id, seq_of(state.added)))
+            .collect()
+    }
+
+    /// One answer per submission, in order, once the plan is written.
+    pub(crate) fn answers(self) -> Vec<Result<Submitted, StoreError>> {
+        let written = self.written;
+        self.outcomes
+            .into_iter()
+            .map(|outcome| match outcome {
+                Outcome::Failed(error) => Err(error),
+                Outcome::Earlier(..) => Err(StoreError::Corrupt(
+                    "a replayed check-in was not read back".into(),
+                )),
+                Outcome::Replay(submitted) => Ok(*submitted),
+                Outcome::Written(index, replayed) => {
+                    let entry = &written[index];
+                    Ok(Submitted {
+                        checkin: entry.checkin.clone(),
+                        decision: entry.decision.clone(),
+                        alert: entry.alert.clone(),
+                        replayed,
+                    })
+                }
+            })
+            .collect()
+    }
+}
+
+/// The courses a group's submissions name, by link hash; and the ids of
+/// those with earlier check-ins to read.
+pub(crate) fn course_states(rows: Vec<CourseRow>) -> (HashMap<String, CourseState>, Vec<String>) {
+    let mut courses = HashMap::with_capacity(rows.len());
+    let mut with_history = Vec::new();
+    for row in rows {
+        if row.checkin_count > 0 {
+            with_history.push(row.treatment.id.as_str().to_owned());
+        }
+        courses.insert(
+            row.link_hash,
+            CourseState {
+                course: Course {
+                    treatment: row.treatment.details.clone(),
+                    checkins: Vec::new(),
+                },
+                treatment: row.treatment,
+                keys: Vec::new(),
+                received: Vec::new(),
+                added: 0,
+            },
+        );
+    }
+    (courses, with_history)
+}
+
+/// Adds earlier check-ins (in course order) to their courses.
+pub(crate) fn add_history(
+    courses: &mut HashMap<String, CourseState>,
+    earlier: Vec<(StoredCheckin, Option<String>)>,
+) -> Result<(), StoreError> {
+    let by_id: HashMap<String, String> = courses
+        .iter()
+        .map(|(hash, state)| (state.treatment.id.as_str().to_owned(), hash.clone()))
+        .collect();
+    for (stored, key) in earlier {
+        let state = by_id
+            .get(stored.treatment_id.as_str())
+            .and_then(|hash| courses.get_mut(hash))
+            .ok_or_else(|| StoreError::Corrupt("check-in of an unknown course".into()))?;
+        state.course.checkins.push(stored.checkin);
+        state.received.push(stored.received_at);
+        state.keys.push(key);
+    }
+    Ok(())
+}
+
+/// Checks and triages every submission against its course as the group
+/// leaves it. Pure: what it decides is written by the caller.
+pub(crate) fn plan_group(
+    limits: crate::CheckinLimits,
+    mut courses: HashMap<String, CourseState>,
+    submissions: &[&Submission],
+    guideline: &Guideline,
+) -> Result<Plan, StoreError> {
+    let mut written: Vec<Written> = Vec::with_capacity(submissions.len());
+    let mut outcomes: Vec<Outcome> = Vec::with_capacity(submissions.len());
+    for submission in submissions {
+        let outcome = match courses.get_mut(&submission.link_hash) {
+            None => Outcome::Failed(StoreError::NotFound("link")),
+            Some(state) => plan_one(limits, state, submission, guideline, &mut written)?,
+        };
+        outcomes.push(outcome);
+    }
+    Ok(Plan {
+        courses,
+        outcomes,
+        written,
+    })
 }
 
 impl Store {
@@ -254,30 +376,37 @@ impl Store {
     async fn write_same_guideline(
         &self,
         group: Vec<Job>,
-        guideline: &Guideline,
+        guideline: &Arc<Guideline>,
         grouped: &AtomicU64,
     ) {
-        if group.len() == 1 {
+        if group.len() == 1 && self.sqlite_writer.is_none() {
             for job in group {
                 let answer = self.submit_alone(job.submission).await;
                 let _ = job.reply.send(answer);
             }
             return;
         }
-        let submissions: Vec<&Submission> = group.iter().map(|job| &job.submission).collect();
-        match self.store_group(&submissions, guideline).await {
+        let size = group.len();
+        let (submissions, replies): (Vec<Submission>, Vec<_>) = group
+            .into_iter()
+            .map(|job| (job.submission, job.reply))
+            .unzip();
+        let (submissions, stored) = self.store_group(submissions, guideline).await;
+        match stored {
             Ok(answers) => {
-                grouped.fetch_add(group.len() as u64, Ordering::Relaxed);
-                for (job, answer) in group.into_iter().zip(answers) {
+                if size > 1 {
+                    grouped.fetch_add(size as u64, Ordering::Relaxed);
+                }
+                for (reply, answer) in replies.into_iter().zip(answers) {
                     // A caller that gave up (timed out) no longer listens.
-                    let _ = job.reply.send(answer);
+                    let _ = reply.send(answer);
                 }
             }
             Err(GroupFailure::NothingStored(error)) => {
-                tracing::debug!(%error, size = group.len(), "group write failed; storing one by one");
-                for job in group {
-                    let answer = self.submit_alone(job.submission).await;
-                    let _ = job.reply.send(answer);
+                tracing::debug!(%error, size, "group write failed; storing one by one");
+                for (submission, reply) in submissions.into_iter().zip(replies) {
+                    let answer = self.submit_alone(submission).await;
+                    let _ = reply.send(answer);
                 }
             }
             // A commit that failed may still have happened (a connection
@@ -285,9 +414,9 @@ impl Store {
             // check-ins twice. The callers hear "try again"; a retry with
             // its Idempotency-Key then finds what was stored, if anything.
             Err(GroupFailure::AtCommit(error)) => {
-                tracing::warn!(%error, size = group.len(), "group commit failed");
-                for job in group {
-                    let _ = job.reply.send(Err(StoreError::Unavailable(format!(
+                tracing::warn!(%error, size, "group commit failed");
+                for reply in replies {
+                    let _ = reply.send(Err(StoreError::Unavailable(format!(
                         "the check-in may not have been stored ({error}); send it again"
                     ))));
                 }
@@ -295,9 +424,45 @@ impl Store {
         }
     }
 
-    /// Stores `submissions` in one transaction. `Ok` holds one answer per
-    /// submission, in order.
+    /// Stores `submissions` in one transaction, on SQLite through the
+    /// writer's own connection; gives the submissions back for a retry
+    /// one by one.
     async fn store_group(
+        &self,
+        submissions: Vec<Submission>,
+        guideline: &Arc<Guideline>,
+    ) -> (
+        Vec<Submission>,
+        Result<Vec<Result<Submitted, StoreError>>, GroupFailure>,
+    ) {
+        let Some(writer) = self.sqlite_writer.clone() else {
+            let borrowed: Vec<&Submission> = submissions.iter().collect();
+            let stored = self.store_group_sqlx(&borrowed, guideline).await;
+            return (submissions, stored);
+        };
+        let _writer = self.writer().await;
+        let guideline = Arc::clone(guideline);
+        let limits = self.checkin_limits;
+        let joined = tokio::task::spawn_blocking(move || {
+            let borrowed: Vec<&Submission> = submissions.iter().collect();
+            let stored = writer.store_group(&borrowed, &guideline, limits);
+            (submissions, stored)
+        })
+        .await;
+        joined.unwrap_or_else(|_| {
+            tracing::error!("writing a group of check-ins failed with a panic");
+            (
+                Vec::new(),
+                Err(GroupFailure::AtCommit(StoreError::Unavailable(
+                    "the check-in writer failed".to_owned(),
+                ))),
+            )
+        })
+    }
+
+    /// Stores `submissions` in one sqlx transaction. `Ok` holds one answer
+    /// per submission, in order.
+    async fn store_group_sqlx(
         &self,
         submissions: &[&Submission],
         guideline: &Guideline,
@@ -344,29 +509,19 @@ impl Store {
         for hash in &hashes {
             query = query.bind((*hash).to_owned());
         }
-        let rows = query.fetch_all(&mut **tx).await?;
-        let mut courses: HashMap<String, CourseState> = HashMap::with_capacity(rows.len());
-        let mut with_history: Vec<String> = Vec::new();
-        for row in &rows {
-            let found = treatment(row)?;
-            let count: i64 = row.try_get("checkin_count")?;
-            if count > 0 {
-                with_history.push(found.id.as_str().to_owned());
-            }
-            courses.insert(
-                row.try_get("link_hash")?,
-                CourseState {
-                    course: Course {
-                        treatment: found.details.clone(),
-                        checkins: Vec::new(),
-                    },
-                    treatment: found,
-                    keys: Vec::new(),
-                    received: Vec::new(),
-                    added: 0,
-                },
-            );
-        }
+        let rows = query
+            .fetch_all(&mut **tx)
+            .await?
+            .iter()
+            .map(|row| {
+                Ok(CourseRow {
+                    treatment: treatment(row)?,
+                    link_hash: row.try_get("link_hash")?,
+                    checkin_count: row.try_get("checkin_count")?,
+                })
+            })
+            .collect::<Result<Vec<_>, StoreError>>()?;
+        let (mut courses, with_history) = course_states(rows);
         if !with_history.is_empty() {
             let sql = format!(
                 "SELECT {CHECKIN_COLUMNS}, idempotency_key FROM checkins WHERE treatment_id IN ({}) \
@@ -377,47 +532,24 @@ impl Store {
             for id in &with_history {
                 query = query.bind(id.clone());
             }
-            let earlier = query.fetch_all(&mut **tx).await?;
-            let by_id: HashMap<&str, &str> = courses
+            let earlier = query
+                .fetch_all(&mut **tx)
+                .await?
                 .iter()
-                .map(|(hash, state)| (state.treatment.id.as_str(), hash.as_str()))
-                .collect();
-            let mut grouped: Vec<(String, StoredCheckin, Option<String>)> =
-                Vec::with_capacity(earlier.len());
-            for row in &earlier {
-                let stored = stored_checkin(row)?;
-                let key: Option<String> = row.try_get("idempotency_key")?;
-                let hash = by_id
-                    .get(stored.treatment_id.as_str())
-                    .copied()
-                    .ok_or_else(|| StoreError::Corrupt("check-in of an unknown course".into()))?;
-                grouped.push((hash.to_owned(), stored, key));
-            }
-            for (hash, stored, key) in grouped {
-                if let Some(state) = courses.get_mut(&hash) {
-                    state.course.checkins.push(stored.checkin);
-                    state.received.push(stored.received_at);
-                    state.keys.push(key);
-                }
-            }
+                .map(|row| Ok((stored_checkin(row)?, row.try_get("idempotency_key")?)))
+                .collect::<Result<Vec<_>, StoreError>>()?;
+            add_history(&mut courses, earlier)?;
         }
 
-        let mut written: Vec<Written> = Vec::with_capacity(submissions.len());
-        let mut outcomes: Vec<Outcome> = Vec::with_capacity(submissions.len());
-        for submission in submissions {
-            let outcome = match courses.get_mut(&submission.link_hash) {
-                None => Outcome::Failed(StoreError::NotFound("link")),
-                Some(state) => {
-                    self.plan_one(tx, state, submission, guideline, &mut written)
-                        .await?
-                }
-            };
-            outcomes.push(outcome);
+        let mut plan = plan_group(self.checkin_limits, courses, submissions, guideline)?;
+        for outcome in &mut plan.outcomes {
+            if let Outcome::Earlier(treatment_id, seq) = outcome {
+                *outcome = Outcome::Replay(Box::new(replay(tx, treatment_id, *seq).await?));
+            }
         }
-
-        insert_written(tx, &written, guideline).await?;
+        insert_written(tx, &plan.written, guideline).await?;
         // Keep each course's counter equal to its number of check-ins.
-        let grown: Vec<&CourseState> = courses.values().filter(|s| s.added > 0).collect();
+        let grown = plan.grown();
         if !grown.is_empty() {
             let mut sql =
                 String::from("UPDATE treatments SET checkin_count = checkin_count + CASE id");
@@ -430,161 +562,142 @@ impl Store {
                 placeholders(2 * grown.len() + 1, grown.len())
             );
             let mut query = sqlx::query(&sql);
-            for state in &grown {
-                query = query
-                    .bind(state.treatment.id.as_str().to_owned())
-                    .bind(seq_of(state.added));
+            for (id, added) in &grown {
+                query = query.bind(id.as_str().to_owned()).bind(*added);
             }
-            for state in &grown {
-                query = query.bind(state.treatment.id.as_str().to_owned());
+            for (id, _) in &grown {
+                query = query.bind(id.as_str().to_owned());
             }
             query.execute(&mut **tx).await?;
         }
-
-        let answers = outcomes
-            .into_iter()
-            .map(|outcome| match outcome {
-                Outcome::Failed(error) => Err(error),
-                Outcome::Replay(submitted) => Ok(*submitted),
-                Outcome::Written(index, replayed) => {
-                    let entry = &written[index];
-                    Ok(Submitted {
-                        checkin: entry.checkin.clone(),
-                        decision: entry.decision.clone(),
-                        alert: entry.alert.clone(),
-                        replayed,
-                    })
-                }
-            })
-            .collect();
-        Ok(answers)
+        Ok(plan.answers())
     }
+}
 
-    /// Checks and triages one submission against its course as this group
-    /// has left it; adds what to write to `written`.
-    async fn plan_one(
-        &self,
-        tx: &mut sqlx::Transaction<'_, sqlx::Any>,
-        state: &mut CourseState,
-        submission: &Submission,
-        guideline: &Guideline,
-        written: &mut Vec<Written>,
-    ) -> Result<Outcome, StoreError> {
-        let now = submission.now;
-        if state.treatment.link_expires_at <= now {
-            return Ok(Outcome::Failed(StoreError::LinkExpired));
-        }
-        if let Some(key) = &submission.idempotency_key
-            && let Some(position) = state.keys.iter().position(|k| k.as_ref() == Some(key))
-        {
-            let stored_before = state.keys.len() - state.added;
-            if state.course.checkins[position] != submission.checkin {
-                return Ok(Outcome::Failed(StoreError::Conflict(
-                    "this Idempotency-Key was used for a different check-in".to_owned(),
-                )));
-            }
-            if position >= stored_before {
-                // Written earlier in this very group.
-                let index = written
-                    .iter()
-                    .position(|w| {
-                        w.checkin.treatment_id == state.treatment.id
-                            && w.checkin.seq == seq_of(position)
-                    })
-                    .ok_or_else(|| StoreError::Corrupt("lost a grouped check-in".into()))?;
-                return Ok(Outcome::Written(index, true));
-            }
-            return Ok(Outcome::Replay(Box::new(
-                replay(tx, &state.treatment, seq_of(position)).await?,
+/// Checks and triages one submission against its course as this group
+/// has left it; adds what to write to `written`.
+fn plan_one(
+    limits: crate::CheckinLimits,
+    state: &mut CourseState,
+    submission: &Submission,
+    guideline: &Guideline,
+    written: &mut Vec<Written>,
+) -> Result<Outcome, StoreError> {
+    let now = submission.now;
+    if state.treatment.link_expires_at <= now {
+        return Ok(Outcome::Failed(StoreError::LinkExpired));
+    }
+    if let Some(key) = &submission.idempotency_key
+        && let Some(position) = state.keys.iter().position(|k| k.as_ref() == Some(key))
+    {
+        let stored_before = state.keys.len() - state.added;
+        if state.course.checkins[position] != submission.checkin {
+            return Ok(Outcome::Failed(StoreError::Conflict(
+                "this Idempotency-Key was used for a different check-in".to_owned(),
             )));
         }
-        // The same caps as one-by-one submission, counted from the course
-        // as this group has left it.
-        let earlier = state.course.checkins.len();
-        let hour_ago = now - HOUR_MILLIS;
-        let recent: Vec<Millis> = state
-            .received
-            .iter()
-            .copied()
-            .filter(|&at| at > hour_ago)
-            .collect();
-        if let Err(error) = check_course_cap(self.checkin_limits, seq_of(earlier)).and_then(|()| {
-            check_hourly_cap(
-                self.checkin_limits,
-                seq_of(recent.len()),
-                recent.iter().copied().min(),
-                now,
-            )
-        }) {
-            return Ok(Outcome::Failed(error));
+        if position >= stored_before {
+            // Written earlier in this very group.
+            let index = written
+                .iter()
+                .position(|w| {
+                    w.checkin.treatment_id == state.treatment.id
+                        && w.checkin.seq == seq_of(position)
+                })
+                .ok_or_else(|| StoreError::Corrupt("lost a grouped check-in".into()))?;
+            return Ok(Outcome::Written(index, true));
         }
-        if let Err(error) = check_checkin_time(
-            &submission.checkin,
-            &state.course.treatment,
-            state.course.checkins.last(),
-            now,
-        ) {
-            return Ok(Outcome::Failed(error));
-        }
-        let body = serde_json::to_string(&submission.checkin)
-            .map_err(|error| StoreError::Corrupt(error.to_string()))?;
-        let seq = seq_of(state.course.checkins.len());
-        state.course.checkins.push(submission.checkin.clone());
-        let decision = triage(guideline, &state.course);
-        let checkin = StoredCheckin {
-            id: CheckinId::generate(),
-            treatment_id: state.treatment.id.clone(),
-            seq,
-            checkin: submission.checkin.clone(),
-            received_at: now,
-        };
-        let stored_decision = StoredDecision {
-            id: DecisionId::generate(),
-            treatment_id: state.treatment.id.clone(),
-            checkin_id: checkin.id.clone(),
-            level: decision.level,
-            body: serde_json::value::RawValue::from_string(decision.to_json())
-                .map_err(|error| StoreError::Corrupt(error.to_string()))?,
-            guideline_id: guideline.id.clone(),
-            guideline_version: guideline.version.clone(),
-            created_at: now,
-        };
-        let alert = decision.level.alerts_therapist().then(|| Alert {
-            id: AlertId::generate(),
-            clinic_id: state.treatment.clinic_id.clone(),
-            treatment_id: state.treatment.id.clone(),
-            decision_id: stored_decision.id.clone(),
-            practitioner_id: state.treatment.practitioner_id.clone(),
-            level: decision.level,
-            created_at: now,
-            acknowledged_at: None,
-            acknowledged_by: None,
-        });
-        state.keys.push(submission.idempotency_key.clone());
-        state.received.push(now);
-        state.added += 1;
-        written.push(Written {
-            checkin,
-            decision: stored_decision,
-            alert,
-            clinic_id: state.treatment.clinic_id.as_str().to_owned(),
-            body,
-            idempotency_key: submission.idempotency_key.clone(),
-        });
-        Ok(Outcome::Written(written.len() - 1, false))
+        return Ok(Outcome::Earlier(
+            state.treatment.id.clone(),
+            seq_of(position),
+        ));
     }
+    // The same caps as one-by-one submission, counted from the course
+    // as this group has left it.
+    let earlier = state.course.checkins.len();
+    let hour_ago = now - HOUR_MILLIS;
+    let recent: Vec<Millis> = state
+        .received
+        .iter()
+        .copied()
+        .filter(|&at| at > hour_ago)
+        .collect();
+    if let Err(error) = check_course_cap(limits, seq_of(earlier)).and_then(|()| {
+        check_hourly_cap(
+            limits,
+            seq_of(recent.len()),
+            recent.iter().copied().min(),
+            now,
+        )
+    }) {
+        return Ok(Outcome::Failed(error));
+    }
+    if let Err(error) = check_checkin_time(
+        &submission.checkin,
+        &state.course.treatment,
+        state.course.checkins.last(),
+        now,
+    ) {
+        return Ok(Outcome::Failed(error));
+    }
+    let body = serde_json::to_string(&submission.checkin)
+        .map_err(|error| StoreError::Corrupt(error.to_string()))?;
+    let seq = seq_of(state.course.checkins.len());
+    state.course.checkins.push(submission.checkin.clone());
+    let decision = triage(guideline, &state.course);
+    let checkin = StoredCheckin {
+        id: CheckinId::generate(),
+        treatment_id: state.treatment.id.clone(),
+        seq,
+        checkin: submission.checkin.clone(),
+        received_at: now,
+    };
+    let stored_decision = StoredDecision {
+        id: DecisionId::generate(),
+        treatment_id: state.treatment.id.clone(),
+        checkin_id: checkin.id.clone(),
+        level: decision.level,
+        body: serde_json::value::RawValue::from_string(decision.to_json())
+            .map_err(|error| StoreError::Corrupt(error.to_string()))?,
+        guideline_id: guideline.id.clone(),
+        guideline_version: guideline.version.clone(),
+        created_at: now,
+    };
+    let alert = decision.level.alerts_therapist().then(|| Alert {
+        id: AlertId::generate(),
+        clinic_id: state.treatment.clinic_id.clone(),
+        treatment_id: state.treatment.id.clone(),
+        decision_id: stored_decision.id.clone(),
+        practitioner_id: state.treatment.practitioner_id.clone(),
+        level: decision.level,
+        created_at: now,
+        acknowledged_at: None,
+        acknowledged_by: None,
+    });
+    state.keys.push(submission.idempotency_key.clone());
+    state.received.push(now);
+    state.added += 1;
+    written.push(Written {
+        checkin,
+        decision: stored_decision,
+        alert,
+        clinic_id: state.treatment.clinic_id.as_str().to_owned(),
+        body,
+        idempotency_key: submission.idempotency_key.clone(),
+    });
+    Ok(Outcome::Written(written.len() - 1, false))
 }
 
 /// The answer to a repeated submission of a check-in stored earlier.
 async fn replay(
     tx: &mut sqlx::Transaction<'_, sqlx::Any>,
-    treatment: &Treatment,
+    treatment_id: &TreatmentId,
     seq: i64,
 ) -> Result<Submitted, StoreError> {
     let row = sqlx::query(&format!(
         "SELECT {CHECKIN_COLUMNS} FROM checkins WHERE treatment_id = $1 AND seq = $2"
     ))
-    .bind(treatment.id.as_str().to_owned())
+    .bind(treatment_id.as_str().to_owned())
     .bind(seq)
     .fetch_one(&mut **tx)
     .await?;

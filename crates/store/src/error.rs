@@ -76,6 +76,26 @@ impl From<sqlx::Error> for StoreError {
     }
 }
 
+impl From<rusqlite::Error> for StoreError {
+    fn from(error: rusqlite::Error) -> Self {
+        match &error {
+            rusqlite::Error::QueryReturnedNoRows => StoreError::NotFound("record"),
+            rusqlite::Error::SqliteFailure(failure, message) => {
+                let text = message.clone().unwrap_or_else(|| failure.to_string());
+                // SQLITE_CONSTRAINT_UNIQUE and SQLITE_CONSTRAINT_PRIMARYKEY.
+                if matches!(failure.extended_code, 2067 | 1555) {
+                    StoreError::Conflict(text)
+                } else if is_unavailable_code(&failure.extended_code.to_string()) {
+                    StoreError::Unavailable(text)
+                } else {
+                    StoreError::Database(text)
+                }
+            }
+            _ => StoreError::Database(error.to_string()),
+        }
+    }
+}
+
 /// SQLite: busy, locked, I/O error, full, can't open. PostgreSQL: disk
 /// full, out of memory, too many connections, shutting down, connection
 /// failures.

@@ -27,6 +27,36 @@ pub(crate) const DECISION_COLUMNS: &str =
 const AUDIT_COLUMNS: &str = "id, clinic_id, actor, action, subject, at";
 pub(crate) const ALERT_COLUMNS: &str = "id, clinic_id, treatment_id, decision_id, practitioner_id, level, created_at, acknowledged_at, acknowledged_by";
 
+/// A row of either driver: sqlx's rows for the store at large, rusqlite's
+/// for the SQLite check-in writer, so both read records the same way.
+pub(crate) trait Columns {
+    /// The value of the named column.
+    fn column<T: ColumnValue>(&self, name: &str) -> Result<T, StoreError>;
+}
+
+/// A type both drivers can read a column into.
+pub(crate) trait ColumnValue:
+    for<'r> sqlx::Decode<'r, Any> + sqlx::Type<Any> + rusqlite::types::FromSql
+{
+}
+
+impl ColumnValue for String {}
+impl ColumnValue for Option<String> {}
+impl ColumnValue for i64 {}
+impl ColumnValue for Option<i64> {}
+
+impl Columns for AnyRow {
+    fn column<T: ColumnValue>(&self, name: &str) -> Result<T, StoreError> {
+        Ok(self.try_get(name)?)
+    }
+}
+
+impl Columns for rusqlite::Row<'_> {
+    fn column<T: ColumnValue>(&self, name: &str) -> Result<T, StoreError> {
+        self.get(name).map_err(StoreError::from)
+    }
+}
+
 fn practitioner(row: &AnyRow) -> Result<Practitioner, StoreError> {
     Ok(Practitioner {
         id: PractitionerId::from_db(row.try_get("id")?),
@@ -50,30 +80,30 @@ fn client(row: &AnyRow) -> Result<Client, StoreError> {
     })
 }
 
-pub(crate) fn treatment(row: &AnyRow) -> Result<Treatment, StoreError> {
-    let details: String = row.try_get("details")?;
+pub(crate) fn treatment(row: &impl Columns) -> Result<Treatment, StoreError> {
+    let details: String = row.column("details")?;
     Ok(Treatment {
-        id: TreatmentId::from_db(row.try_get("id")?),
-        clinic_id: ClinicId::from_db(row.try_get("clinic_id")?),
-        client_id: ClientId::from_db(row.try_get("client_id")?),
-        practitioner_id: PractitionerId::from_db(row.try_get("practitioner_id")?),
+        id: TreatmentId::from_db(row.column("id")?),
+        clinic_id: ClinicId::from_db(row.column("clinic_id")?),
+        client_id: ClientId::from_db(row.column("client_id")?),
+        practitioner_id: PractitionerId::from_db(row.column("practitioner_id")?),
         details: serde_json::from_str(&details)
             .map_err(|error| StoreError::Corrupt(format!("treatment details: {error}")))?,
-        notes: row.try_get("notes")?,
-        link_expires_at: row.try_get("link_expires_at")?,
-        created_at: row.try_get("created_at")?,
+        notes: row.column("notes")?,
+        link_expires_at: row.column("link_expires_at")?,
+        created_at: row.column("created_at")?,
     })
 }
 
-pub(crate) fn stored_checkin(row: &AnyRow) -> Result<StoredCheckin, StoreError> {
-    let body: String = row.try_get("body")?;
+pub(crate) fn stored_checkin(row: &impl Columns) -> Result<StoredCheckin, StoreError> {
+    let body: String = row.column("body")?;
     Ok(StoredCheckin {
-        id: CheckinId::from_db(row.try_get("id")?),
-        treatment_id: TreatmentId::from_db(row.try_get("treatment_id")?),
-        seq: row.try_get("seq")?,
+        id: CheckinId::from_db(row.column("id")?),
+        treatment_id: TreatmentId::from_db(row.column("treatment_id")?),
+        seq: row.column("seq")?,
         checkin: serde_json::from_str(&body)
             .map_err(|error| StoreError::Corrupt(format!("check-in body: {error}")))?,
-        received_at: row.try_get("received_at")?,
+        received_at: row.column("received_at")?,
     })
 }
 
@@ -85,18 +115,18 @@ fn level(text: &str) -> Result<Level, StoreError> {
         .ok_or_else(|| StoreError::Corrupt(format!("unknown level `{text}`")))
 }
 
-pub(crate) fn stored_decision(row: &AnyRow) -> Result<StoredDecision, StoreError> {
-    let body: String = row.try_get("body")?;
+pub(crate) fn stored_decision(row: &impl Columns) -> Result<StoredDecision, StoreError> {
+    let body: String = row.column("body")?;
     Ok(StoredDecision {
-        id: DecisionId::from_db(row.try_get("id")?),
-        treatment_id: TreatmentId::from_db(row.try_get("treatment_id")?),
-        checkin_id: CheckinId::from_db(row.try_get("checkin_id")?),
-        level: level(&row.try_get::<String, _>("level")?)?,
+        id: DecisionId::from_db(row.column("id")?),
+        treatment_id: TreatmentId::from_db(row.column("treatment_id")?),
+        checkin_id: CheckinId::from_db(row.column("checkin_id")?),
+        level: level(&row.column::<String>("level")?)?,
         body: serde_json::value::RawValue::from_string(body)
             .map_err(|error| StoreError::Corrupt(format!("decision body: {error}")))?,
-        guideline_id: row.try_get("guideline_id")?,
-        guideline_version: row.try_get("guideline_version")?,
-        created_at: row.try_get("created_at")?,
+        guideline_id: row.column("guideline_id")?,
+        guideline_version: row.column("guideline_version")?,
+        created_at: row.column("created_at")?,
     })
 }
 
@@ -113,18 +143,18 @@ fn audit_event(row: &AnyRow) -> Result<AuditEvent, StoreError> {
     })
 }
 
-pub(crate) fn alert(row: &AnyRow) -> Result<Alert, StoreError> {
+pub(crate) fn alert(row: &impl Columns) -> Result<Alert, StoreError> {
     Ok(Alert {
-        id: AlertId::from_db(row.try_get("id")?),
-        clinic_id: ClinicId::from_db(row.try_get("clinic_id")?),
-        treatment_id: TreatmentId::from_db(row.try_get("treatment_id")?),
-        decision_id: DecisionId::from_db(row.try_get("decision_id")?),
-        practitioner_id: PractitionerId::from_db(row.try_get("practitioner_id")?),
-        level: level(&row.try_get::<String, _>("level")?)?,
-        created_at: row.try_get("created_at")?,
-        acknowledged_at: row.try_get("acknowledged_at")?,
+        id: AlertId::from_db(row.column("id")?),
+        clinic_id: ClinicId::from_db(row.column("clinic_id")?),
+        treatment_id: TreatmentId::from_db(row.column("treatment_id")?),
+        decision_id: DecisionId::from_db(row.column("decision_id")?),
+        practitioner_id: PractitionerId::from_db(row.column("practitioner_id")?),
+        level: level(&row.column::<String>("level")?)?,
+        created_at: row.column("created_at")?,
+        acknowledged_at: row.column("acknowledged_at")?,
         acknowledged_by: row
-            .try_get::<Option<String>, _>("acknowledged_by")?
+            .column::<Option<String>>("acknowledged_by")?
             .map(PractitionerId::from_db),
     })
 }

@@ -350,6 +350,9 @@ fn start_checkpointer(pool: AnyPool, writer: std::sync::Arc<tokio::sync::Mutex<(
             match checkpoint(&pool).await {
                 Ok(frames) if frames >= RESTART_LOG_FRAMES => {
                     pause = CHECKPOINT_BUSY_EVERY;
+                    // Once more without the lock: this pass copies only
+                    // what came during the last one, leaving less still.
+                    let _ = checkpoint(&pool).await;
                     let _writer = writer.lock().await;
                     if let Err(error) = checkpoint(&pool).await {
                         tracing::warn!(%error, "checkpoint of the write-ahead log failed; trying again");

@@ -7,6 +7,10 @@
 //! transaction with one statement per table, so the cost per check-in falls
 //! as load rises, and a lone check-in still goes straight through.
 //!
+//! The planning (caps, idempotency, triage) is shared; the reads and writes
+//! around it are done here through sqlx (PostgreSQL, in-memory SQLite) and
+//! in [`crate::sqlite_writer`] on a SQLite file.
+//!
 //! Nothing changes for the caller: [`Store::submit_checkin_shared`] answers
 //! only after the transaction holding its check-in has committed. When a
 //! group's transaction fails (a unique key taken by another instance, a

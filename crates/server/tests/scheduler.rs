@@ -602,3 +602,32 @@ async fn a_therapist_can_change_one_treatments_plan_and_close_it() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn a_pass_deletes_self_check_diaries_whose_link_has_expired() {
+    on_every_backend(async |store| {
+        let world = World::new(store, FollowupSettings::default(), None).await;
+        let course =
+            r#"{"treatment":{"at":"2026-11-20T10:00:00Z","modality":"swedish"},"checkins":[]}"#;
+        let now = world.now();
+        world
+            .store
+            .create_diary("diary-ending-soon", course, now, now + HOUR)
+            .await
+            .expect("diary");
+        world.pass().await;
+        assert!(
+            world.store.diary("diary-ending-soon", now).await.is_ok(),
+            "a live diary is kept"
+        );
+        // Two hours on, the link has expired: the next pass deletes the
+        // diary and the answers in it.
+        world.at(2, 0);
+        world.pass().await;
+        assert!(matches!(
+            world.store.diary("diary-ending-soon", now).await,
+            Err(aftercare_store::StoreError::NotFound(_))
+        ));
+    })
+    .await;
+}

@@ -32,7 +32,7 @@ pub use archive::{ARCHIVE_FORMAT, ClinicArchive};
 pub use error::StoreError;
 pub use followup::*;
 pub use model::*;
-pub use web::{DashboardAlert, WebSession};
+pub use web::{DashboardAlert, Swept, WebSession};
 
 /// Which database a store talks to.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

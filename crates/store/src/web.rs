@@ -14,6 +14,19 @@ use crate::model::{
 use crate::queries::{alert, audit, insert_clinic_with_owner};
 use crate::{Store, StoreError};
 
+/// What [`Store::sweep_expired`] deleted.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Swept {
+    /// Self-check diaries.
+    pub diaries: u64,
+    /// Therapist sessions.
+    pub sessions: u64,
+    /// First-run setup links.
+    pub setup_links: u64,
+    /// Failed sign-ins.
+    pub login_failures: u64,
+}
+
 /// A signed-in therapist's session.
 #[derive(Clone, Debug)]
 pub struct WebSession {
@@ -328,6 +341,43 @@ impl Store {
         .execute(self.pool())
         .await?;
         Ok(())
+    }
+
+    /// Deletes what has expired: self-check diaries past their link's
+    /// lifetime (and the answers in them), ended sessions, used or expired
+    /// setup links, and failed logins from before `failures_before`.
+    pub async fn sweep_expired(
+        &self,
+        now: Millis,
+        failures_before: Millis,
+    ) -> Result<Swept, StoreError> {
+        let _writer = self.writer().await;
+        let mut tx = self.pool().begin().await?;
+        let mut removed = [0_u64; 4];
+        let statements = [
+            ("DELETE FROM selfcheck_diaries WHERE expires_at <= $1", now),
+            ("DELETE FROM web_sessions WHERE expires_at <= $1", now),
+            (
+                "DELETE FROM setup_links WHERE expires_at <= $1 OR used_at IS NOT NULL",
+                now,
+            ),
+            ("DELETE FROM login_failures WHERE at < $1", failures_before),
+        ];
+        for ((sql, bound), count) in statements.into_iter().zip(&mut removed) {
+            *count = sqlx::query(sql)
+                .bind(bound)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+        }
+        tx.commit().await?;
+        let [diaries, sessions, setup_links, login_failures] = removed;
+        Ok(Swept {
+            diaries,
+            sessions,
+            setup_links,
+            login_failures,
+        })
     }
 
     /// The course a diary link opens, unless it is unknown or expired.

@@ -675,3 +675,110 @@ async fn an_unknown_url_scheme_fails_loudly() {
         .expect_err("refused");
     assert!(error.to_string().contains("mysql"), "{error}");
 }
+
+/// Expired diaries, sessions, setup links and old failed sign-ins go;
+/// live ones stay.
+async fn sweeping_removes_only_what_has_expired(store: &Store) {
+    let now: i64 = 1_800_000_000_000;
+    let hour = 60 * 60 * 1000;
+    let course =
+        r#"{"treatment":{"at":"2026-11-20T10:00:00Z","modality":"swedish"},"checkins":[]}"#;
+    store
+        .create_diary("expired-diary", course, now - 40 * 24 * hour, now - hour)
+        .await
+        .expect("expired diary");
+    store
+        .create_diary("live-diary", course, now, now + hour)
+        .await
+        .expect("live diary");
+    store
+        .create_setup_link("expired-setup", now - 2 * hour, now - hour)
+        .await
+        .expect("expired setup link");
+    store
+        .create_setup_link("open-setup", now, now + hour)
+        .await
+        .expect("open setup link");
+    store
+        .record_login_failure(&["old-subject"], now - 2 * 24 * hour)
+        .await
+        .expect("old failure");
+    store
+        .record_login_failure(&["recent-subject"], now - 60_000)
+        .await
+        .expect("recent failure");
+
+    let swept = store
+        .sweep_expired(now, now - 24 * hour)
+        .await
+        .expect("sweep");
+    assert_eq!(
+        swept,
+        aftercare_store::Swept {
+            diaries: 1,
+            sessions: 0,
+            setup_links: 1,
+            login_failures: 1,
+        }
+    );
+    assert!(matches!(
+        store.diary("expired-diary", now - 2 * hour).await,
+        Err(StoreError::NotFound(_))
+    ));
+    assert_eq!(
+        store
+            .diary("live-diary", now)
+            .await
+            .expect("live diary kept"),
+        course
+    );
+    assert!(
+        store
+            .setup_link_is_open("open-setup", now)
+            .await
+            .expect("read")
+    );
+    assert_eq!(
+        store
+            .login_failures_since("recent-subject", now - hour)
+            .await
+            .expect("read")
+            .0,
+        1
+    );
+    assert_eq!(
+        store
+            .login_failures_since("old-subject", 0)
+            .await
+            .expect("read")
+            .0,
+        0
+    );
+    // A second sweep finds nothing more.
+    assert_eq!(
+        store
+            .sweep_expired(now, now - 24 * hour)
+            .await
+            .expect("sweep"),
+        aftercare_store::Swept::default()
+    );
+}
+
+#[tokio::test]
+async fn sweeping_expired_records_on_sqlite() {
+    let (url, dir) = fresh_sqlite_url();
+    let store = open(&url).await;
+    sweeping_removes_only_what_has_expired(&store).await;
+    store.close().await;
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+#[tokio::test]
+async fn sweeping_expired_records_on_postgres() {
+    let Some(url) = fresh_postgres_url().await else {
+        return;
+    };
+    let store = open(&url).await;
+    sweeping_removes_only_what_has_expired(&store).await;
+    store.close().await;
+}

@@ -53,6 +53,12 @@ const ALERT_NOTICE_WINDOW: Millis = 7 * 24 * 60 * 60 * 1000;
 /// enough to be closed by hand.
 const PLANNING_WINDOW: Millis = 120 * 24 * 60 * 60 * 1000;
 
+/// How often expired diaries, sessions and old failed sign-ins are deleted.
+const SWEEP_EVERY: Millis = 10 * 60 * 1000;
+
+/// How long failed sign-ins are kept (the limiter looks back 15 minutes).
+const LOGIN_FAILURES_KEPT: Millis = 24 * 60 * 60 * 1000;
+
 /// The shortest time between two passes that the API woke. Under a stream
 /// of check-ins every request wakes the scheduler; one pass per gap picks
 /// all of them up, instead of passes back to back competing with the
@@ -124,6 +130,8 @@ pub struct Scheduler {
     state: AppState,
     delivery: Delivery,
     options: Arc<SchedulerOptions>,
+    /// When this instance last swept expired records (0: not yet).
+    last_sweep: Arc<std::sync::atomic::AtomicI64>,
 }
 
 impl Scheduler {
@@ -133,6 +141,7 @@ impl Scheduler {
             state,
             delivery,
             options: Arc::new(options),
+            last_sweep: Arc::new(std::sync::atomic::AtomicI64::new(0)),
         }
     }
 
@@ -191,6 +200,7 @@ impl Scheduler {
             .await?
         {
             report.planned = self.plan(now).await?;
+            self.sweep(now).await?;
         }
         loop {
             let batch = self.send_batch().await?;
@@ -204,6 +214,33 @@ impl Scheduler {
             }
         }
         Ok(report)
+    }
+
+    /// Deletes expired diaries, sessions, setup links and old failed
+    /// sign-ins, at most once per [`SWEEP_EVERY`]: a self-check diary
+    /// holds health answers, which should not outlive its link.
+    async fn sweep(&self, now: Millis) -> Result<(), SchedulerError> {
+        let last = self.last_sweep.load(std::sync::atomic::Ordering::Relaxed);
+        if last != 0 && now - last < SWEEP_EVERY {
+            return Ok(());
+        }
+        let swept = self
+            .state
+            .store
+            .sweep_expired(now, now - LOGIN_FAILURES_KEPT)
+            .await?;
+        self.last_sweep
+            .store(now, std::sync::atomic::Ordering::Relaxed);
+        if swept != aftercare_store::Swept::default() {
+            tracing::info!(
+                diaries = swept.diaries,
+                sessions = swept.sessions,
+                setup_links = swept.setup_links,
+                login_failures = swept.login_failures,
+                "expired records deleted"
+            );
+        }
+        Ok(())
     }
 
     fn lease_millis(&self) -> Millis {

@@ -222,9 +222,11 @@ impl Store {
         Ok(())
     }
 
-    /// Notes a failed login for each subject (a hash of the email, of the
-    /// address it came from).
-    pub async fn record_login_failure(
+    /// Notes an attempt for each subject, counted by the rate limits: a
+    /// failed sign-in (a hash of the email, of the address it came from),
+    /// a self-check diary started (a hash of the address). The table keeps
+    /// its first name, `login_failures`; it holds only hashes and times.
+    pub async fn record_attempts(
         &self,
         subject_hashes: &[&str],
         now: Millis,
@@ -243,9 +245,9 @@ impl Store {
         Ok(())
     }
 
-    /// How many logins failed for a subject since `since`, and when the
-    /// oldest of them was.
-    pub async fn login_failures_since(
+    /// How many attempts a subject made since `since`, and when the oldest
+    /// of them was.
+    pub async fn attempts_since(
         &self,
         subject_hash: &str,
         since: Millis,
@@ -260,7 +262,7 @@ impl Store {
         Ok((row.try_get("failures")?, row.try_get("oldest")?))
     }
 
-    /// Forgets a subject's failed logins (after a successful one).
+    /// Forgets a subject's attempts (failed logins, after a successful one).
     pub async fn clear_login_failures(&self, subject_hash: &str) -> Result<(), StoreError> {
         let _writer = self.writer().await;
         sqlx::query("DELETE FROM login_failures WHERE subject_hash = $1")

@@ -700,11 +700,11 @@ async fn sweeping_removes_only_what_has_expired(store: &Store) {
         .await
         .expect("open setup link");
     store
-        .record_login_failure(&["old-subject"], now - 2 * 24 * hour)
+        .record_attempts(&["old-subject"], now - 2 * 24 * hour)
         .await
         .expect("old failure");
     store
-        .record_login_failure(&["recent-subject"], now - 60_000)
+        .record_attempts(&["recent-subject"], now - 60_000)
         .await
         .expect("recent failure");
 
@@ -740,7 +740,7 @@ async fn sweeping_removes_only_what_has_expired(store: &Store) {
     );
     assert_eq!(
         store
-            .login_failures_since("recent-subject", now - hour)
+            .attempts_since("recent-subject", now - hour)
             .await
             .expect("read")
             .0,
@@ -748,7 +748,7 @@ async fn sweeping_removes_only_what_has_expired(store: &Store) {
     );
     assert_eq!(
         store
-            .login_failures_since("old-subject", 0)
+            .attempts_since("old-subject", 0)
             .await
             .expect("read")
             .0,

@@ -39,6 +39,10 @@ pub(crate) enum WebError {
     /// The course takes no more check-ins.
     #[error("course full")]
     CourseFull,
+    /// One address has started as many self-check diaries as it may in an
+    /// hour: try again after this many seconds.
+    #[error("too many self-checks")]
+    TooManyDiaries(u64),
     /// What was sent does not fit what is stored (e.g. a time before the
     /// last check-in).
     #[error("invalid: {0}")]
@@ -109,6 +113,15 @@ impl IntoResponse for WebError {
                  your local emergency number in an emergency."
                     .to_owned(),
             ),
+            WebError::TooManyDiaries(_) => (
+                StatusCode::TOO_MANY_REQUESTS,
+                "Not started: many self-checks from here",
+                "Many self-checks were started from this connection in the last hour, so a new \
+                 one cannot start yet. Try again later, or keep using a diary link you already \
+                 have. If you feel unwell now, do not wait: contact a doctor, or call your local \
+                 emergency number in an emergency."
+                    .to_owned(),
+            ),
             WebError::CourseFull => (
                 StatusCode::CONFLICT,
                 "Not saved: this course is full",
@@ -143,7 +156,9 @@ impl IntoResponse for WebError {
         );
         let mut response = PageResponse::new(body).with_status(status).into_response();
         match &self {
-            WebError::TooManyAttempts(seconds) | WebError::TooManyCheckins(seconds) => {
+            WebError::TooManyAttempts(seconds)
+            | WebError::TooManyCheckins(seconds)
+            | WebError::TooManyDiaries(seconds) => {
                 if let Ok(value) = HeaderValue::from_str(&seconds.to_string()) {
                     response.headers_mut().insert(header::RETRY_AFTER, value);
                 }

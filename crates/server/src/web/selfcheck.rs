@@ -20,6 +20,7 @@ use crate::web::checkin::{
 use crate::web::error::WebError;
 use crate::web::form::{FieldErrors, FormData, anonymous_csrf, error_line, field_id};
 use crate::web::layout::{PageResponse, page};
+use crate::web::session::Peer;
 use crate::web::session::secure_cookies;
 use crate::web::words;
 
@@ -156,9 +157,39 @@ fn answer_page(
     ))
 }
 
+/// Diaries one address may start in an hour: room for a household or a
+/// shared connection, too few for anyone to fill the database with them.
+const DIARIES_PER_ADDRESS_PER_HOUR: i64 = 20;
+
+const HOUR_MILLIS: Millis = 60 * 60 * 1000;
+
+/// Refuses with 429 when the address has started too many diaries this
+/// hour; otherwise gives the subject to count the new one under.
+async fn diary_allowance(
+    state: &AppState,
+    peer: Option<std::net::IpAddr>,
+    now: Millis,
+) -> Result<Option<String>, WebError> {
+    let Some(ip) = peer else {
+        return Ok(None);
+    };
+    let subject = hash_text(&format!("diary-address:{ip}"));
+    let (started, oldest) = state
+        .store
+        .attempts_since(&subject, now - HOUR_MILLIS)
+        .await?;
+    if started >= DIARIES_PER_ADDRESS_PER_HOUR {
+        let wait_millis = oldest.unwrap_or(now) + HOUR_MILLIS - now;
+        let seconds = u64::try_from(wait_millis / 1000).unwrap_or(1).max(1);
+        return Err(WebError::TooManyDiaries(seconds));
+    }
+    Ok(Some(subject))
+}
+
 /// `POST /self-check`: answers at once and starts a diary.
 pub(crate) async fn submit(
     State(state): State<AppState>,
+    Peer(peer): Peer,
     headers: HeaderMap,
     form: FormData,
 ) -> Result<PageResponse, WebError> {
@@ -182,11 +213,15 @@ pub(crate) async fn submit(
         treatment,
         checkins: vec![checkin],
     };
+    let counted_as = diary_allowance(&state, peer, now).await?;
     let secret = Secret::generate(DIARY_PREFIX);
     state
         .store
         .create_diary(&secret.hash(), &course.to_json(), now, now + DIARY_MILLIS)
         .await?;
+    if let Some(subject) = counted_as {
+        state.store.record_attempts(&[&subject], now).await?;
+    }
     Ok(PageResponse::new(answer_page(
         &state,
         secret.expose(),

@@ -147,7 +147,7 @@ pub(crate) async fn login_form(State(state): State<AppState>, headers: HeaderMap
 
 /// The address a request came from, when the service knows it.
 #[derive(Clone, Copy, Debug)]
-pub(crate) struct Peer(Option<std::net::IpAddr>);
+pub(crate) struct Peer(pub(crate) Option<std::net::IpAddr>);
 
 impl<S: Send + Sync> FromRequestParts<S> for Peer {
     type Rejection = std::convert::Infallible;
@@ -171,7 +171,7 @@ async fn check_not_slowed(
 ) -> Result<(), WebError> {
     let (failures, oldest) = state
         .store
-        .login_failures_since(subject, now - FAILURE_WINDOW_MILLIS)
+        .attempts_since(subject, now - FAILURE_WINDOW_MILLIS)
         .await?;
     if failures >= limit {
         let wait_millis = oldest.unwrap_or(now) + FAILURE_WINDOW_MILLIS - now;
@@ -215,7 +215,7 @@ pub(crate) async fn login(
     let Some((practitioner, _)) = found.filter(|_| accepted) else {
         let mut subjects = vec![subject.as_str()];
         subjects.extend(address.as_deref());
-        state.store.record_login_failure(&subjects, now).await?;
+        state.store.record_attempts(&subjects, now).await?;
         tracing::info!("login refused");
         let csrf = form.raw("csrf_token");
         return Ok(PageResponse::new(login_page(

@@ -985,6 +985,35 @@ async fn a_self_check_answers_and_keeps_a_private_diary() {
 }
 
 #[tokio::test]
+async fn one_address_starts_at_most_twenty_self_checks_an_hour() {
+    on_every_backend(async |app: &TestApp| {
+        let mut person = Browser::new(app);
+        let csrf = person.get("/self-check").await.expect(200).csrf();
+        let fields = [
+            ("csrf_token", csrf.as_str()),
+            ("hours_ago", "20"),
+            ("modality", "sports"),
+            ("symptom", "soreness"),
+            ("soreness.severity", "mild"),
+        ];
+        for _ in 0..20 {
+            person.post("/self-check", &fields).await.expect(200);
+        }
+        let refused = person.post("/self-check", &fields).await.expect(429);
+        assert!(refused.text.contains("emergency"), "{}", refused.text);
+        let wait: u64 = refused
+            .header("retry-after")
+            .expect("Retry-After")
+            .parse()
+            .expect("seconds");
+        assert!((3_000..=3_600).contains(&wait), "{wait}");
+        // The refused one left no diary behind.
+        assert!(!refused.text.contains("diary-link"));
+    })
+    .await;
+}
+
+#[tokio::test]
 async fn pages_carry_their_security_headers_and_stay_light() {
     on_every_backend(async |app: &TestApp| {
         let clinic = app.clinic("Header Clinic").await;

@@ -28,13 +28,13 @@ use sqlx::Row;
 use tokio::sync::{mpsc, oneshot};
 
 use crate::model::{
-    Actor, Alert, AlertId, AuditId, CheckinId, DecisionId, Millis, StoredCheckin, StoredDecision,
-    Submitted, Treatment, TreatmentId,
+    Actor, Alert, AlertId, AuditId, CheckinId, Millis, StoredCheckin, StoredDecision, Submitted,
+    Treatment, TreatmentId,
 };
 use crate::queries::{
     ALERT_COLUMNS, CHECKIN_COLUMNS, DECISION_COLUMNS, HOUR_MILLIS, TREATMENT_COLUMNS, alert,
-    check_checkin_time, check_course_cap, check_hourly_cap, stored_checkin, stored_decision,
-    treatment,
+    check_checkin_time, check_course_cap, check_hourly_cap, new_decision, stored_checkin,
+    stored_decision, treatment,
 };
 use crate::{Store, StoreError, millis_of};
 
@@ -656,17 +656,7 @@ fn plan_one(
         checkin: submission.checkin.clone(),
         received_at: now,
     };
-    let stored_decision = StoredDecision {
-        id: DecisionId::generate(),
-        treatment_id: state.treatment.id.clone(),
-        checkin_id: checkin.id.clone(),
-        level: decision.level,
-        body: serde_json::value::RawValue::from_string(decision.to_json())
-            .map_err(|error| StoreError::Corrupt(error.to_string()))?,
-        guideline_id: guideline.id.clone(),
-        guideline_version: guideline.version.clone(),
-        created_at: now,
-    };
+    let stored_decision = new_decision(&checkin, &decision, guideline, now)?;
     let alert = decision.level.alerts_therapist().then(|| Alert {
         id: AlertId::generate(),
         clinic_id: state.treatment.clinic_id.clone(),

@@ -107,6 +107,26 @@ pub(crate) fn stored_checkin(row: &impl Columns) -> Result<StoredCheckin, StoreE
     })
 }
 
+/// The record of a decision just made on a check-in, ready to store.
+pub(crate) fn new_decision(
+    checkin: &StoredCheckin,
+    decision: &aftercare_core::Decision<'_>,
+    guideline: &Guideline,
+    now: Millis,
+) -> Result<StoredDecision, StoreError> {
+    Ok(StoredDecision {
+        id: DecisionId::generate(),
+        treatment_id: checkin.treatment_id.clone(),
+        checkin_id: checkin.id.clone(),
+        level: decision.level,
+        body: serde_json::value::RawValue::from_string(decision.to_json())
+            .map_err(|error| StoreError::Corrupt(error.to_string()))?,
+        guideline_id: guideline.id.clone(),
+        guideline_version: guideline.version.clone(),
+        created_at: now,
+    })
+}
+
 fn level(text: &str) -> Result<Level, StoreError> {
     Level::ALL
         .iter()
@@ -951,17 +971,7 @@ impl Store {
         .execute(&mut **tx)
         .await?;
 
-        let stored_decision = StoredDecision {
-            id: DecisionId::generate(),
-            treatment_id: found.id.clone(),
-            checkin_id: stored.id.clone(),
-            level: decision.level,
-            body: serde_json::value::RawValue::from_string(decision.to_json())
-                .map_err(|error| StoreError::Corrupt(error.to_string()))?,
-            guideline_id: guideline.id.clone(),
-            guideline_version: guideline.version.clone(),
-            created_at: now,
-        };
+        let stored_decision = new_decision(&stored, &decision, guideline, now)?;
         sqlx::query(
             "INSERT INTO decisions (id, clinic_id, treatment_id, checkin_id, level, body, guideline_id, guideline_version, created_at) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",

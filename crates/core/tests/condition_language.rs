@@ -320,3 +320,54 @@ fn an_entry_reported_absent_counts_as_zero_when_comparing() {
         "R19"
     );
 }
+
+/// Reasons come highest level first, and in the guideline's order within a
+/// level, whatever order the rules stand in the file.
+#[test]
+fn reasons_are_ordered_by_level_then_by_the_guideline() {
+    let mut text = String::new();
+    let mut levels = String::new();
+    for level in Level::ALL {
+        let _ = writeln!(levels, "[levels.{level}]\nsummary = \"{level}\"");
+    }
+    let _ = write!(
+        text,
+        r#"format = 1
+id = "test"
+version = "1"
+title = "test"
+disclaimer = "decision support"
+{levels}
+[followup]
+plan_hours = [6, 24, 72, 168]
+stop_when_clear_after_hours = 72
+active_interval_hours = {{ expected = 24, self_care = 24, contact_therapist = 12, see_doctor = 24, urgent = 12, emergency = 12 }}
+"#
+    );
+    for (id, level) in [
+        ("first_self_care", "self_care"),
+        ("first_urgent", "urgent"),
+        ("second_self_care", "self_care"),
+        ("see_doctor", "see_doctor"),
+        ("second_urgent", "urgent"),
+    ] {
+        let _ = write!(
+            text,
+            "\n[[rule]]\nid = \"{id}\"\nlevel = \"{level}\"\nsources = [\"guidance:G1\"]\nwhy = \"{id}\"\nwhen = {{ modality = [\"deep_tissue\"] }}\n"
+        );
+    }
+    let guideline = Guideline::from_toml(&text).expect("guideline");
+    let decision = triage(&guideline, &course(DEEP, "[]"));
+    let order: Vec<&str> = decision.reasons.iter().map(|reason| reason.rule).collect();
+    assert_eq!(
+        order,
+        [
+            "first_urgent",
+            "second_urgent",
+            "see_doctor",
+            "first_self_care",
+            "second_self_care"
+        ]
+    );
+    assert_eq!(decision.level, Level::Urgent);
+}

@@ -35,6 +35,10 @@ pub struct Guideline {
     pub rules: Vec<Rule>,
     /// For each rule, the cheap facts it needs; checked before evaluating it.
     pub(crate) prefilters: Vec<Prefilter>,
+    /// Rule positions, highest level first and in file order within a
+    /// level: triage evaluates in this order, so its reasons come out
+    /// already in the order a decision lists them.
+    pub(crate) evaluation_order: Vec<usize>,
     /// For each rule, the symptom kinds it is about (for tools).
     pub(crate) required_kinds: Vec<Option<BitSet>>,
 }

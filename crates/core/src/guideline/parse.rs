@@ -336,6 +336,9 @@ impl Source<'_> {
         }
         let _ = whole;
         let prefilters = rules.iter().map(|rule| Prefilter::of(&rule.when)).collect();
+        let mut evaluation_order: Vec<usize> = (0..rules.len()).collect();
+        // Stable: rules of one level keep their file order.
+        evaluation_order.sort_by_key(|&index| std::cmp::Reverse(rules[index].level));
         let required_kinds = rules
             .iter()
             .map(|rule| rule.when.required_kinds())
@@ -349,6 +352,7 @@ impl Source<'_> {
             followup,
             rules,
             prefilters,
+            evaluation_order,
             required_kinds,
         })
     }

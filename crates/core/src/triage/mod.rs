@@ -17,9 +17,10 @@ use facts::Facts;
 pub fn triage<'g>(guideline: &'g Guideline, course: &Course) -> Decision<'g> {
     let facts = Facts::of(course);
     let mut reasons: Vec<Reason<'g>> = Vec::with_capacity(8);
-    let mut evidence: Scratch = Vec::with_capacity(8);
+    let mut evidence = Scratch::new();
     let has_checkin = facts.last.is_some();
-    for (rule, prefilter) in guideline.rules.iter().zip(&guideline.prefilters) {
+    for &index in &guideline.evaluation_order {
+        let (rule, prefilter) = (&guideline.rules[index], &guideline.prefilters[index]);
         if !prefilter.admits(
             facts.present_kinds,
             facts.hours_since_treatment,
@@ -43,8 +44,9 @@ pub fn triage<'g>(guideline: &'g Guideline, course: &Course) -> Decision<'g> {
             });
         }
     }
-    // Highest level first; equal levels keep the guideline's order.
-    reasons.sort_by_key(|reason| std::cmp::Reverse(reason.level));
+    // Highest level first, equal levels in the guideline's order: the
+    // order the rules were evaluated in.
+    debug_assert!(reasons.is_sorted_by_key(|reason| std::cmp::Reverse(reason.level)));
     let level = reasons
         .first()
         .map_or(Level::Expected, |reason| reason.level);
@@ -81,8 +83,9 @@ pub fn triage<'g>(guideline: &'g Guideline, course: &Course) -> Decision<'g> {
     }
 }
 
-/// Evidence gathered while evaluating one rule (reused across rules).
-type Scratch = Vec<Evidence>;
+/// Evidence gathered while evaluating one rule (reused across rules; on
+/// the stack, since a rule names a handful of places).
+type Scratch = smallvec::SmallVec<[Evidence; 16]>;
 
 /// Whether a condition holds; pushes what it matched onto `evidence`.
 /// On `false`, whatever it pushed is taken back.

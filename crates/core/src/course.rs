@@ -98,6 +98,18 @@ pub struct Symptom {
     /// Whether the area is warm, red or discoloured.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub warm_or_red: Option<bool>,
+    /// `fainting` only: fainted while lying down, on the treatment table too.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub while_lying_down: Option<bool>,
+    /// `fainting` only: fainted while exercising.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub while_exercising: Option<bool>,
+    /// `fainting` only: jerking or a fit with it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub seizure: Option<bool>,
+    /// `fainting` only: hurt in the fall.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub injured: Option<bool>,
 }
 
 impl Symptom {
@@ -113,13 +125,29 @@ impl Symptom {
             painful: None,
             sudden: None,
             warm_or_red: None,
+            while_lying_down: None,
+            while_exercising: None,
+            seizure: None,
+            injured: None,
         }
     }
 
-    /// Whether the person actually has it: a symptom listed with severity
-    /// `none` or frequency `never` is reported as absent.
+    /// Whether the person has it: every listed symptom is present unless
+    /// its severity is `none` (the format's "gone"), whatever else the
+    /// entry says. Any detail means the symptom is there (safety
+    /// property 6).
     pub fn is_present(&self) -> bool {
-        self.severity != Some(Severity::None) && self.frequency != Some(Frequency::Never)
+        self.severity != Some(Severity::None)
+    }
+
+    /// The answers that belong to `fainting` alone, by wire name.
+    pub fn fainting_answers(&self) -> [(&'static str, Option<bool>); 4] {
+        [
+            ("while_lying_down", self.while_lying_down),
+            ("while_exercising", self.while_exercising),
+            ("seizure", self.seizure),
+            ("injured", self.injured),
+        ]
     }
 
     /// Whether it is on one side of the body only.
@@ -156,6 +184,10 @@ pub struct Context {
     /// Takes blood thinners.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub anticoagulants: Option<bool>,
+    /// Since the last check-in a doctor, nurse or urgent-care service has
+    /// assessed what was reported (format 1.1). Never carried forward.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub seen_by_clinician: Option<bool>,
 }
 
 impl Context {
@@ -334,10 +366,10 @@ bounded_number!(
 
 impl Course {
     /// Parses a course from the JSON check-in format and checks what the
-    /// types alone cannot (time order).
+    /// types alone cannot ([`Course::check`]).
     pub fn from_json(text: &str) -> Result<Course, InputError> {
         let Object(course) = crate::error::parse_json::<Object<Course>>(text.as_bytes())?;
-        course.check_time_order()?;
+        course.check()?;
         Ok(course)
     }
 
@@ -351,6 +383,33 @@ impl Course {
     /// The course as compact JSON in the check-in format.
     pub fn to_json(&self) -> String {
         serde_json::to_string(self).unwrap_or_else(|_| unreachable!("a course always serializes"))
+    }
+
+    /// Checks what the types alone cannot: time order, and answers that
+    /// belong to one symptom kind only.
+    pub fn check(&self) -> Result<(), InputError> {
+        self.check_time_order()?;
+        for (index, checkin) in self.checkins.iter().enumerate() {
+            for (position, symptom) in checkin.symptoms.iter().enumerate() {
+                if symptom.kind == SymptomKind::Fainting {
+                    continue;
+                }
+                if let Some((name, _)) = symptom
+                    .fainting_answers()
+                    .into_iter()
+                    .find(|(_, answer)| answer.is_some())
+                {
+                    return Err(InputError::new(
+                        format!("checkins[{index}].symptoms[{position}].{name}"),
+                        format!(
+                            "`{name}` only on a `fainting` entry; this entry is `{}`",
+                            symptom.kind
+                        ),
+                    ));
+                }
+            }
+        }
+        Ok(())
     }
 
     /// Refuses a check-in before the treatment or out of order.

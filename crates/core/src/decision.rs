@@ -4,8 +4,11 @@
 //! triage allocates little; serializing it gives the public JSON, always
 //! the same bytes for the same input.
 
+use std::borrow::Cow;
+
 use serde::{Serialize, Serializer};
 
+use crate::course::Timestamp;
 use crate::guideline::ContextField;
 use crate::vocabulary::Level;
 
@@ -37,16 +40,48 @@ pub struct Reason<'g> {
     pub rule: &'g str,
     /// The rule's level.
     pub level: Level,
-    /// Why, in plain words.
-    pub why: &'g str,
+    /// Why, in plain words. For a red flag carried from an earlier
+    /// check-in it says when that was reported.
+    pub why: Cow<'g, str>,
     /// Paths into the course of what the rule matched (kept inline: most
     /// rules name one to three places, and triage should not allocate for them).
     pub evidence: EvidenceList,
     /// Guidance ids the rule stands on.
     pub sources: &'g [String],
+    /// Set when this reason is a red flag reported at an earlier check-in
+    /// and not yet resolved (safety property 5): it did not fire on the
+    /// last check-in, raises no new alert, and its level may have eased
+    /// with time.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub earlier: Option<Earlier>,
+    /// Set when a clinician has assessed this finding and it is reported
+    /// again unchanged or milder: the rule's level is held at
+    /// `see_doctor` (the exception to safety property 3).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub assessed: Option<Assessed>,
     /// The rule's advice; gathered into [`Decision::advice`], not repeated here.
     #[serde(skip)]
     pub advice: &'g [String],
+}
+
+/// Where a carried red flag was opened.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct Earlier {
+    /// Index of the check-in that reported it.
+    pub checkin: usize,
+    /// When that check-in was made.
+    pub at: Timestamp,
+    /// The level the rule gave then.
+    pub level: Level,
+}
+
+/// The clinician's assessment a held reason refers to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct Assessed {
+    /// Index of the check-in that said a clinician had seen it.
+    pub checkin: usize,
+    /// The level the rule gives without the assessment.
+    pub rule_level: Level,
 }
 
 /// The evidence of one reason.
@@ -128,6 +163,23 @@ impl Serialize for Evidence {
 }
 
 impl Decision<'_> {
+    /// The highest level of the reasons that fired on the last check-in
+    /// itself (carried red flags left out): what decides whether this
+    /// decision raises a new alert.
+    pub fn fresh_level(&self) -> Level {
+        self.reasons
+            .iter()
+            .filter(|reason| reason.earlier.is_none())
+            .map(|reason| reason.level)
+            .max()
+            .unwrap_or(Level::Expected)
+    }
+
+    /// The reasons carried from earlier check-ins.
+    pub fn carried(&self) -> impl Iterator<Item = &Reason<'_>> {
+        self.reasons.iter().filter(|reason| reason.earlier.is_some())
+    }
+
     /// The decision as compact JSON.
     pub fn to_json(&self) -> String {
         serde_json::to_string(self).unwrap_or_else(|_| unreachable!("a decision always serializes"))

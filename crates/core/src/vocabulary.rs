@@ -86,6 +86,8 @@ vocabulary! {
         Face => "face",
         /// Jaw.
         Jaw => "jaw",
+        /// Lips, tongue and throat (format 1.1).
+        MouthThroat => "mouth_throat",
         /// Neck.
         Neck => "neck",
         /// Shoulders.
@@ -108,6 +110,9 @@ vocabulary! {
         Glutes => "glutes",
         /// Hips.
         Hips => "hips",
+        /// The "saddle" area: the inner side of the buttocks, the genitals
+        /// and the inner thighs (format 1.1).
+        Groin => "groin",
         /// Thighs (front).
         Thighs => "thighs",
         /// Hamstrings.
@@ -166,10 +171,20 @@ vocabulary! {
         JointPain => "joint_pain",
         /// Fever.
         Fever => "fever",
-        /// A racing, pounding or irregular heartbeat (an extension of the format).
+        /// A racing, pounding or irregular heartbeat (format 1.1).
         Palpitations => "palpitations",
-        /// Trouble speaking or slurred speech (an extension of the format).
+        /// Trouble speaking or slurred speech (format 1.1).
         SpeechDifficulty => "speech_difficulty",
+        /// Not knowing where or when one is, or not making sense to others
+        /// (format 1.1).
+        Confusion => "confusion",
+        /// Blurred, double or lost vision (format 1.1).
+        VisionChange => "vision_change",
+        /// Being sick (format 1.1).
+        Vomiting => "vomiting",
+        /// New trouble holding or passing urine or stools, or numbness when
+        /// wiping (format 1.1).
+        BladderBowelChange => "bladder_bowel_change",
     }
 }
 
@@ -313,6 +328,20 @@ impl Region {
         Region::Calves,
         Region::Shins,
         Region::Feet,
+    ];
+
+    /// Regions that belong to the arms, where one-sided swelling can be a
+    /// sign of a clot as well (guidance G16).
+    pub const ARMS: &'static [Region] = &[Region::Arms, Region::Forearms, Region::Hands];
+
+    /// Regions whose treatment counts as neck work (guidance G25): the
+    /// head, the neck and the parts worked together with it.
+    pub const NECK_WORK: &'static [Region] = &[
+        Region::Head,
+        Region::Neck,
+        Region::Shoulders,
+        Region::UpperBack,
+        Region::WholeBody,
     ];
 }
 

@@ -42,6 +42,12 @@ impl BitSet {
         BitSet(self.0 | other.0)
     }
 
+    /// The members of `self` that are not in `other`.
+    #[must_use]
+    pub const fn difference(self, other: BitSet) -> BitSet {
+        BitSet(self.0 & !other.0)
+    }
+
     /// Whether the set is empty.
     pub const fn is_empty(self) -> bool {
         self.0 == 0
@@ -73,6 +79,13 @@ pub enum Condition {
     Not(Box<Condition>),
     /// A symptom in the last check-in matches.
     Symptom(SymptomMatch),
+    /// Every part is matched by a symptom of the last check-in, all in the
+    /// same limb: one arm or one leg, on sides that overlap (an unstated
+    /// side, or `both`, overlaps either).
+    SameLimb(Vec<SymptomMatch>),
+    /// Symptoms of one kind that match are on both sides: one entry with
+    /// side `both` or unstated, or a `left` and a `right` entry.
+    BothSides(SymptomMatch),
     /// The last check-in is within a window of hours after the treatment.
     HoursSinceTreatment(HoursWindow),
     /// The treatment was one of these modalities.
@@ -116,9 +129,11 @@ pub struct SymptomMatch {
     pub frequency_at_least: Option<Frequency>,
     /// Stated interference at least this.
     pub interference_at_least: Option<Interference>,
-    /// On one side only (`true`) or not (`false`).
+    /// On one side only (`true`) or not (`false`); an unstated side
+    /// matches either (the safer reading).
     pub one_sided: Option<bool>,
-    /// Came on suddenly (`true`) or not (`false`; unstated counts as not).
+    /// Came on suddenly (`true`) or not (`false`); unstated matches either
+    /// (the safer reading).
     pub sudden: Option<bool>,
     /// Painful (`true`) or not (`false`; unstated counts as not).
     pub painful: Option<bool>,
@@ -130,6 +145,14 @@ pub struct SymptomMatch {
     pub reported_for_hours_over: Option<f64>,
     /// Worse than the same kind in the previous check-in (`true`) or not.
     pub worsening: Option<bool>,
+    /// In a region the treatment did not work on (`true` only): one of
+    /// the symptom's regions (within `regions_any`, if given) is not among
+    /// the treatment's regions. A symptom with no region given may be in
+    /// an untreated one.
+    pub untreated: Option<bool>,
+    /// `fainting` answers: while lying down, while exercising, with a
+    /// seizure, hurt in the fall (`true`/`false`; unstated counts as not).
+    pub fainting: [Option<bool>; 4],
     /// The qualifiers above as integers and bits, made by [`SymptomMatch::compiled`].
     pub(crate) compiled: CompiledMatch,
 }
@@ -138,26 +161,51 @@ pub struct SymptomMatch {
 /// a symptom costs a handful of instructions.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub(crate) struct CompiledMatch {
-    /// Minimum answers as rank + 1 (0: no minimum); an unstated answer is 0.
+    /// Minimum answers as rank + 1 (0: no minimum). An unstated frequency
+    /// or interference is 0; an unstated severity is above every rank
+    /// (the safer reading).
     pub min_severity: u8,
     pub min_frequency: u8,
     pub min_interference: u8,
-    /// Which yes/no facts are tested ([`SymptomFlags`] bits), and the wanted values.
-    pub flag_mask: u8,
-    pub flag_want: u8,
+    /// [`SymptomFlags`] bits the symptom must have.
+    pub required: u32,
     /// Regions, one of which the symptom must be in (all bits: no test).
     pub regions: BitSet,
+    /// Whether one of those regions must be untreated.
+    pub untreated: bool,
 }
 
-/// Bits of the yes/no facts of a present symptom.
+/// Bits of what may be true of a present symptom. A yes/no answer the
+/// guidance reads the safer way when unstated (side, sudden) sets both of
+/// its bits; the others count unstated as "no".
 pub(crate) struct SymptomFlags;
 
 impl SymptomFlags {
-    pub const ONE_SIDED: u8 = 1;
-    pub const SUDDEN: u8 = 2;
-    pub const PAINFUL: u8 = 4;
-    pub const WARM_OR_RED: u8 = 8;
-    pub const WORSENING: u8 = 16;
+    // Each answer has two bits: "yes" here, and "no" the next bit up.
+    pub const ONE_SIDED: u32 = 1;
+    pub const SUDDEN: u32 = 1 << 2;
+    pub const PAINFUL: u32 = 1 << 4;
+    pub const WARM_OR_RED: u32 = 1 << 6;
+    pub const WORSENING: u32 = 1 << 8;
+    /// The four fainting answers, two bits each from here, in the order
+    /// of [`SymptomMatch::fainting`].
+    pub const FAINTING: u32 = 1 << 10;
+
+    /// The bit for an answer that must be `wanted`, given its "yes" bit.
+    pub const fn wanted(yes: u32, wanted: bool) -> u32 {
+        if wanted { yes } else { yes << 1 }
+    }
+
+    /// The bits of an answer, given its "yes" bit and whether an unstated
+    /// answer may be either.
+    pub const fn of(yes: u32, answer: Option<bool>, unstated_is_either: bool) -> u32 {
+        match answer {
+            Some(true) => yes,
+            Some(false) => yes << 1,
+            None if unstated_is_either => yes | (yes << 1),
+            None => yes << 1,
+        }
+    }
 }
 
 impl SymptomMatch {
@@ -175,6 +223,8 @@ impl SymptomMatch {
             regions_any: None,
             reported_for_hours_over: None,
             worsening: None,
+            untreated: None,
+            fainting: [None; 4],
             compiled: CompiledMatch {
                 regions: BitSet::full(32),
                 ..CompiledMatch::default()
@@ -186,29 +236,29 @@ impl SymptomMatch {
     #[must_use]
     pub fn compiled(mut self) -> Self {
         let rank = |value: Option<u8>| value.map_or(0, |v| v + 1);
-        let mut flag_mask = 0;
-        let mut flag_want = 0;
+        let mut required = 0;
+        let fainting_bits = (0..4).map(|index| SymptomFlags::FAINTING << (2 * index));
         for (wanted, bit) in [
             (self.one_sided, SymptomFlags::ONE_SIDED),
             (self.sudden, SymptomFlags::SUDDEN),
             (self.painful, SymptomFlags::PAINFUL),
             (self.warm_or_red, SymptomFlags::WARM_OR_RED),
             (self.worsening, SymptomFlags::WORSENING),
-        ] {
+        ]
+        .into_iter()
+        .chain(self.fainting.into_iter().zip(fainting_bits))
+        {
             if let Some(wanted) = wanted {
-                flag_mask |= bit;
-                if wanted {
-                    flag_want |= bit;
-                }
+                required |= SymptomFlags::wanted(bit, wanted);
             }
         }
         self.compiled = CompiledMatch {
             min_severity: rank(self.severity_at_least.map(|v| v as u8)),
             min_frequency: rank(self.frequency_at_least.map(|v| v as u8)),
             min_interference: rank(self.interference_at_least.map(|v| v as u8)),
-            flag_mask,
-            flag_want,
+            required,
             regions: self.regions_any.unwrap_or(BitSet::full(32)),
+            untreated: self.untreated == Some(true),
         };
         self
     }
@@ -266,10 +316,13 @@ pub enum ContextField {
     Pregnant,
     /// `anticoagulants`.
     Anticoagulants,
+    /// `seen_by_clinician` (read by the engine for safety property 5, not
+    /// by rules).
+    SeenByClinician,
 }
 
 impl ContextField {
-    /// Every field, in format order.
+    /// The fields rules may test, in format order.
     pub const ALL: &'static [ContextField] = &[
         ContextField::Hydration,
         ContextField::SleepHours,
@@ -292,6 +345,7 @@ impl ContextField {
             ContextField::StrenuousExercise => "strenuous_exercise",
             ContextField::Pregnant => "pregnant",
             ContextField::Anticoagulants => "anticoagulants",
+            ContextField::SeenByClinician => "seen_by_clinician",
         }
     }
 }
@@ -367,6 +421,11 @@ impl Condition {
                     part.each_required_kind_set(found);
                 }
             }
+            Condition::SameLimb(parts) => {
+                for part in parts {
+                    found(part.kinds);
+                }
+            }
             other => {
                 if let Some(kinds) = other.required_kinds() {
                     found(kinds);
@@ -397,7 +456,8 @@ impl Condition {
     /// without any. The engine skips a rule whose kinds are all absent.
     pub fn required_kinds(&self) -> Option<BitSet> {
         match self {
-            Condition::Symptom(matcher) => Some(matcher.kinds),
+            Condition::Symptom(matcher) | Condition::BothSides(matcher) => Some(matcher.kinds),
+            Condition::SameLimb(parts) => parts.first().map(|part| part.kinds),
             // One required part is enough to require its kinds.
             Condition::All(parts) => parts.iter().find_map(Condition::required_kinds),
             // Every alternative must require something for the whole to.

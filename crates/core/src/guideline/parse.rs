@@ -97,6 +97,8 @@ struct RawCondition {
     all: Option<Vec<Spanned<RawCondition>>>,
     any: Option<Vec<Spanned<RawCondition>>>,
     not: Option<Box<Spanned<RawCondition>>>,
+    same_limb: Option<Vec<Spanned<RawCondition>>>,
+    both_sides: Option<Box<Spanned<RawCondition>>>,
 
     symptom: Option<KindList>,
     severity_at_least: Option<Severity>,
@@ -109,6 +111,11 @@ struct RawCondition {
     regions_any: Option<Vec<Region>>,
     reported_for_hours_over: Option<f64>,
     worsening: Option<bool>,
+    untreated: Option<bool>,
+    while_lying_down: Option<bool>,
+    while_exercising: Option<bool>,
+    seizure: Option<bool>,
+    injured: Option<bool>,
 
     hours_since_treatment_over: Option<f64>,
     hours_since_treatment_at_most: Option<f64>,
@@ -364,7 +371,7 @@ impl Source<'_> {
         spanned: Spanned<RawCondition>,
         path: &str,
     ) -> Result<Condition, GuidelineError> {
-        const HEADS: &str = "`all`, `any`, `not`, `symptom`, `hours_since_treatment_over`/`_at_most`, `modality`, `pressure_at_least`, `treatment_regions_any`, `duration_min_over` or `context`";
+        const HEADS: &str = "`all`, `any`, `not`, `same_limb`, `both_sides`, `symptom`, `hours_since_treatment_over`/`_at_most`, `modality`, `pressure_at_least`, `treatment_regions_any`, `duration_min_over` or `context`";
         let span = spanned.span();
         let raw = spanned.into_inner();
         let fail = |message: String| Err(self.error(Some(rule), &span, path.to_owned(), message));
@@ -373,6 +380,8 @@ impl Source<'_> {
             raw.all.is_some(),
             raw.any.is_some(),
             raw.not.is_some(),
+            raw.same_limb.is_some(),
+            raw.both_sides.is_some(),
             raw.symptom.is_some(),
             raw.hours_since_treatment_over.is_some() || raw.hours_since_treatment_at_most.is_some(),
             raw.modality.is_some(),
@@ -399,7 +408,12 @@ impl Source<'_> {
             || raw.warm_or_red.is_some()
             || raw.regions_any.is_some()
             || raw.reported_for_hours_over.is_some()
-            || raw.worsening.is_some();
+            || raw.worsening.is_some()
+            || raw.untreated.is_some()
+            || raw.while_lying_down.is_some()
+            || raw.while_exercising.is_some()
+            || raw.seizure.is_some()
+            || raw.injured.is_some();
         if symptom_qualifiers && raw.symptom.is_none() {
             return fail(
                 "symptom qualifiers (severity_at_least, one_sided, …) only together with `symptom`"
@@ -454,7 +468,30 @@ impl Source<'_> {
                 &format!("{path}.not"),
             )?)));
         }
+        if let Some(parts) = raw.same_limb {
+            if parts.len() < 2 {
+                return fail("`same_limb` with a list of two or more symptom conditions".to_owned());
+            }
+            let matches = parts
+                .into_iter()
+                .enumerate()
+                .map(|(index, part)| {
+                    self.symptom_part(rule, part, &format!("{path}.same_limb[{index}]"))
+                })
+                .collect::<Result<_, _>>()?;
+            return Ok(Condition::SameLimb(matches));
+        }
+        if let Some(part) = raw.both_sides {
+            let matcher = self.symptom_part(rule, *part, &format!("{path}.both_sides"))?;
+            if matcher.one_sided.is_some() {
+                return fail("`both_sides` tests the side itself; leave `one_sided` out".to_owned());
+            }
+            return Ok(Condition::BothSides(matcher));
+        }
         if let Some(KindList(kinds)) = raw.symptom {
+            if raw.untreated == Some(false) {
+                return fail("`untreated = true` (or leave it out)".to_owned());
+            }
             return Ok(Condition::Symptom(
                 SymptomMatch {
                     kinds,
@@ -473,6 +510,13 @@ impl Source<'_> {
                         raw.reported_for_hours_over,
                     )?,
                     worsening: raw.worsening,
+                    untreated: raw.untreated,
+                    fainting: [
+                        raw.while_lying_down,
+                        raw.while_exercising,
+                        raw.seizure,
+                        raw.injured,
+                    ],
                     ..SymptomMatch::kinds(kinds)
                 }
                 .compiled(),
@@ -537,6 +581,27 @@ impl Source<'_> {
     }
 }
 
+impl Source<'_> {
+    /// A part of `same_limb` or `both_sides`: a symptom condition alone.
+    fn symptom_part(
+        &self,
+        rule: &str,
+        part: Spanned<RawCondition>,
+        path: &str,
+    ) -> Result<SymptomMatch, GuidelineError> {
+        let span = part.span();
+        match self.condition(rule, part, path)? {
+            Condition::Symptom(matcher) => Ok(matcher),
+            _ => Err(self.error(
+                Some(rule),
+                &span,
+                path.to_owned(),
+                "a symptom condition (`symptom = …` with its qualifiers)",
+            )),
+        }
+    }
+}
+
 /// Compiles a context test, checking that the comparison fits the field.
 fn context_test(
     field: ContextField,
@@ -592,6 +657,11 @@ fn context_test(
         ContextField::StrenuousExercise => flag(ContextFlag::StrenuousExercise),
         ContextField::Pregnant => flag(ContextFlag::Pregnant),
         ContextField::Anticoagulants => flag(ContextFlag::Anticoagulants),
+        // Read by the engine itself (safety property 5), never by a rule.
+        ContextField::SeenByClinician => Err(
+            "a context field rules may test; `seen_by_clinician` closes red flags and is not one"
+                .to_owned(),
+        ),
     }
 }
 

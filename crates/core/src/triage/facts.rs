@@ -4,7 +4,7 @@ use crate::course::{Course, Symptom};
 use crate::decision::Evidence;
 use crate::guideline::BitSet;
 use crate::guideline::condition::SymptomFlags;
-use crate::vocabulary::{Region, SymptomKind};
+use crate::vocabulary::{Region, Side, SymptomKind};
 
 const KINDS: usize = SymptomKind::ALL.len();
 
@@ -26,17 +26,57 @@ pub(super) struct LastSymptom<'c> {
     pub symptom: &'c Symptom,
     /// Lower than that earlier peak in some stated answer, and higher in none.
     pub fading: bool,
-    /// Answers as rank + 1 (0: unstated), to compare with compiled matches.
+    /// Answers as rank + 1, to compare with compiled matches: an unstated
+    /// frequency or interference is 0, an unstated severity is above
+    /// every rank (the safer reading of the guidance).
     pub severity: u8,
     pub frequency: u8,
     pub interference: u8,
     /// [`SymptomFlags`] bits; `WORSENING`: some answer is higher than the
     /// highest for the same kind in the most recent earlier check-in that
     /// mentions it (comparing only answers stated in both).
-    pub flags: u8,
+    pub flags: u32,
     /// Regions it is in; every bit when no place was given or the whole
     /// body (it may be anywhere).
     pub regions: BitSet,
+    /// Of those, the regions the treatment did not work on.
+    pub untreated: BitSet,
+    /// The limbs it may be in ([`Limbs`] bits).
+    pub limbs: u8,
+}
+
+/// Bits of the four limbs, for "all in the same limb".
+pub(super) struct Limbs;
+
+impl Limbs {
+    pub const LEFT_LEG: u8 = 1;
+    pub const RIGHT_LEG: u8 = 2;
+    pub const LEFT_ARM: u8 = 4;
+    pub const RIGHT_ARM: u8 = 8;
+
+    /// The limbs a symptom in `regions` on `side` may be in. An unstated
+    /// side, or `both`, may be either side.
+    fn of(regions: BitSet, side: Option<Side>) -> u8 {
+        let legs = regions.intersects(crate::guideline::condition::region_set(Region::LEGS));
+        let arms = regions.intersects(crate::guideline::condition::region_set(Region::ARMS));
+        let (left, right) = match side {
+            Some(Side::Left) => (true, false),
+            Some(Side::Right) => (false, true),
+            Some(Side::Both) | None => (true, true),
+        };
+        let mut limbs = 0;
+        for (yes, bit) in [
+            (legs && left, Limbs::LEFT_LEG),
+            (legs && right, Limbs::RIGHT_LEG),
+            (arms && left, Limbs::LEFT_ARM),
+            (arms && right, Limbs::RIGHT_ARM),
+        ] {
+            if yes {
+                limbs |= bit;
+            }
+        }
+        limbs
+    }
 }
 
 /// The highest stated answers for one kind in one check-in.
@@ -84,8 +124,15 @@ impl Peak {
 }
 
 impl<'c> Facts<'c> {
+    /// Facts as of the course's last check-in.
     pub fn of(course: &'c Course) -> Facts<'c> {
-        let Some((last_index, last)) = course.checkins.iter().enumerate().next_back() else {
+        Facts::at(course, course.checkins.len().checked_sub(1))
+    }
+
+    /// Facts as of check-in `last` (the later ones ignored), or of the
+    /// treatment alone with `None`.
+    pub fn at(course: &'c Course, last: Option<usize>) -> Facts<'c> {
+        let Some((last_index, last)) = last.map(|index| (index, &course.checkins[index])) else {
             return Facts {
                 last: None,
                 hours_since_treatment: 0.0,
@@ -114,6 +161,11 @@ impl<'c> Facts<'c> {
             }
             settled = settled.union(mentioned);
         }
+        let treated = if course.treatment.regions.contains(&Region::WholeBody) {
+            BitSet::full(32)
+        } else {
+            BitSet::of(course.treatment.regions.iter().map(|r| r.index()))
+        };
         let mut present_kinds = BitSet::EMPTY;
         let last_symptoms = last
             .symptoms
@@ -124,32 +176,33 @@ impl<'c> Facts<'c> {
                     let peak = previous_peaks[symptom.kind.index()];
                     let worsening = peak.is_some_and(|peak| peak.exceeded_by(symptom));
                     let rank = |value: Option<u8>| value.map_or(0, |v| v + 1);
-                    let mut flags = 0;
-                    for (yes, bit) in [
-                        (symptom.is_one_sided(), SymptomFlags::ONE_SIDED),
-                        (symptom.sudden == Some(true), SymptomFlags::SUDDEN),
-                        (symptom.painful == Some(true), SymptomFlags::PAINFUL),
-                        (symptom.warm_or_red == Some(true), SymptomFlags::WARM_OR_RED),
-                        (worsening, SymptomFlags::WORSENING),
-                    ] {
-                        if yes {
-                            flags |= bit;
-                        }
+                    let one_sided = symptom.side.map(|side| side != Side::Both);
+                    let mut flags = SymptomFlags::of(SymptomFlags::ONE_SIDED, one_sided, true)
+                        | SymptomFlags::of(SymptomFlags::SUDDEN, symptom.sudden, true)
+                        | SymptomFlags::of(SymptomFlags::PAINFUL, symptom.painful, false)
+                        | SymptomFlags::of(SymptomFlags::WARM_OR_RED, symptom.warm_or_red, false)
+                        | SymptomFlags::of(SymptomFlags::WORSENING, Some(worsening), false);
+                    for (index, (_, answer)) in symptom.fainting_answers().into_iter().enumerate() {
+                        flags |=
+                            SymptomFlags::of(SymptomFlags::FAINTING << (2 * index), answer, false);
                     }
                     let anywhere =
                         symptom.regions.is_empty() || symptom.regions.contains(&Region::WholeBody);
+                    let regions = if anywhere {
+                        BitSet::full(32)
+                    } else {
+                        BitSet::of(symptom.regions.iter().map(|r| r.index()))
+                    };
                     LastSymptom {
                         symptom,
                         fading: !worsening && peak.is_some_and(|peak| peak.undercut_by(symptom)),
-                        severity: rank(symptom.severity.map(|v| v as u8)),
+                        severity: symptom.severity.map_or(u8::MAX, |v| v as u8 + 1),
                         frequency: rank(symptom.frequency.map(|v| v as u8)),
                         interference: rank(symptom.interference.map(|v| v as u8)),
                         flags,
-                        regions: if anywhere {
-                            BitSet::full(32)
-                        } else {
-                            BitSet::of(symptom.regions.iter().map(|r| r.index()))
-                        },
+                        regions,
+                        untreated: regions.difference(treated),
+                        limbs: Limbs::of(regions, symptom.side),
                     }
                 })
             })

@@ -5,13 +5,19 @@ use crate::guideline::Followup;
 use crate::vocabulary::Level;
 
 /// Hours from the last check-in to the next one, or `None` when the course
-/// can stop: nothing active (or only expected, fading symptoms) once the
+/// can stop: nothing active and no red flag open (or only expected, fading
+/// symptoms) once the
 /// guideline's "clear after" time has passed.
 ///
 /// While symptoms are active the wait is the shorter of the next planned
 /// check-in and the level's active interval, so people are asked sooner
 /// while something is going on and beyond the plan while it lasts.
-pub(super) fn next_checkin_hours(followup: &Followup, level: Level, facts: &Facts) -> Option<u32> {
+pub(super) fn next_checkin_hours(
+    followup: &Followup,
+    level: Level,
+    facts: &Facts,
+    open_red_flags: bool,
+) -> Option<u32> {
     let hours = facts.hours_since_treatment;
     let next_planned = followup
         .plan_hours
@@ -21,7 +27,9 @@ pub(super) fn next_checkin_hours(followup: &Followup, level: Level, facts: &Fact
         .map(|wait| wait.ceil().max(1.0) as u32);
     let past_clear_time =
         facts.last.is_some() && hours >= f64::from(followup.stop_when_clear_after_hours);
-    let active = !facts.present_kinds.is_empty();
+    // An open red flag keeps the follow-up going until it is reported
+    // gone or seen by a clinician.
+    let active = !facts.present_kinds.is_empty() || open_red_flags;
     if !active {
         return if past_clear_time { None } else { next_planned };
     }

@@ -4,49 +4,45 @@
 //! I/O and cannot fail, because both inputs were checked when parsed.
 
 mod facts;
+mod flags;
 mod followup;
+
+use std::borrow::Cow;
 
 use crate::course::Course;
 use crate::decision::{Decision, Evidence, EvidenceList, GuidelineRef, Reason, TreatmentField};
-use crate::guideline::{Condition, ContextFlag, ContextTest, Guideline, SymptomMatch};
+use crate::guideline::{Condition, ContextFlag, ContextTest, Guideline, Rule, SymptomMatch};
 use crate::vocabulary::{Level, Region};
-use facts::Facts;
+use facts::{Facts, LastSymptom};
+use flags::History;
 
 /// Triages the last check-in of a course, using the earlier ones for how
-/// long symptoms have lasted and whether they are getting worse.
+/// long symptoms have lasted, whether they are getting worse, and which
+/// red flags are still open (safety property 5).
 pub fn triage<'g>(guideline: &'g Guideline, course: &Course) -> Decision<'g> {
-    let facts = Facts::of(course);
-    let mut reasons: Vec<Reason<'g>> = Vec::with_capacity(8);
-    let mut evidence = Scratch::new();
-    let has_checkin = facts.last.is_some();
-    for &index in &guideline.evaluation_order {
-        let (rule, prefilter) = (&guideline.rules[index], &guideline.prefilters[index]);
-        if !prefilter.admits(
-            facts.present_kinds,
-            facts.hours_since_treatment,
-            has_checkin,
-        ) {
-            continue;
-        }
-        evidence.clear();
-        if holds(&rule.when, course, &facts, &mut evidence) {
-            if evidence.len() > 1 {
-                evidence.sort_unstable();
-                evidence.dedup();
-            }
-            reasons.push(Reason {
-                rule: &rule.id,
-                level: rule.level,
-                why: &rule.why,
-                evidence: EvidenceList::from_slice(&evidence),
-                sources: &rule.sources,
-                advice: &rule.advice,
-            });
-        }
+    let last = course.checkins.len().checked_sub(1);
+    let mut history = History::default();
+    for index in 0..last.unwrap_or(0) {
+        history.close_by(guideline, course, index);
+        let reasons = history.fresh_reasons(guideline, course, index, Level::SeeDoctor);
+        history.open(index, &reasons, guideline);
     }
-    // Highest level first, equal levels in the guideline's order: the
-    // order the rules were evaluated in.
-    debug_assert!(reasons.is_sorted_by_key(|reason| std::cmp::Reverse(reason.level)));
+    let mut reasons = match last {
+        Some(last) => {
+            history.close_by(guideline, course, last);
+            history.fresh_reasons(guideline, course, last, Level::Expected)
+        }
+        None => {
+            let facts = Facts::at(course, None);
+            let mut reasons = Vec::new();
+            evaluate(guideline, course, &facts, Level::Expected, &mut reasons);
+            reasons
+        }
+    };
+    let carried = last.map_or(0, |last| history.carry(guideline, course, last, &mut reasons));
+    // Highest level first; equal levels keep their order: fresh reasons in
+    // the guideline's order, then carried ones.
+    reasons.sort_by_key(|reason| std::cmp::Reverse(reason.level));
     let level = reasons
         .first()
         .map_or(Level::Expected, |reason| reason.level);
@@ -69,10 +65,16 @@ pub fn triage<'g>(guideline: &'g Guideline, course: &Course) -> Decision<'g> {
         }
     }
 
+    let facts = Facts::of(course);
     Decision {
         level,
         summary: &text.summary,
-        next_checkin_hours: followup::next_checkin_hours(&guideline.followup, level, &facts),
+        next_checkin_hours: followup::next_checkin_hours(
+            &guideline.followup,
+            level,
+            &facts,
+            carried > 0,
+        ),
         reasons,
         advice,
         guideline: GuidelineRef {
@@ -81,6 +83,56 @@ pub fn triage<'g>(guideline: &'g Guideline, course: &Course) -> Decision<'g> {
         },
         disclaimer: &guideline.disclaimer,
     }
+}
+
+/// Evaluates the rules at `min_level` or above on the check-in `facts` are
+/// about, highest level first, and appends a reason for each that fires.
+fn evaluate<'g>(
+    guideline: &'g Guideline,
+    course: &Course,
+    facts: &Facts,
+    min_level: Level,
+    reasons: &mut Vec<Reason<'g>>,
+) {
+    let mut evidence = Scratch::new();
+    let has_checkin = facts.last.is_some();
+    for &index in &guideline.evaluation_order {
+        let (rule, prefilter) = (&guideline.rules[index], &guideline.prefilters[index]);
+        if rule.level < min_level {
+            break;
+        }
+        if !prefilter.admits(
+            facts.present_kinds,
+            facts.hours_since_treatment,
+            has_checkin,
+        ) {
+            continue;
+        }
+        evidence.clear();
+        if holds(&rule.when, course, facts, &mut evidence) {
+            if evidence.len() > 1 {
+                evidence.sort_unstable();
+                evidence.dedup();
+            }
+            reasons.push(Reason {
+                rule: &rule.id,
+                level: rule.level,
+                why: Cow::Borrowed(&rule.why),
+                evidence: EvidenceList::from_slice(&evidence),
+                sources: &rule.sources,
+                earlier: None,
+                assessed: None,
+                advice: &rule.advice,
+            });
+        }
+    }
+}
+
+/// Whether one rule fires on a course as of its last check-in.
+fn fires(rule: &Rule, course: &Course) -> bool {
+    let facts = Facts::of(course);
+    let mut evidence = Scratch::new();
+    holds(&rule.when, course, &facts, &mut evidence)
 }
 
 /// Evidence gathered while evaluating one rule (reused across rules; on
@@ -109,6 +161,8 @@ fn holds(condition: &Condition, course: &Course, facts: &Facts, evidence: &mut S
             !inner
         }
         Condition::Symptom(matcher) => symptom_holds(matcher, facts, evidence),
+        Condition::SameLimb(parts) => same_limb_holds(parts, facts, evidence),
+        Condition::BothSides(matcher) => both_sides_holds(matcher, facts, evidence),
         Condition::HoursSinceTreatment(window) => {
             let inside = facts.last.is_some() && window.contains(facts.hours_since_treatment);
             if inside {
@@ -211,6 +265,19 @@ fn context_holds(
     matched
 }
 
+/// Whether a present symptom of the last check-in matches every stated
+/// qualifier (all but `reported_for_hours_over`, which needs the course).
+fn matches(matcher: &SymptomMatch, symptom: &LastSymptom) -> bool {
+    let compiled = &matcher.compiled;
+    matcher.kinds.contains(symptom.symptom.kind.index())
+        && symptom.severity >= compiled.min_severity
+        && symptom.frequency >= compiled.min_frequency
+        && symptom.interference >= compiled.min_interference
+        && symptom.flags & compiled.required == compiled.required
+        && symptom.regions.intersects(compiled.regions)
+        && (!compiled.untreated || symptom.untreated.intersects(compiled.regions))
+}
+
 /// Whether some present symptom of the last check-in matches every stated
 /// qualifier. Names every matching symptom as evidence, and for a match on
 /// duration also the check-in where the unbroken run began.
@@ -218,17 +285,11 @@ fn symptom_holds(matcher: &SymptomMatch, facts: &Facts, evidence: &mut Scratch) 
     let Some(checkin) = facts.last else {
         return false;
     };
-    let compiled = &matcher.compiled;
     let mut matched = false;
     for (index, symptom) in facts.last_symptoms.iter().enumerate() {
         let Some(symptom) = symptom else { continue };
         let kind = symptom.symptom.kind;
-        let ok = matcher.kinds.contains(kind.index())
-            && symptom.severity >= compiled.min_severity
-            && symptom.frequency >= compiled.min_frequency
-            && symptom.interference >= compiled.min_interference
-            && symptom.flags & compiled.flag_mask == compiled.flag_want
-            && symptom.regions.intersects(compiled.regions)
+        let ok = matches(matcher, symptom)
             && matcher
                 .reported_for_hours_over
                 .is_none_or(|hours| facts.reported_for_hours(kind) > hours);
@@ -241,6 +302,74 @@ fn symptom_holds(matcher: &SymptomMatch, facts: &Facts, evidence: &mut Scratch) 
             if matcher.reported_for_hours_over.is_some() {
                 evidence.extend(facts.run_start(kind));
             }
+        }
+    }
+    matched
+}
+
+/// Whether every part is matched by symptoms that share a limb; names the
+/// matching symptoms in the shared limbs.
+fn same_limb_holds(parts: &[SymptomMatch], facts: &Facts, evidence: &mut Scratch) -> bool {
+    let Some(checkin) = facts.last else {
+        return false;
+    };
+    let present = || {
+        facts
+            .last_symptoms
+            .iter()
+            .enumerate()
+            .filter_map(|(index, symptom)| symptom.as_ref().map(|symptom| (index, symptom)))
+    };
+    let mut shared = u8::MAX;
+    for part in parts {
+        shared &= present()
+            .filter(|(_, symptom)| matches(part, symptom))
+            .fold(0, |limbs, (_, symptom)| limbs | symptom.limbs);
+        if shared == 0 {
+            return false;
+        }
+    }
+    for (index, symptom) in present() {
+        if symptom.limbs & shared != 0 && parts.iter().any(|part| matches(part, symptom)) {
+            evidence.push(Evidence::Symptom {
+                checkin,
+                symptom: index,
+            });
+        }
+    }
+    true
+}
+
+/// Whether symptoms of one kind that match are on both sides: one entry
+/// with side `both` or unstated, or a `left` and a `right` entry.
+fn both_sides_holds(matcher: &SymptomMatch, facts: &Facts, evidence: &mut Scratch) -> bool {
+    use crate::vocabulary::Side;
+    let Some(checkin) = facts.last else {
+        return false;
+    };
+    let mut matched = false;
+    for kind in matcher.kind_list() {
+        let (mut left, mut right, mut both) = (false, false, false);
+        let mark = evidence.len();
+        for (index, symptom) in facts.last_symptoms.iter().enumerate() {
+            let Some(symptom) = symptom else { continue };
+            if symptom.symptom.kind != kind || !matches(matcher, symptom) {
+                continue;
+            }
+            match symptom.symptom.side {
+                Some(Side::Left) => left = true,
+                Some(Side::Right) => right = true,
+                Some(Side::Both) | None => both = true,
+            }
+            evidence.push(Evidence::Symptom {
+                checkin,
+                symptom: index,
+            });
+        }
+        if both || (left && right) {
+            matched = true;
+        } else {
+            evidence.truncate(mark);
         }
     }
     matched

@@ -353,6 +353,7 @@ pub(crate) fn read_checkin(form: &FormData, now: Millis) -> Result<Checkin, Fiel
                 painful: yes(form, &format!("{name}.painful")),
                 sudden: yes(form, &format!("{name}.sudden")),
                 warm_or_red: yes(form, &format!("{name}.warm_or_red")),
+                ..Symptom::new(*kind)
             });
         }
     }
@@ -383,6 +384,7 @@ pub(crate) fn read_checkin(form: &FormData, now: Millis) -> Result<Checkin, Fiel
         strenuous_exercise: yes(form, "strenuous_exercise"),
         pregnant: yes(form, "pregnant"),
         anticoagulants: yes(form, "anticoagulants"),
+        seen_by_clinician: yes(form, "seen_by_clinician"),
     };
     let note = form.get("note").map(str::to_owned);
     if note

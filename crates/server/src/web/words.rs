@@ -30,6 +30,10 @@ pub(crate) fn symptom(kind: SymptomKind) -> &'static str {
         SymptomKind::Fever => "Fever",
         SymptomKind::Palpitations => "Racing, pounding or irregular heartbeat",
         SymptomKind::SpeechDifficulty => "Trouble speaking or slurred speech",
+        SymptomKind::Confusion => "Confused: not sure where or when you are, or others say you are not making sense",
+        SymptomKind::VisionChange => "Blurred, double or lost vision",
+        SymptomKind::Vomiting => "Being sick (vomiting)",
+        SymptomKind::BladderBowelChange => "New trouble controlling or passing urine or stools, or numbness when wiping",
     }
 }
 
@@ -96,6 +100,7 @@ pub(crate) fn region(value: Region) -> &'static str {
         Region::Head => "Head",
         Region::Face => "Face",
         Region::Jaw => "Jaw",
+        Region::MouthThroat => "Lips, tongue or throat",
         Region::Neck => "Neck",
         Region::Shoulders => "Shoulders",
         Region::UpperBack => "Upper back",
@@ -107,6 +112,7 @@ pub(crate) fn region(value: Region) -> &'static str {
         Region::Hands => "Hands",
         Region::Glutes => "Buttocks",
         Region::Hips => "Hips",
+        Region::Groin => "Groin, genitals or inner thighs (the saddle area)",
         Region::Thighs => "Thighs (front)",
         Region::Hamstrings => "Back of the thighs",
         Region::Knees => "Knees",

@@ -177,7 +177,9 @@ impl Decision<'_> {
 
     /// The reasons carried from earlier check-ins.
     pub fn carried(&self) -> impl Iterator<Item = &Reason<'_>> {
-        self.reasons.iter().filter(|reason| reason.earlier.is_some())
+        self.reasons
+            .iter()
+            .filter(|reason| reason.earlier.is_some())
     }
 
     /// The decision as compact JSON.

@@ -8,6 +8,7 @@ pub mod course;
 pub mod decision;
 pub mod error;
 pub mod guideline;
+pub mod impact;
 pub mod safety;
 pub mod sources;
 pub mod triage;

@@ -33,12 +33,29 @@ pub const FACTS: &[(&str, &str)] = &[
     ),
     ("G19", "fainting"),
     ("G20", "irritated nerves: numbness and tingling"),
+    ("G21", "infection, cellulitis and sepsis signs"),
+    (
+        "G22",
+        "severe allergic reaction (anaphylaxis) and skin reactions",
+    ),
+    ("G23", "cauda equina syndrome"),
+    ("G24", "compartment syndrome"),
+    ("G25", "vertebral artery dissection after neck work"),
+    (
+        "G26",
+        "severe headache with fever, stiff neck or rash (meningitis)",
+    ),
+    ("G27", "bruising and bleeding on blood thinners"),
+    (
+        "G28",
+        "palpitations, and sudden confusion, speech or vision change",
+    ),
 ];
 
 /// A red flag of the guidance and the lowest level a guideline may give it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct RedFlag {
-    /// `R1` … `R19`.
+    /// `R1` … `R42`.
     pub id: &'static str,
     /// The finding, in words.
     pub finding: &'static str,
@@ -46,7 +63,9 @@ pub struct RedFlag {
     pub floor: Level,
 }
 
-/// The red-flag floors of the guidance, section E.
+/// The red-flag floors of the guidance, section E: the base floor of each
+/// row (a row's "`emergency` when …" combinations are probed in
+/// [`crate::safety::probes`] at their own level).
 pub const RED_FLAGS: &[RedFlag] = &[
     red_flag("R1", "chest pain", Level::Emergency),
     red_flag(
@@ -56,21 +75,25 @@ pub const RED_FLAGS: &[RedFlag] = &[
     ),
     red_flag(
         "R3",
-        "sudden weakness or numbness on one side of the body or face",
+        "sudden weakness or numbness on one side of the body or in the face",
         Level::Emergency,
     ),
-    red_flag("R4", "sudden, very severe headache", Level::Emergency),
+    red_flag("R4", "sudden, severe headache", Level::Emergency),
     red_flag(
         "R5",
-        "fainting with chest pain, breathlessness or palpitations",
+        "fainting with chest pain, breathlessness, palpitations, weakness, poor coordination, confusion or trouble speaking, or while lying down or exercising, with a fit, or hurt in the fall",
         Level::Emergency,
     ),
     red_flag(
         "R6",
-        "one-sided leg swelling, or one-sided leg pain with warmth or redness",
+        "one-sided swelling of a leg or an arm, or one-sided pain in a limb with warm or red skin (possible clot)",
         Level::Urgent,
     ),
-    red_flag("R7", "dark urine after treatment", Level::Urgent),
+    red_flag(
+        "R7",
+        "dark urine (possible muscle breakdown)",
+        Level::Urgent,
+    ),
     red_flag("R8", "breathlessness, not sudden", Level::Urgent),
     red_flag("R9", "one-sided weakness, not sudden", Level::Urgent),
     red_flag(
@@ -94,22 +117,133 @@ pub const RED_FLAGS: &[RedFlag] = &[
         "numbness or tingling beyond 72 hours",
         Level::SeeDoctor,
     ),
-    red_flag("R15", "fever after treatment", Level::SeeDoctor),
-    red_flag("R16", "fainting", Level::ContactTherapist),
+    red_flag(
+        "R15",
+        "fever after treatment (urgent when getting worse)",
+        Level::SeeDoctor,
+    ),
+    red_flag("R16", "fainting", Level::SeeDoctor),
     red_flag(
         "R17",
-        "severe soreness, or soreness getting worse after 48 hours",
+        "severe soreness, or soreness getting worse after 72 hours",
         Level::ContactTherapist,
     ),
     red_flag(
         "R18",
-        "extensive bruising, or bruising while taking anticoagulants",
+        "bruising larger than a palm",
         Level::ContactTherapist,
     ),
     red_flag(
         "R19",
-        "any symptom getting worse after 48 hours",
+        "any symptom getting worse after 48 hours (72 for soreness)",
         Level::ContactTherapist,
+    ),
+    red_flag("R20", "bruising while taking blood thinners", Level::Urgent),
+    red_flag(
+        "R21",
+        "fever with warm, red skin or swelling (possible infection)",
+        Level::Urgent,
+    ),
+    red_flag(
+        "R22",
+        "fever with confusion, fainting, severe breathlessness or very severe aching (possible sepsis)",
+        Level::Emergency,
+    ),
+    red_flag(
+        "R23",
+        "face or throat swelling or a skin reaction with breathing trouble, fainting or dizziness (possible anaphylaxis)",
+        Level::Emergency,
+    ),
+    red_flag(
+        "R24",
+        "swelling of the lips, tongue or throat",
+        Level::Urgent,
+    ),
+    red_flag(
+        "R25",
+        "saddle numbness, bladder or bowel change, or numbness or weakness in both legs (possible cauda equina)",
+        Level::Emergency,
+    ),
+    red_flag(
+        "R26",
+        "severe limb pain with swelling and numbness or weakness in the same limb (possible compartment syndrome)",
+        Level::Emergency,
+    ),
+    red_flag(
+        "R27",
+        "after neck work, a headache with dizziness, vomiting, vision change, trouble speaking or poor coordination",
+        Level::Emergency,
+    ),
+    red_flag(
+        "R28",
+        "severe headache with fever (emergency with a stiff neck, a rash or confusion)",
+        Level::Urgent,
+    ),
+    red_flag(
+        "R29",
+        "severe headache with numbness or weakness in an arm or a leg",
+        Level::Urgent,
+    ),
+    red_flag(
+        "R30",
+        "confusion, trouble speaking, or sudden vision change",
+        Level::Emergency,
+    ),
+    red_flag(
+        "R31",
+        "palpitations (emergency with chest pain, breathlessness, dizziness or fainting)",
+        Level::SeeDoctor,
+    ),
+    red_flag(
+        "R32",
+        "vision change that is not sudden, or frequent vomiting",
+        Level::Urgent,
+    ),
+    red_flag(
+        "R33",
+        "twitching beyond 72 hours with a new medicine or in untreated places",
+        Level::SeeDoctor,
+    ),
+    red_flag(
+        "R34",
+        "pregnancy with signs of a leg clot or breathlessness",
+        Level::Urgent,
+    ),
+    red_flag(
+        "R35",
+        "severe soreness more than 7 days after the treatment",
+        Level::SeeDoctor,
+    ),
+    red_flag(
+        "R36",
+        "warm, red swelling or a warm, red, painful skin reaction after 24 hours (possible cellulitis)",
+        Level::Urgent,
+    ),
+    red_flag(
+        "R37",
+        "a skin reaction or face swelling with mild dizziness",
+        Level::Urgent,
+    ),
+    red_flag(
+        "R38",
+        "a severe skin reaction, or one getting worse after 48 hours",
+        Level::SeeDoctor,
+    ),
+    red_flag(
+        "R39",
+        "after neck work, a severe headache, or a headache with nausea",
+        Level::SeeDoctor,
+    ),
+    red_flag("R40", "fever with dizziness", Level::Urgent),
+    red_flag(
+        "R41",
+        "loss of coordination (emergency when sudden or with dizziness, vision change or headache)",
+        Level::Urgent,
+    ),
+    red_flag(
+        "R42",
+        "severe headache with dizziness (emergency when either is sudden)",
+        Level::Urgent,
     ),
 ];
 

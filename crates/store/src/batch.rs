@@ -657,13 +657,16 @@ fn plan_one(
         received_at: now,
     };
     let stored_decision = new_decision(&checkin, &decision, guideline, now)?;
-    let alert = decision.level.alerts_therapist().then(|| Alert {
+    // Only what fired on this check-in alerts: a red flag carried from an
+    // earlier one was alerted when it was reported (safety property 5).
+    let fresh = decision.fresh_level();
+    let alert = fresh.alerts_therapist().then(|| Alert {
         id: AlertId::generate(),
         clinic_id: state.treatment.clinic_id.clone(),
         treatment_id: state.treatment.id.clone(),
         decision_id: stored_decision.id.clone(),
         practitioner_id: state.treatment.practitioner_id.clone(),
-        level: decision.level,
+        level: fresh,
         created_at: now,
         acknowledged_at: None,
         acknowledged_by: None,

@@ -988,14 +988,17 @@ impl Store {
         .execute(&mut **tx)
         .await?;
 
-        let alert = if decision.level.alerts_therapist() {
+        // Only what fired on this check-in alerts: a red flag carried from
+        // an earlier one was alerted when it was reported.
+        let fresh = decision.fresh_level();
+        let alert = if fresh.alerts_therapist() {
             let raised = Alert {
                 id: AlertId::generate(),
                 clinic_id: found.clinic_id.clone(),
                 treatment_id: found.id.clone(),
                 decision_id: stored_decision.id.clone(),
                 practitioner_id: found.practitioner_id.clone(),
-                level: decision.level,
+                level: fresh,
                 created_at: now,
                 acknowledged_at: None,
                 acknowledged_by: None,

@@ -123,8 +123,12 @@ impl HoursWindow {
 pub struct SymptomMatch {
     /// The kinds that qualify (bits of [`SymptomKind::index`]).
     pub kinds: BitSet,
-    /// Stated severity at least this.
+    /// Severity at least this; an unstated severity matches (the safer
+    /// reading the floors of the guidance ask for).
     pub severity_at_least: Option<Severity>,
+    /// Severity stated, and at least this (for rules about what a person
+    /// said was strong, below the floors).
+    pub stated_severity_at_least: Option<Severity>,
     /// Stated frequency at least this.
     pub frequency_at_least: Option<Frequency>,
     /// Stated interference at least this.
@@ -165,6 +169,8 @@ pub(crate) struct CompiledMatch {
     /// or interference is 0; an unstated severity is above every rank
     /// (the safer reading).
     pub min_severity: u8,
+    /// Like `min_severity`, against the stated severity (unstated is 0).
+    pub min_stated_severity: u8,
     pub min_frequency: u8,
     pub min_interference: u8,
     /// [`SymptomFlags`] bits the symptom must have.
@@ -214,6 +220,7 @@ impl SymptomMatch {
         SymptomMatch {
             kinds,
             severity_at_least: None,
+            stated_severity_at_least: None,
             frequency_at_least: None,
             interference_at_least: None,
             one_sided: None,
@@ -254,6 +261,7 @@ impl SymptomMatch {
         }
         self.compiled = CompiledMatch {
             min_severity: rank(self.severity_at_least.map(|v| v as u8)),
+            min_stated_severity: rank(self.stated_severity_at_least.map(|v| v as u8)),
             min_frequency: rank(self.frequency_at_least.map(|v| v as u8)),
             min_interference: rank(self.interference_at_least.map(|v| v as u8)),
             required,

@@ -102,6 +102,7 @@ struct RawCondition {
 
     symptom: Option<KindList>,
     severity_at_least: Option<Severity>,
+    stated_severity_at_least: Option<Severity>,
     frequency_at_least: Option<Frequency>,
     interference_at_least: Option<Interference>,
     one_sided: Option<bool>,
@@ -400,6 +401,7 @@ impl Source<'_> {
             }
         }
         let symptom_qualifiers = raw.severity_at_least.is_some()
+            || raw.stated_severity_at_least.is_some()
             || raw.frequency_at_least.is_some()
             || raw.interference_at_least.is_some()
             || raw.one_sided.is_some()
@@ -470,7 +472,9 @@ impl Source<'_> {
         }
         if let Some(parts) = raw.same_limb {
             if parts.len() < 2 {
-                return fail("`same_limb` with a list of two or more symptom conditions".to_owned());
+                return fail(
+                    "`same_limb` with a list of two or more symptom conditions".to_owned(),
+                );
             }
             let matches = parts
                 .into_iter()
@@ -484,7 +488,9 @@ impl Source<'_> {
         if let Some(part) = raw.both_sides {
             let matcher = self.symptom_part(rule, *part, &format!("{path}.both_sides"))?;
             if matcher.one_sided.is_some() {
-                return fail("`both_sides` tests the side itself; leave `one_sided` out".to_owned());
+                return fail(
+                    "`both_sides` tests the side itself; leave `one_sided` out".to_owned(),
+                );
             }
             return Ok(Condition::BothSides(matcher));
         }
@@ -496,6 +502,7 @@ impl Source<'_> {
                 SymptomMatch {
                     kinds,
                     severity_at_least: raw.severity_at_least,
+                    stated_severity_at_least: raw.stated_severity_at_least,
                     frequency_at_least: raw.frequency_at_least,
                     interference_at_least: raw.interference_at_least,
                     one_sided: raw.one_sided,

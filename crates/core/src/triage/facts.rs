@@ -30,6 +30,8 @@ pub(super) struct LastSymptom<'c> {
     /// frequency or interference is 0, an unstated severity is above
     /// every rank (the safer reading of the guidance).
     pub severity: u8,
+    /// The severity as stated (0: unstated).
+    pub stated_severity: u8,
     pub frequency: u8,
     pub interference: u8,
     /// [`SymptomFlags`] bits; `WORSENING`: some answer is higher than the
@@ -197,6 +199,7 @@ impl<'c> Facts<'c> {
                         symptom,
                         fading: !worsening && peak.is_some_and(|peak| peak.undercut_by(symptom)),
                         severity: symptom.severity.map_or(u8::MAX, |v| v as u8 + 1),
+                        stated_severity: rank(symptom.severity.map(|v| v as u8)),
                         frequency: rank(symptom.frequency.map(|v| v as u8)),
                         interference: rank(symptom.interference.map(|v| v as u8)),
                         flags,

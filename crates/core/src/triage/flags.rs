@@ -140,7 +140,7 @@ impl History {
         reasons: &mut Vec<Reason<'g>>,
     ) -> usize {
         let mut carried = 0;
-        for (position, flag) in self.open.iter().enumerate().rev() {
+        for (position, flag) in self.open.iter().enumerate() {
             if flag.opened >= last {
                 continue;
             }
@@ -148,7 +148,10 @@ impl History {
             let newer_of_same_rule = self.open[position + 1..]
                 .iter()
                 .any(|other| other.rule == flag.rule && other.opened < last);
-            if newer_of_same_rule || reasons.iter().any(|r| r.rule == rule.id && r.earlier.is_none())
+            if newer_of_same_rule
+                || reasons
+                    .iter()
+                    .any(|r| r.rule == rule.id && r.earlier.is_none())
             {
                 continue;
             }
@@ -165,7 +168,7 @@ impl History {
                 rule: &rule.id,
                 level,
                 why: Cow::Owned(format!(
-                    "Earlier, on {}, you reported this, and no check-in since has said it is gone or that a clinician has seen you. {}",
+                    "Reported on {} and not yet reported gone or seen by a clinician: {}",
                     date(opened),
                     rule.why
                 )),
@@ -273,13 +276,21 @@ fn worse(now: &Symptom, before: &Symptom) -> bool {
         )
         || newly(maybe(now.sudden, true), maybe(before.sudden, true))
         || newly(maybe(now.painful, false), maybe(before.painful, false))
-        || newly(maybe(now.warm_or_red, false), maybe(before.warm_or_red, false))
+        || newly(
+            maybe(now.warm_or_red, false),
+            maybe(before.warm_or_red, false),
+        )
         || newly(maybe(one_sided(now), true), maybe(one_sided(before), true))
         || (before.side.is_some_and(|side| side != Side::Both) && now.side != before.side)
         || (!before.regions.is_empty()
-            && !before.regions.contains(&crate::vocabulary::Region::WholeBody)
+            && !before
+                .regions
+                .contains(&crate::vocabulary::Region::WholeBody)
             && (now.regions.is_empty()
-                || now.regions.iter().any(|region| !before.regions.contains(region))))
+                || now
+                    .regions
+                    .iter()
+                    .any(|region| !before.regions.contains(region))))
         || now
             .fainting_answers()
             .into_iter()

@@ -39,7 +39,9 @@ pub fn triage<'g>(guideline: &'g Guideline, course: &Course) -> Decision<'g> {
             reasons
         }
     };
-    let carried = last.map_or(0, |last| history.carry(guideline, course, last, &mut reasons));
+    let carried = last.map_or(0, |last| {
+        history.carry(guideline, course, last, &mut reasons)
+    });
     // Highest level first; equal levels keep their order: fresh reasons in
     // the guideline's order, then carried ones.
     reasons.sort_by_key(|reason| std::cmp::Reverse(reason.level));
@@ -271,6 +273,7 @@ fn matches(matcher: &SymptomMatch, symptom: &LastSymptom) -> bool {
     let compiled = &matcher.compiled;
     matcher.kinds.contains(symptom.symptom.kind.index())
         && symptom.severity >= compiled.min_severity
+        && symptom.stated_severity >= compiled.min_stated_severity
         && symptom.frequency >= compiled.min_frequency
         && symptom.interference >= compiled.min_interference
         && symptom.flags & compiled.required == compiled.required

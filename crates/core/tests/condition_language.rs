@@ -171,7 +171,7 @@ fn a_symptom_reported_without_a_break_counts_its_duration_and_names_where_it_beg
 #[test]
 fn symptom_qualifiers_must_all_hold_for_the_same_symptom() {
     let checkins = r#"[{"at":"2026-11-21T12:00:00Z","symptoms":[
-        {"kind":"soreness","severity":"severe","regions":["neck"]},
+        {"kind":"soreness","severity":"severe","regions":["neck"],"side":"both"},
         {"kind":"swelling","severity":"mild","side":"left","regions":["calves"],"warm_or_red":true}]}]"#;
     let both = course(DEEP, checkins);
     assert!(
@@ -195,10 +195,13 @@ fn symptom_qualifiers_must_all_hold_for_the_same_symptom() {
             "checkins[0].symptoms[1]".to_owned()
         ])
     );
-    assert!(fired(r#"{ symptom = "swelling", sudden = true }"#, &both).is_none());
     assert!(
-        fired(r#"{ symptom = "swelling", sudden = false }"#, &both).is_some(),
-        "unstated counts as no"
+        fired(r#"{ symptom = "swelling", painful = true }"#, &both).is_none(),
+        "unstated `painful` counts as no"
+    );
+    assert!(
+        fired(r#"{ symptom = "swelling", painful = false }"#, &both).is_some(),
+        "unstated `painful` counts as no"
     );
     assert!(
         fired(
@@ -294,8 +297,8 @@ fn next_checkin_follows_the_plan_sooner_while_active_and_stops_when_clear() {
     );
     assert_eq!(
         next(
-            r#"[{"at":"2026-11-22T12:00:00Z","symptoms":[{"kind":"twitching","severity":"moderate"}]},
-                {"at":"2026-11-24T12:00:00Z","symptoms":[{"kind":"twitching","severity":"mild"}]}]"#
+            r#"[{"at":"2026-11-22T12:00:00Z","symptoms":[{"kind":"twitching","severity":"moderate","regions":["calves"]}]},
+                {"at":"2026-11-24T12:00:00Z","symptoms":[{"kind":"twitching","severity":"mild","regions":["calves"]}]}]"#
         ),
         None,
         "expected and fading after 72 h: stop"
@@ -370,4 +373,201 @@ active_interval_hours = {{ expected = 24, self_care = 24, contact_therapist = 12
         ]
     );
     assert_eq!(decision.level, Level::Urgent);
+}
+
+/// One check-in a day after [`DEEP`] (calves worked) with these symptoms.
+fn day_after(symptoms: &str) -> Course {
+    course(
+        DEEP,
+        &format!(r#"[{{"at":"2026-11-21T12:00:00Z","symptoms":[{symptoms}]}}]"#),
+    )
+}
+
+#[test]
+fn unstated_side_sudden_and_severity_are_read_the_safer_way() {
+    let bare = day_after(r#"{"kind":"weakness","regions":["calves"]}"#);
+    for condition in [
+        r#"{ symptom = "weakness", one_sided = true }"#,
+        r#"{ symptom = "weakness", one_sided = false }"#,
+        r#"{ symptom = "weakness", sudden = true }"#,
+        r#"{ symptom = "weakness", sudden = false }"#,
+        r#"{ symptom = "weakness", severity_at_least = "very_severe" }"#,
+    ] {
+        assert!(
+            fired(condition, &bare).is_some(),
+            "{condition} on an unstated answer"
+        );
+    }
+    for condition in [
+        r#"{ symptom = "weakness", stated_severity_at_least = "mild" }"#,
+        r#"{ symptom = "weakness", painful = true }"#,
+        r#"{ symptom = "weakness", warm_or_red = true }"#,
+    ] {
+        assert!(
+            fired(condition, &bare).is_none(),
+            "{condition} on an unstated answer"
+        );
+    }
+    let stated = day_after(
+        r#"{"kind":"weakness","regions":["calves"],"side":"both","sudden":false,"severity":"mild"}"#,
+    );
+    assert!(fired(r#"{ symptom = "weakness", one_sided = true }"#, &stated).is_none());
+    assert!(fired(r#"{ symptom = "weakness", sudden = true }"#, &stated).is_none());
+    assert!(
+        fired(
+            r#"{ symptom = "weakness", severity_at_least = "moderate" }"#,
+            &stated
+        )
+        .is_none()
+    );
+    assert!(
+        fired(
+            r#"{ symptom = "weakness", stated_severity_at_least = "mild" }"#,
+            &stated
+        )
+        .is_some()
+    );
+}
+
+#[test]
+fn same_limb_needs_every_part_in_one_arm_or_one_leg() {
+    let condition = r#"{ same_limb = [{ symptom = "soreness", severity_at_least = "severe" }, { symptom = "swelling" }, { symptom = "numbness_tingling" }] }"#;
+    let one_leg = day_after(
+        r#"{"kind":"soreness","severity":"severe","regions":["calves"],"side":"left"},
+           {"kind":"swelling","severity":"mild","regions":["calves"],"side":"left"},
+           {"kind":"numbness_tingling","regions":["feet"],"side":"left"}"#,
+    );
+    assert_eq!(
+        fired(condition, &one_leg),
+        Some(vec![
+            "checkins[0].symptoms[0]".to_owned(),
+            "checkins[0].symptoms[1]".to_owned(),
+            "checkins[0].symptoms[2]".to_owned(),
+        ])
+    );
+    let other_leg = day_after(
+        r#"{"kind":"soreness","severity":"severe","regions":["calves"],"side":"left"},
+           {"kind":"swelling","severity":"mild","regions":["calves"],"side":"left"},
+           {"kind":"numbness_tingling","regions":["feet"],"side":"right"}"#,
+    );
+    assert!(
+        fired(condition, &other_leg).is_none(),
+        "numbness in the other leg"
+    );
+    let arm_and_leg = day_after(
+        r#"{"kind":"soreness","severity":"severe","regions":["forearms"],"side":"left"},
+           {"kind":"swelling","severity":"mild","regions":["calves"],"side":"left"},
+           {"kind":"numbness_tingling","regions":["feet"],"side":"left"}"#,
+    );
+    assert!(fired(condition, &arm_and_leg).is_none(), "an arm and a leg");
+    let both_sides = day_after(
+        r#"{"kind":"soreness","severity":"severe","regions":["forearms"],"side":"both"},
+           {"kind":"swelling","severity":"mild","regions":["hands"],"side":"right"},
+           {"kind":"numbness_tingling","regions":["arms"]}"#,
+    );
+    assert!(
+        fired(condition, &both_sides).is_some(),
+        "`both` and an unstated side overlap the right arm"
+    );
+    let not_a_limb = day_after(
+        r#"{"kind":"soreness","severity":"severe","regions":["lower_back"]},
+           {"kind":"swelling","severity":"mild","regions":["lower_back"]},
+           {"kind":"numbness_tingling","regions":["lower_back"]}"#,
+    );
+    assert!(
+        fired(condition, &not_a_limb).is_none(),
+        "the back is not a limb"
+    );
+}
+
+#[test]
+fn both_sides_needs_both_or_a_left_and_a_right_entry_of_one_kind() {
+    let condition = r#"{ both_sides = { symptom = ["numbness_tingling", "weakness"], regions_any = ["thighs", "calves"] } }"#;
+    let left_and_right = day_after(
+        r#"{"kind":"numbness_tingling","regions":["thighs"],"side":"left"},
+           {"kind":"numbness_tingling","regions":["calves"],"side":"right"}"#,
+    );
+    assert!(fired(condition, &left_and_right).is_some());
+    let mixed_kinds = day_after(
+        r#"{"kind":"numbness_tingling","regions":["thighs"],"side":"left"},
+           {"kind":"weakness","regions":["calves"],"side":"right","severity":"mild"}"#,
+    );
+    assert!(
+        fired(condition, &mixed_kinds).is_none(),
+        "left numbness and right weakness are not one kind on both sides"
+    );
+    let one_side = day_after(r#"{"kind":"numbness_tingling","regions":["thighs"],"side":"left"}"#);
+    assert!(fired(condition, &one_side).is_none());
+    for side in [r#","side":"both""#, ""] {
+        let both = day_after(&format!(
+            r#"{{"kind":"weakness","regions":["calves"],"severity":"mild"{side}}}"#
+        ));
+        assert!(
+            fired(condition, &both).is_some(),
+            "side `both` or unstated: {side}"
+        );
+    }
+}
+
+#[test]
+fn untreated_looks_at_regions_the_treatment_did_not_work_on() {
+    let condition =
+        r#"{ symptom = "twitching", untreated = true, regions_any = ["calves", "arms"] }"#;
+    assert!(
+        fired(
+            condition,
+            &day_after(r#"{"kind":"twitching","regions":["calves"]}"#)
+        )
+        .is_none(),
+        "calves were worked"
+    );
+    assert!(
+        fired(
+            condition,
+            &day_after(r#"{"kind":"twitching","regions":["arms"]}"#)
+        )
+        .is_some()
+    );
+    assert!(
+        fired(
+            condition,
+            &day_after(r#"{"kind":"twitching","regions":["face"]}"#)
+        )
+        .is_none(),
+        "outside regions_any"
+    );
+    assert!(
+        fired(condition, &day_after(r#"{"kind":"twitching"}"#)).is_some(),
+        "no region given: may be untreated"
+    );
+    let whole_body = course(
+        r#"{"at":"2026-11-20T12:00:00Z","modality":"swedish","regions":["whole_body"]}"#,
+        r#"[{"at":"2026-11-21T12:00:00Z","symptoms":[{"kind":"twitching","regions":["arms"]}]}]"#,
+    );
+    assert!(
+        fired(condition, &whole_body).is_none(),
+        "a whole-body treatment worked everywhere"
+    );
+}
+
+#[test]
+fn fainting_answers_are_qualifiers_and_belong_to_fainting_only() {
+    let lying = day_after(r#"{"kind":"fainting","while_lying_down":true}"#);
+    assert!(
+        fired(
+            r#"{ symptom = "fainting", while_lying_down = true }"#,
+            &lying
+        )
+        .is_some()
+    );
+    assert!(fired(r#"{ symptom = "fainting", seizure = true }"#, &lying).is_none());
+    assert!(
+        fired(r#"{ symptom = "fainting", seizure = false }"#, &lying).is_some(),
+        "unstated counts as no"
+    );
+    let error = Course::from_json(
+        r#"{"treatment":{"at":"2026-11-20T12:00:00Z","modality":"swedish"},"checkins":[{"at":"2026-11-21T12:00:00Z","symptoms":[{"kind":"dizziness","injured":true}]}]}"#,
+    )
+    .expect_err("a fainting answer on dizziness");
+    assert_eq!(error.path, "checkins[0].symptoms[0].injured");
 }

@@ -45,7 +45,7 @@ fn an_unknown_level_names_the_rule_and_its_path() {
     let error = Guideline::from_toml(&text).expect_err("bad level");
     assert_eq!(
         error.rule.as_deref(),
-        Some("urgent.one_sided_leg_swelling"),
+        Some("urgent.one_sided_limb_swelling"),
         "{error}"
     );
     assert!(error.path.ends_with(".level"), "{error}");
@@ -125,7 +125,10 @@ fn a_nested_problem_names_its_path() {
 
 #[test]
 fn a_rule_without_sources_is_refused() {
-    let text = shipped_with("sources = [\"guidance:R15\"]", "sources = []");
+    let text = shipped_with(
+        "sources = [\"guidance:R15\", \"guidance:G21\"]\nwhy = \"A fever is not",
+        "sources = []\nwhy = \"A fever is not",
+    );
     let error = Guideline::from_toml(&text).expect_err("no sources");
     assert_eq!(error.rule.as_deref(), Some("see_doctor.fever"));
     assert!(error.path.ends_with(".sources"), "{error}");
@@ -134,12 +137,15 @@ fn a_rule_without_sources_is_refused() {
 #[test]
 fn an_unknown_source_is_refused() {
     let text = shipped_with(
-        "sources = [\"guidance:R15\"]",
+        "sources = [\"guidance:R15\", \"guidance:G21\"]",
         "sources = [\"guidance:R99\"]",
     );
     let error = Guideline::from_toml(&text).expect_err("unknown source");
     assert!(error.message.contains("guidance:R99"), "{error}");
-    let text = shipped_with("sources = [\"guidance:R15\"]", "sources = [\"a blog\"]");
+    let text = shipped_with(
+        "sources = [\"guidance:R15\", \"guidance:G21\"]",
+        "sources = [\"a blog\"]",
+    );
     Guideline::from_toml(&text).expect_err("not a guidance id");
 }
 
@@ -208,4 +214,42 @@ fn empty_and_garbage_files_are_refused() {
     ] {
         Guideline::from_toml(text).expect_err("not a guideline");
     }
+}
+
+#[test]
+fn the_new_condition_keys_are_checked() {
+    let text = shipped_with(
+        "when.same_limb = [\n  { symptom = [\"soreness\", \"cramp\", \"joint_pain\"], severity_at_least = \"severe\" },",
+        "when.same_limb = [\n",
+    );
+    let error = Guideline::from_toml(&text);
+    assert!(error.is_ok(), "two parts are enough: {error:?}");
+    let text = shipped_with(
+        "{ symptom = \"swelling\" },\n  { symptom = [\"numbness_tingling\", \"weakness\"] },\n]",
+        "]",
+    );
+    let error = Guideline::from_toml(&text).expect_err("one part");
+    assert!(error.message.contains("two or more"), "{error}");
+    assert_eq!(
+        error.rule.as_deref(),
+        Some("emergency.possible_compartment_syndrome")
+    );
+    let text = shipped_with(
+        "one_sided = true, untreated = true",
+        "one_sided = true, untreated = false",
+    );
+    let error = Guideline::from_toml(&text).expect_err("untreated = false");
+    assert!(error.message.contains("untreated = true"), "{error}");
+    let text = shipped_with(
+        "{ context = \"new_medication\", is = true },\n    { symptom = \"twitching\", untreated",
+        "{ context = \"seen_by_clinician\", is = true },\n    { symptom = \"twitching\", untreated",
+    );
+    let error = Guideline::from_toml(&text).expect_err("seen_by_clinician in a rule");
+    assert!(error.message.contains("context field"), "{error}");
+    let text = shipped_with(
+        "{ both_sides = { symptom = \"numbness_tingling\", regions_any = [\"glutes\"] } }",
+        "{ both_sides = { hours_since_treatment_over = 3 } }",
+    );
+    let error = Guideline::from_toml(&text).expect_err("both_sides of a non-symptom");
+    assert!(error.path.ends_with("both_sides"), "{error}");
 }

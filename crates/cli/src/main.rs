@@ -97,6 +97,43 @@ enum GuidelineCommand {
         #[arg(long, value_name = "FILE")]
         guideline: Option<PathBuf>,
     },
+    /// Show which decisions would change level under another guideline.
+    ///
+    /// Replays courses under the current guideline and under NEW, one
+    /// decision at every check-in, and lists each decision whose level
+    /// would change, lower levels first, with the rules behind it. Replays
+    /// the golden suite built into this binary, or with `--database-url`
+    /// (or `AFTERCARE_DATABASE_URL`) every course stored in that database.
+    /// Exits 0 whatever changes.
+    Impact {
+        /// The guideline to switch to.
+        #[arg(value_name = "NEW.toml")]
+        new: PathBuf,
+        /// The guideline in use now [default: the shipped one].
+        #[arg(long, value_name = "FILE")]
+        guideline: Option<PathBuf>,
+        /// Replay the golden cases (`*.json`) in this folder instead of
+        /// the built-in suite or a database.
+        #[arg(long, value_name = "DIR")]
+        cases: Option<PathBuf>,
+        /// Print the report as one JSON object.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Print the generated hazard log of the clinical safety case.
+    ///
+    /// Markdown for `docs/CLINICAL-SAFETY.md`: for each red-flag floor,
+    /// the rules citing it, their facts, its probes and the golden cases
+    /// that show it, then any open items.
+    SafetyCase {
+        /// Use this guideline file instead of the shipped one.
+        #[arg(long, value_name = "FILE")]
+        guideline: Option<PathBuf>,
+        /// Use the golden cases (`*.json`) in this folder instead of the
+        /// built-in suite.
+        #[arg(long, value_name = "DIR")]
+        cases: Option<PathBuf>,
+    },
 }
 
 #[derive(Subcommand)]
@@ -137,6 +174,23 @@ fn run(cli: Cli) -> Result<ExitCode, Failure> {
         Command::Guideline { command } => match command {
             GuidelineCommand::Check { file } => commands::guideline_check(&file),
             GuidelineCommand::Show { guideline } => commands::guideline_show(guideline.as_deref()),
+            GuidelineCommand::Impact {
+                new,
+                guideline,
+                cases,
+                json,
+            } => runtime()?.block_on(commands::guideline_impact(
+                &database,
+                &commands::ImpactArgs {
+                    new: &new,
+                    old: guideline.as_deref(),
+                    cases: cases.as_deref(),
+                    json,
+                },
+            )),
+            GuidelineCommand::SafetyCase { guideline, cases } => {
+                commands::guideline_safety_case(guideline.as_deref(), cases.as_deref())
+            }
         },
         Command::Serve { args, demo } => {
             runtime()?.block_on(commands::serve(&database, &args, demo))

@@ -94,7 +94,7 @@ fn the_readable_summary_puts_level_then_why_and_what_to_do() {
     let what = stdout.find("What to do:").expect("advice");
     let why = stdout.find("Why:").expect("reasons");
     assert!(what > 0 && why > 0);
-    assert!(stdout.contains("urgent.one_sided_leg_swelling"));
+    assert!(stdout.contains("urgent.one_sided_limb_swelling"));
     assert!(stdout.contains("Next check-in: in 12 hours."));
 }
 

@@ -1,5 +1,6 @@
 //! Triage speed on a realistic five-check-in course with the shipped
-//! guideline, from a parsed course and from JSON; and guideline loading.
+//! guideline, from a parsed course and from JSON; on a course of 150
+//! check-ins; and guideline loading.
 //!
 //! `cargo bench -p aftercare-core --bench triage`
 
@@ -66,6 +67,25 @@ fn benches(c: &mut Criterion) {
             let course = Course::from_json(black_box(COURSE)).expect("parses");
             triage(&guideline, &course).to_json()
         });
+    });
+    // A long course: the engine walks every earlier check-in for red flags
+    // still open (safety property 5), so its cost grows with the course.
+    let mut long = course.clone();
+    let last = long
+        .checkins
+        .last()
+        .expect("bench course has check-ins")
+        .clone();
+    long.checkins.clear();
+    for index in 0..150_i64 {
+        let mut checkin = last.clone();
+        checkin.at = aftercare_core::Timestamp::new(
+            course.treatment.at.get() + time::Duration::hours(2 * index + 1),
+        );
+        long.checkins.push(checkin);
+    }
+    group.bench_function("parsed_course_150_checkins", |b| {
+        b.iter(|| triage(black_box(&guideline), black_box(&long)));
     });
     group.finish();
 

@@ -12,7 +12,7 @@ use crate::settings::{DatabaseArgs, ServeArgs, resolve};
 
 /// What a command does with the database it opens.
 #[derive(Clone, Copy, PartialEq, Eq)]
-enum Use {
+pub(super) enum Use {
     /// Reads only: the database must exist already and is not migrated.
     Read,
     /// Writes: a missing SQLite file is created and migrations run.
@@ -22,7 +22,7 @@ enum Use {
 }
 
 /// Opens the configured database for a use.
-async fn open_store(database: &DatabaseArgs, intent: Use) -> Result<Store, Failure> {
+pub(super) async fn open_store(database: &DatabaseArgs, intent: Use) -> Result<Store, Failure> {
     let settings = resolve(database, &ServeArgs::default())?;
     let options = StoreOptions {
         migrate: intent == Use::Write,

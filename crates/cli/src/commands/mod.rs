@@ -1,7 +1,10 @@
 //! One function per subcommand.
 
 mod admin;
+mod golden;
 mod guideline;
+mod impact;
+mod safety_case;
 mod serve;
 mod triage;
 
@@ -11,6 +14,8 @@ use std::process::ExitCode;
 
 pub use admin::{backup, clinic_create, export, import, migrate};
 pub use guideline::{check as guideline_check, show as guideline_show};
+pub use impact::{ImpactArgs, impact as guideline_impact};
+pub use safety_case::safety_case as guideline_safety_case;
 pub use serve::serve;
 pub use triage::triage;
 

@@ -207,9 +207,8 @@ impl SymptomFlags {
     pub const fn of(yes: u32, answer: Option<bool>, unstated_is_either: bool) -> u32 {
         match answer {
             Some(true) => yes,
-            Some(false) => yes << 1,
             None if unstated_is_either => yes | (yes << 1),
-            None => yes << 1,
+            Some(false) | None => yes << 1,
         }
     }
 }

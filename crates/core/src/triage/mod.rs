@@ -27,17 +27,14 @@ pub fn triage<'g>(guideline: &'g Guideline, course: &Course) -> Decision<'g> {
         let reasons = history.fresh_reasons(guideline, course, index, Level::SeeDoctor);
         history.open(index, &reasons, guideline);
     }
-    let mut reasons = match last {
-        Some(last) => {
-            history.close_by(guideline, course, last);
-            history.fresh_reasons(guideline, course, last, Level::Expected)
-        }
-        None => {
-            let facts = Facts::at(course, None);
-            let mut reasons = Vec::new();
-            evaluate(guideline, course, &facts, Level::Expected, &mut reasons);
-            reasons
-        }
+    let mut reasons = if let Some(last) = last {
+        history.close_by(guideline, course, last);
+        history.fresh_reasons(guideline, course, last, Level::Expected)
+    } else {
+        let facts = Facts::at(course, None);
+        let mut reasons = Vec::new();
+        evaluate(guideline, course, &facts, Level::Expected, &mut reasons);
+        reasons
     };
     let carried = last.map_or(0, |last| {
         history.carry(guideline, course, last, &mut reasons)

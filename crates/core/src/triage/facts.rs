@@ -119,7 +119,11 @@ impl Peak {
 
     fn exceeded_by(self, symptom: &Symptom) -> bool {
         let higher = |before: Option<u8>, now: Option<u8>| matches!((before, now), (Some(b), Some(n)) if n > b);
-        higher(self.severity, symptom.severity.map(|v| v as u8))
+        // An unstated severity now may be the highest (the safer reading),
+        // so it is worse than any stated one below the top, and than "gone".
+        let top = crate::vocabulary::Severity::VerySevere as u8;
+        let severity_now = Some(symptom.severity.map_or(top, |v| v as u8));
+        higher(self.severity, severity_now)
             || higher(self.frequency, symptom.frequency.map(|v| v as u8))
             || higher(self.interference, symptom.interference.map(|v| v as u8))
     }

@@ -140,30 +140,36 @@ impl History {
         reasons: &mut Vec<Reason<'g>>,
     ) -> usize {
         let mut carried = 0;
-        for (position, flag) in self.open.iter().enumerate() {
-            if flag.opened >= last {
-                continue;
-            }
-            let rule = &guideline.rules[flag.rule];
-            let newer_of_same_rule = self.open[position + 1..]
-                .iter()
-                .any(|other| other.rule == flag.rule && other.opened < last);
-            if newer_of_same_rule
-                || reasons
-                    .iter()
-                    .any(|r| r.rule == rule.id && r.earlier.is_none())
-            {
-                continue;
-            }
-            let opened = &course.checkins[flag.opened];
-            let hours = course.checkins[last].at.hours_since(opened.at);
-            let level = if hours <= OWN_LEVEL_HOURS {
+        // Of the open flags of one rule, the one that gives the highest
+        // level now (the most recent among equals) is carried, unless the
+        // rule fired on `last` itself at that level or above.
+        let carried_level = |flag: &Flag| {
+            let hours = course.checkins[last]
+                .at
+                .hours_since(course.checkins[flag.opened].at);
+            if hours <= OWN_LEVEL_HOURS {
                 flag.level
             } else if hours <= AT_MOST_URGENT_HOURS {
                 flag.level.min(Level::Urgent)
             } else {
                 flag.level.min(Level::SeeDoctor)
-            };
+            }
+        };
+        let before_last = || self.open.iter().filter(|flag| flag.opened < last);
+        for flag in before_last() {
+            let rule = &guideline.rules[flag.rule];
+            let level = carried_level(flag);
+            let outranked = before_last().any(|other| {
+                other.rule == flag.rule
+                    && (carried_level(other), other.opened) > (level, flag.opened)
+            });
+            let fired_now = reasons
+                .iter()
+                .any(|r| r.rule == rule.id && r.earlier.is_none() && r.level >= level);
+            if outranked || fired_now {
+                continue;
+            }
+            let opened = &course.checkins[flag.opened];
             reasons.push(Reason {
                 rule: &rule.id,
                 level,

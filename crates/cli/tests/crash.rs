@@ -235,11 +235,6 @@ fn verify(
                 "SELECT COUNT(*) FROM alerts a LEFT JOIN decisions d ON d.id = a.decision_id WHERE d.id IS NULL",
             ),
             (
-                "decisions at contact_therapist or above without an alert",
-                "SELECT COUNT(*) FROM decisions d LEFT JOIN alerts a ON a.decision_id = d.id \
-                 WHERE a.id IS NULL AND d.level IN ('contact_therapist', 'see_doctor', 'urgent', 'emergency')",
-            ),
-            (
                 "decisions without a check-in",
                 "SELECT COUNT(*) FROM decisions d LEFT JOIN checkins c ON c.id = d.checkin_id WHERE c.id IS NULL",
             ),
@@ -266,6 +261,33 @@ fn verify(
                 .get(0);
             assert_eq!(count, 0, "half-written records: {what}");
         }
+        // Every decision whose own reasons (red flags carried from earlier
+        // check-ins left out) reach contact_therapist has its alert.
+        let unalerted = sqlx::query(
+            "SELECT d.body FROM decisions d LEFT JOIN alerts a ON a.decision_id = d.id WHERE a.id IS NULL",
+        )
+        .fetch_all(&mut db)
+        .await
+        .unwrap_or_else(|error| panic!("decisions without an alert: {error}"));
+        let missing = unalerted
+            .iter()
+            .filter(|row| {
+                let body: String = row.get(0);
+                let decision: Value = serde_json::from_str(&body).expect("a stored decision");
+                decision["reasons"]
+                    .as_array()
+                    .expect("reasons")
+                    .iter()
+                    .filter(|reason| reason.get("earlier").is_none())
+                    .any(|reason| {
+                        matches!(
+                            reason["level"].as_str(),
+                            Some("contact_therapist" | "see_doctor" | "urgent" | "emergency")
+                        )
+                    })
+            })
+            .count();
+        assert_eq!(missing, 0, "half-written records: decisions that alert without an alert");
         let _ = db.close().await;
         Report {
             kills,

@@ -300,8 +300,8 @@ async fn check_course(
             assert_eq!(answer.decision.id, decision.id);
             assert_eq!(
                 answer.alert.is_some(),
-                decision.level.alerts_therapist(),
-                "an alert exactly when the level calls for the therapist"
+                expected.fresh_level().alerts_therapist(),
+                "an alert exactly when what fired on this check-in calls for the therapist"
             );
         }
     }

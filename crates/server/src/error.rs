@@ -354,7 +354,11 @@ impl From<StoreError> for ApiError {
                 limit,
                 retry_after_secs,
             },
-            other @ (StoreError::Config(_)
+            // Outside text is checked at the edge, so a value the database
+            // refuses got past that check: the service's fault, logged as
+            // a bug with the request id, and never "try again later".
+            other @ (StoreError::Refused(_)
+            | StoreError::Config(_)
             | StoreError::Migration(_)
             | StoreError::Database(_)
             | StoreError::Corrupt(_)) => ApiError::Internal(format!("store: {other}")),
@@ -380,4 +384,23 @@ fn display_fields(fields: &[FieldError]) -> String {
         .map(|field| format!("{}: expected {}", display_path(&field.path), field.expected))
         .collect::<Vec<_>>()
         .join("; ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_an_unreachable_database_is_answered_503() {
+        let unavailable = ApiError::from(StoreError::Unavailable("connection refused".to_owned()));
+        assert_eq!(unavailable.status(), StatusCode::SERVICE_UNAVAILABLE);
+        let refused = ApiError::from(StoreError::Refused(
+            "invalid byte sequence for encoding \"UTF8\": 0x00".to_owned(),
+        ));
+        assert_eq!(refused.status(), StatusCode::INTERNAL_SERVER_ERROR);
+        let response = refused.into_response();
+        assert!(response.headers().get(header::RETRY_AFTER).is_none());
+        let fault = response.extensions().get::<ServerFault>().expect("logged");
+        assert!(fault.is_bug, "logged as a fault of the service");
+    }
 }

@@ -1,16 +1,23 @@
 //! Extractors that answer in our problem format when the request is wrong:
 //! axum's own rejections are plain text, and an id that does not parse must
 //! read as "not found", not as a bad request.
+//!
+//! Outside text is checked here, once, before any handler runs: the JSON
+//! body extractors refuse a control character in any string of the body,
+//! and [`refuse_control_characters`], a layer the route table puts on every
+//! route, refuses one in any path parameter or query parameter (the form
+//! extractor of the web pages does the same for form fields).
 
 use axum::body::Bytes;
-use axum::extract::{FromRequest, FromRequestParts, Path, Query, Request};
+use axum::extract::{FromRequest, FromRequestParts, Path, Query, Request, State};
 use axum::http::header;
 use axum::http::request::Parts;
-use axum::response::IntoResponse;
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
 use serde::de::DeserializeOwned;
 
 use crate::error::{ApiError, FieldError};
-use crate::input::parse_object;
+use crate::input::{PLAIN_TEXT, check_json_text, holds_refused, parse_object, printable_name};
 
 /// A JSON object body parsed strictly into `T`.
 #[derive(Debug)]
@@ -45,7 +52,10 @@ where
             return Err(ApiError::UnsupportedMediaType);
         }
         match Bytes::from_request(request, state).await {
-            Ok(body) => Ok(JsonBody(body)),
+            Ok(body) => {
+                check_json_text(&body)?;
+                Ok(JsonBody(body))
+            }
             Err(rejection) => {
                 let status = rejection.into_response().status();
                 if status == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
@@ -171,9 +181,115 @@ where
     }
 }
 
+/// Which route a [`refuse_control_characters`] layer guards: its path
+/// pattern, and whether it answers with pages or problem documents.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct GuardedRoute {
+    /// The pattern, e.g. `/api/v1/clients/{id}`, which names the parameters.
+    pub(crate) pattern: &'static str,
+    /// A web page: a refusal is a page, not a problem document.
+    pub(crate) is_page: bool,
+}
+
+/// Refuses a request whose path parameters or query parameters hold a
+/// character no store may be given (see [`crate::input::is_refused`]),
+/// naming the parameter. Every route of the route table runs behind it, so
+/// a new route is covered however its handler reads the path and query.
+pub(crate) async fn refuse_control_characters(
+    State(route): State<GuardedRoute>,
+    request: Request,
+    next: Next,
+) -> Response {
+    match refused_uri_field(route.pattern, request.uri()) {
+        None => next.run(request).await,
+        Some(field) if route.is_page => crate::web::refused_text_page(field),
+        Some(field) => ApiError::invalid(field, PLAIN_TEXT).into_response(),
+    }
+}
+
+/// The first path or query parameter of `uri` that holds a refused
+/// character, by name.
+fn refused_uri_field(pattern: &str, uri: &axum::http::Uri) -> Option<String> {
+    // The router matched the pattern, so the segments line up one to one;
+    // only `{name}` segments carry outside text.
+    let path = pattern
+        .split('/')
+        .zip(uri.path().split('/'))
+        .find_map(|(expected, sent)| {
+            let name = expected.strip_prefix('{')?.strip_suffix('}')?;
+            holds_refused(&percent_decoded(sent)).then(|| name.trim_start_matches('*').to_owned())
+        });
+    if path.is_some() {
+        return path;
+    }
+    let query = uri.query()?;
+    form_urlencoded::parse(query.as_bytes())
+        .find(|(name, value)| holds_refused(name) || holds_refused(value))
+        .map(|(name, _)| printable_name(&name))
+}
+
+/// A path segment with its `%XX` escapes decoded; bytes that are not UTF-8
+/// become U+FFFD (the path extractors refuse those themselves).
+fn percent_decoded(segment: &str) -> String {
+    let bytes = segment.as_bytes();
+    let mut decoded = Vec::with_capacity(bytes.len());
+    let mut index = 0;
+    while index < bytes.len() {
+        let escaped = (bytes[index] == b'%')
+            .then(|| bytes.get(index + 1..index + 3))
+            .flatten()
+            .and_then(|hex| std::str::from_utf8(hex).ok())
+            .and_then(|hex| u8::from_str_radix(hex, 16).ok());
+        if let Some(byte) = escaped {
+            decoded.push(byte);
+            index += 3;
+        } else {
+            decoded.push(bytes[index]);
+            index += 1;
+        }
+    }
+    String::from_utf8_lossy(&decoded).into_owned()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn refused(pattern: &str, uri: &'static str) -> Option<String> {
+        refused_uri_field(pattern, &axum::http::Uri::from_static(uri))
+    }
+
+    #[test]
+    fn a_control_character_in_a_path_or_query_parameter_is_named() {
+        let clients = "/api/v1/clients/{id}";
+        assert_eq!(
+            refused(clients, "/api/v1/clients/a%00b"),
+            Some("id".to_owned())
+        );
+        assert_eq!(
+            refused(clients, "/api/v1/clients/%C2%85"),
+            Some("id".to_owned())
+        );
+        assert_eq!(refused(clients, "/api/v1/clients/%0a"), None);
+        assert_eq!(refused(clients, "/api/v1/clients/%FF"), None);
+        let list = "/api/v1/clients";
+        assert_eq!(
+            refused(list, "/api/v1/clients?limit=2&after=%C3%99%00"),
+            Some("after".to_owned())
+        );
+        assert_eq!(
+            refused(list, "/api/v1/clients?after=abc%7F"),
+            Some("after".to_owned())
+        );
+        assert_eq!(
+            refused(list, "/api/v1/clients?a%01=1"),
+            Some("a\\u{1}".to_owned())
+        );
+        assert_eq!(
+            refused(list, "/api/v1/clients?after=%E2%82%AC&limit=5"),
+            None
+        );
+    }
 
     #[test]
     fn json_media_types_are_recognised() {

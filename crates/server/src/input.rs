@@ -2,11 +2,128 @@
 //! (the core's, and the request types of `api`), with every error naming
 //! the field by its path and saying what was expected, in the same words
 //! the core uses for the check-in format.
+//!
+//! It also holds the one rule for every text that comes from outside
+//! ([`is_refused`]): the JSON and form extractors and the route layer that
+//! reads paths and query strings all apply it before a handler runs, so no
+//! route can hand the stores a character they cannot keep.
+
+use std::fmt::Write as _;
 
 use aftercare_core::InputError;
 use serde::de::DeserializeOwned;
+use serde_json::Value;
 
 use crate::error::{ApiError, FieldError};
+
+/// Whether a character is refused in any text from outside: a control
+/// character (U+0000 to U+001F, U+007F to U+009F) other than tab, line feed
+/// and carriage return. PostgreSQL cannot keep NUL in text at all, and none
+/// of the others belongs in a name, a note or an identifier; refusing them
+/// everywhere keeps both stores able to keep whatever was accepted.
+pub(crate) fn is_refused(c: char) -> bool {
+    c.is_control() && !matches!(c, '\t' | '\n' | '\r')
+}
+
+/// Whether a text holds a refused character.
+pub(crate) fn holds_refused(text: &str) -> bool {
+    text.chars().any(is_refused)
+}
+
+/// What a text holding a refused character was expected to be.
+pub(crate) const PLAIN_TEXT: &str =
+    "text without control characters such as NUL (tabs and line breaks aside)";
+
+/// A name sent from outside (of a field, a parameter, a JSON member) as it
+/// can be shown: refused characters written as `\u{..}` escapes.
+pub(crate) fn printable_name(name: &str) -> String {
+    if !holds_refused(name) {
+        return name.to_owned();
+    }
+    name.chars()
+        .map(|c| {
+            if is_refused(c) {
+                c.escape_unicode().to_string()
+            } else {
+                c.to_string()
+            }
+        })
+        .collect()
+}
+
+/// At most this many fields are named in one refusal of a JSON body.
+const MAX_NAMED_FIELDS: usize = 20;
+
+/// Refuses a JSON body with a refused character in any string or member
+/// name, however deeply nested, naming each such field by its path
+/// (`symptoms[0].kind`). A body that is not well-formed JSON passes here:
+/// the parser that reads it says what is wrong.
+pub(crate) fn check_json_text(body: &[u8]) -> Result<(), ApiError> {
+    if !may_hold_refused(body) {
+        return Ok(());
+    }
+    let Ok(document) = serde_json::from_slice::<Value>(body) else {
+        return Ok(());
+    };
+    let mut found = Vec::new();
+    find_refused(&document, &mut String::new(), &mut found);
+    if found.is_empty() {
+        Ok(())
+    } else {
+        Err(ApiError::Invalid(found))
+    }
+}
+
+/// Whether a JSON text may hold a refused character inside a string. Raw
+/// bytes below 0x20 are not allowed in JSON strings (the parser refuses
+/// them), so only an escape (`\u0000`), a raw DEL or a raw C1 character
+/// (0xC2 0x80 to 0xC2 0x9F in UTF-8) can; most bodies have none of these
+/// and are not read twice.
+fn may_hold_refused(body: &[u8]) -> bool {
+    body.windows(2).any(|pair| match pair {
+        [b'\\', b'u'] => true,
+        [0xC2, next] => (0x80..=0x9F).contains(next),
+        _ => false,
+    }) || body.contains(&0x7F)
+}
+
+/// Collects the paths of strings and member names holding refused text.
+fn find_refused(value: &Value, path: &mut String, found: &mut Vec<FieldError>) {
+    if found.len() >= MAX_NAMED_FIELDS {
+        return;
+    }
+    match value {
+        Value::String(text) if holds_refused(text) => {
+            found.push(FieldError::new(path.clone(), PLAIN_TEXT));
+        }
+        Value::Array(items) => {
+            for (index, item) in items.iter().enumerate() {
+                let length = path.len();
+                let _ = write!(path, "[{index}]");
+                find_refused(item, path, found);
+                path.truncate(length);
+            }
+        }
+        Value::Object(members) => {
+            for (name, item) in members {
+                let length = path.len();
+                if !path.is_empty() {
+                    path.push('.');
+                }
+                path.push_str(&printable_name(name));
+                if holds_refused(name) && found.len() < MAX_NAMED_FIELDS {
+                    found.push(FieldError::new(
+                        path.clone(),
+                        "a member name without control characters",
+                    ));
+                }
+                find_refused(item, path, found);
+                path.truncate(length);
+            }
+        }
+        _ => {}
+    }
+}
 
 /// Parses one JSON document into `T` with the core's strict reading.
 /// Syntax errors are `Malformed` (400), anything that does not fit the type
@@ -102,8 +219,7 @@ pub(crate) fn optional_text(
     let Some(value) = value else {
         return Ok(None);
     };
-    let allowed = |c: char| !c.is_control() || matches!(c, '\n' | '\r' | '\t');
-    if value.chars().count() > max || !value.chars().all(allowed) {
+    if value.chars().count() > max || holds_refused(&value) {
         return Err(ApiError::invalid(
             path,
             format!("text of at most {max} characters"),
@@ -112,11 +228,22 @@ pub(crate) fn optional_text(
     Ok(Some(value).filter(|text| text.chars().any(|c| !is_space(c))))
 }
 
-/// An email address: text without spaces, one `@`, and a domain with a
-/// dot that neither starts nor ends it; at most 254 characters.
-pub(crate) fn email(path: &str, value: &str) -> Result<String, ApiError> {
-    let plain = |c: char| !is_space(c) && !c.is_control();
-    let well_formed = value.chars().count() <= 254
+/// Whether a text is an email address: one `@` with text on both sides,
+/// no spaces, control characters, angle brackets, commas, semicolons,
+/// quotes, brackets or backslashes (which would let one "address" name
+/// several recipients, or another one, in a mail header), and a domain
+/// with a dot that neither starts nor ends it; at most 254 characters.
+/// The API and the web forms both ask this.
+pub(crate) fn is_email(value: &str) -> bool {
+    let plain = |c: char| {
+        !is_space(c)
+            && !c.is_control()
+            && !matches!(
+                c,
+                '<' | '>' | ',' | ';' | ':' | '"' | '(' | ')' | '[' | ']' | '\\'
+            )
+    };
+    value.chars().count() <= 254
         && value.chars().all(plain)
         && value.split_once('@').is_some_and(|(local, domain)| {
             !local.is_empty()
@@ -124,8 +251,13 @@ pub(crate) fn email(path: &str, value: &str) -> Result<String, ApiError> {
                 && domain.contains('.')
                 && !domain.starts_with('.')
                 && !domain.ends_with('.')
-        });
-    if well_formed {
+                && !domain.contains("..")
+        })
+}
+
+/// An email address (see [`is_email`]).
+pub(crate) fn email(path: &str, value: &str) -> Result<String, ApiError> {
+    if is_email(value) {
         Ok(value.to_owned())
     } else {
         Err(ApiError::invalid(
@@ -211,6 +343,10 @@ mod tests {
         assert!(email("email", " ann@clinic.example").is_err());
         assert!(email("email", "ann@localhost").is_err());
         assert!(email("email", "ann smith@clinic.example").is_err());
+        assert!(email("email", "a@b@c.d").is_err());
+        assert!(email("email", "x>,<y@evil.example").is_err());
+        assert!(email("email", "ann@clinic..example").is_err());
+        assert!(email("email", "ann.o'neil+aftercare@clinic.example").is_ok());
         assert!(phone("phone", "+44 (20) 7946-0000").is_ok());
         assert!(phone("phone", "call me").is_err());
         assert!(line("name", "  ", 10).is_err());

@@ -19,8 +19,27 @@ pub(crate) struct PageParams {
     #[param(minimum = 1, maximum = 200)]
     limit: Option<u32>,
     /// The `next` cursor of the previous page; empty means the first page.
-    #[param(max_length = 100)]
-    after: Option<String>,
+    #[param(
+        value_type = Option<String>,
+        pattern = "^([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})?$"
+    )]
+    after: Option<IdCursor>,
+}
+
+/// The cursor of a list in id order: the id of the last item of the
+/// previous page. Ids are UUIDs, so the cursor is read as one here and the
+/// store is given its canonical text, never what was sent.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct IdCursor(uuid::Uuid);
+
+impl IdCursor {
+    /// Reads a cursor: a UUID in its hyphenated form (as `next` gives it).
+    fn parse(text: &str) -> Option<IdCursor> {
+        (text.len() == 36)
+            .then(|| uuid::Uuid::try_parse(text).ok())
+            .flatten()
+            .map(IdCursor)
+    }
 }
 
 impl PageParams {
@@ -30,20 +49,14 @@ impl PageParams {
     /// Takes `limit` and `after` from the query.
     pub(crate) fn take(query: &mut QueryParams) -> Result<PageRequest, ApiError> {
         let limit = take_limit(query)?;
-        let after = query.take("after")?.filter(|cursor| !cursor.is_empty());
-        if after
-            .as_ref()
-            .is_some_and(|cursor| cursor.chars().count() > 100)
-        {
-            return Err(ApiError::invalid(
-                "after",
-                "the `next` cursor of a previous page",
-            ));
-        }
+        let after = match query.take("after")?.as_deref() {
+            None | Some("") => None,
+            Some(text) => Some(IdCursor::parse(text).ok_or_else(not_a_cursor)?),
+        };
         let params = PageParams { limit, after };
         Ok(PageRequest {
             limit: params.limit,
-            after: params.after,
+            after: params.after.map(|IdCursor(id)| id.hyphenated().to_string()),
         })
     }
 }
@@ -57,30 +70,34 @@ pub(crate) struct PositionPageParams {
     #[param(minimum = 1, maximum = 200)]
     limit: Option<u32>,
     /// The `next` cursor of the previous page.
-    #[param(pattern = "^[0-9]{1,9}$")]
-    after: Option<String>,
+    #[param(value_type = Option<String>, pattern = "^[0-9]{1,9}$")]
+    after: Option<u32>,
 }
 
 impl PositionPageParams {
     /// Takes `limit` and `after` from the query.
     pub(crate) fn take(query: &mut QueryParams) -> Result<PageRequest, ApiError> {
         let limit = take_limit(query)?;
-        let after = query.take("after")?;
-        let is_position = |cursor: &String| {
-            (1..=9).contains(&cursor.len()) && cursor.bytes().all(|byte| byte.is_ascii_digit())
+        let after = match query.take("after")? {
+            None => None,
+            Some(text) => {
+                let is_position =
+                    (1..=9).contains(&text.len()) && text.bytes().all(|byte| byte.is_ascii_digit());
+                let position = is_position.then(|| text.parse::<u32>().ok()).flatten();
+                Some(position.ok_or_else(not_a_cursor)?)
+            }
         };
-        if after.as_ref().is_some_and(|cursor| !is_position(cursor)) {
-            return Err(ApiError::invalid(
-                "after",
-                "the `next` cursor of a previous page",
-            ));
-        }
         let params = PositionPageParams { limit, after };
         Ok(PageRequest {
             limit: params.limit,
-            after: params.after,
+            after: params.after.map(|position| position.to_string()),
         })
     }
+}
+
+/// The refusal of a cursor that no page ever gave.
+fn not_a_cursor() -> ApiError {
+    ApiError::invalid("after", "the `next` cursor of a previous page")
 }
 
 /// Takes `limit`, 1 to 200, from the query.

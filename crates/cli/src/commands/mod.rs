@@ -4,6 +4,7 @@ mod admin;
 mod golden;
 mod guideline;
 mod impact;
+mod records;
 mod safety_case;
 mod serve;
 mod triage;
@@ -15,6 +16,7 @@ use std::process::ExitCode;
 pub use admin::{backup, clinic_create, export, import, migrate};
 pub use guideline::{check as guideline_check, show as guideline_show};
 pub use impact::{ImpactArgs, impact as guideline_impact};
+pub use records::{export_all, move_to};
 pub use safety_case::safety_case as guideline_safety_case;
 pub use serve::serve;
 pub use triage::triage;
@@ -72,6 +74,7 @@ impl Failure {
                 | StoreError::Invalid { .. }
                 | StoreError::NotFound(_)
                 | StoreError::Conflict(_)
+                | StoreError::Refused(_)
                 | StoreError::LinkExpired,
             ) => ExitCode::from(2),
             Failure::Store(_) => ExitCode::from(1),

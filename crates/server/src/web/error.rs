@@ -47,6 +47,13 @@ pub(crate) enum WebError {
     /// last check-in).
     #[error("invalid: {0}")]
     Invalid(String),
+    /// A form field, path or query parameter holds a control character
+    /// (see `input::is_refused`); named so the person can find it.
+    #[error("refused text in {field}")]
+    RefusedText {
+        /// The field or parameter, as sent.
+        field: String,
+    },
     /// The database cannot be reached.
     #[error("unavailable: {0}")]
     Unavailable(String),
@@ -134,6 +141,14 @@ impl IntoResponse for WebError {
                 "Not saved",
                 format!("This check-in could not be saved: expected {expected}."),
             ),
+            WebError::RefusedText { field } => (
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "Not sent",
+                format!(
+                    "“{field}” holds a control character (such as NUL) that cannot be \
+                     kept. Remove it and try again."
+                ),
+            ),
             WebError::Unavailable(_) => (
                 StatusCode::SERVICE_UNAVAILABLE,
                 "Please try again shortly",
@@ -179,4 +194,10 @@ impl IntoResponse for WebError {
         }
         response
     }
+}
+
+/// The page that refuses a path or query parameter holding a control
+/// character, for the route layer that checks every page's address.
+pub(crate) fn refused_text_page(field: String) -> Response {
+    WebError::RefusedText { field }.into_response()
 }

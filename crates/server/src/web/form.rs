@@ -6,6 +6,7 @@ use axum::body::Bytes;
 use axum::extract::{FromRequest, Request};
 use axum::http::{HeaderMap, header};
 
+use crate::input::{holds_refused, printable_name};
 use crate::web::error::WebError;
 
 /// The cookie that carries the form token of pages without a session.
@@ -33,7 +34,13 @@ impl<S: Send + Sync> FromRequest<S> for FormData {
         let body = Bytes::from_request(request, state).await.map_err(|_| {
             WebError::Conflict("the form could not be read; send it again".to_owned())
         })?;
-        Ok(FormData::parse(&body))
+        let form = FormData::parse(&body);
+        // Checked here, once, for every form of every page, before any
+        // handler (or store) sees a field.
+        match form.refused_field() {
+            Some(field) => Err(WebError::RefusedText { field }),
+            None => Ok(form),
+        }
     }
 }
 
@@ -45,6 +52,15 @@ impl FormData {
                 .map(|(name, value)| (name.into_owned(), value.into_owned()))
                 .collect(),
         )
+    }
+
+    /// The name of the first field whose name or value holds a control
+    /// character no store may be given (see `input::is_refused`).
+    pub(crate) fn refused_field(&self) -> Option<String> {
+        self.0
+            .iter()
+            .find(|(name, value)| holds_refused(name) || holds_refused(value))
+            .map(|(name, _)| printable_name(name))
     }
 
     /// The first value of a field, trimmed; `None` when absent or blank.

@@ -111,6 +111,30 @@ pub struct ServeArgs {
     /// instance may take them over (after a crash) [default: 300].
     #[arg(long, env = "AFTERCARE_SCHEDULER_LEASE_SECS", value_name = "SECONDS")]
     pub scheduler_lease_secs: Option<u64>,
+    /// Networks (10.20.0.0/16), addresses or host names that clinic
+    /// webhooks may reach although they are not on the public internet;
+    /// comma-separated or repeated [default: none, so webhooks cannot
+    /// reach loopback, private or other special addresses].
+    #[arg(
+        long,
+        env = "AFTERCARE_WEBHOOK_ALLOW",
+        value_name = "NETWORK|HOST",
+        value_delimiter = ','
+    )]
+    pub webhook_allow: Option<Vec<String>>,
+    /// Reverse proxies (networks or addresses) whose `X-Forwarded-For`
+    /// is believed, so the limits per address see each client rather than
+    /// the proxy; comma-separated or repeated [default: none].
+    #[arg(
+        long,
+        env = "AFTERCARE_TRUSTED_PROXY",
+        value_name = "NETWORK",
+        value_delimiter = ','
+    )]
+    pub trusted_proxy: Option<Vec<String>>,
+    /// Connections served at once; more wait to be accepted [default: 1024].
+    #[arg(long, env = "AFTERCARE_MAX_CONNECTIONS", value_name = "COUNT")]
+    pub max_connections: Option<usize>,
 }
 
 /// SMTP transport security.
@@ -167,6 +191,9 @@ struct FileSettings {
     smtp_from: Option<String>,
     scheduler_tick_secs: Option<u64>,
     scheduler_lease_secs: Option<u64>,
+    webhook_allow: Option<Vec<String>>,
+    trusted_proxy: Option<Vec<String>>,
+    max_connections: Option<usize>,
 }
 
 /// Settings resolved from every layer.
@@ -200,6 +227,12 @@ pub struct Settings {
     pub scheduler_tick: Duration,
     /// How long a scheduler's claim holds.
     pub scheduler_lease: Duration,
+    /// Where webhooks may go although it is not the public internet.
+    pub webhook_allow: aftercare_server::WebhookAllow,
+    /// Proxies whose `X-Forwarded-For` is believed.
+    pub trusted_proxies: aftercare_server::Networks,
+    /// Connections served at once.
+    pub max_connections: usize,
 }
 
 /// Why settings could not be resolved.
@@ -224,6 +257,9 @@ pub enum SettingsError {
     /// Settings that only work together are incomplete.
     #[error("{0}")]
     Incomplete(String),
+    /// A setting's value cannot be used.
+    #[error("{0}")]
+    BadValue(String),
 }
 
 fn read_file(path: Option<&Path>) -> Result<FileSettings, SettingsError> {
@@ -287,7 +323,38 @@ pub fn resolve(database: &DatabaseArgs, serve: &ServeArgs) -> Result<Settings, S
             })
         }
     };
+    let webhook_allow = aftercare_server::WebhookAllow::parse(
+        &serve
+            .webhook_allow
+            .clone()
+            .or(file.webhook_allow)
+            .unwrap_or_default(),
+    )
+    .map_err(|why| {
+        SettingsError::BadValue(format!(
+            "webhook_allow (AFTERCARE_WEBHOOK_ALLOW, --webhook-allow): {why}"
+        ))
+    })?;
+    let trusted_proxies = aftercare_server::Networks::parse(
+        &serve
+            .trusted_proxy
+            .clone()
+            .or(file.trusted_proxy)
+            .unwrap_or_default(),
+    )
+    .map_err(|why| {
+        SettingsError::BadValue(format!(
+            "trusted_proxy (AFTERCARE_TRUSTED_PROXY, --trusted-proxy): {why}"
+        ))
+    })?;
     Ok(Settings {
+        webhook_allow,
+        trusted_proxies,
+        max_connections: serve
+            .max_connections
+            .or(file.max_connections)
+            .unwrap_or(1024)
+            .max(1),
         smtp,
         scheduler_tick: Duration::from_secs(
             serve

@@ -33,6 +33,8 @@ fn start_instance(database_url: &str, dir: &Path, name: &str) -> Child {
     let child = Command::new(env!("CARGO_BIN_EXE_aftercare"))
         .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
         .args(["--scheduler-tick-secs", "1", "--scheduler-lease-secs", "3"])
+        // The test's webhook receiver is on loopback.
+        .args(["--webhook-allow", "127.0.0.1"])
         .env("AFTERCARE_DATABASE_URL", database_url)
         .env_remove("AFTERCARE_CONFIG")
         .stdin(Stdio::null())

@@ -95,11 +95,18 @@ async fn main() {
     let clock = Arc::new(AtomicI64::new(TREATED_AT));
     let scheduler = |store: Store, name: String| {
         let ticking = Arc::clone(&clock);
-        let state = AppState::new(store, Guideline::shipped(), ServerSettings::default())
+        // The receiver is on loopback, which webhooks may only reach when
+        // the operator allows it.
+        let settings = ServerSettings {
+            webhook_allow: aftercare_server::WebhookAllow::parse(&["127.0.0.1"]).unwrap(),
+            ..ServerSettings::default()
+        };
+        let delivery = Delivery::new(&settings).unwrap();
+        let state = AppState::new(store, Guideline::shipped(), settings)
             .with_clock(Clock::from_fn(move || ticking.load(Ordering::SeqCst)));
         Scheduler::new(
             state,
-            Delivery::new(None).unwrap(),
+            delivery,
             SchedulerOptions {
                 instance: name,
                 batch: 500,

@@ -1,5 +1,6 @@
-//! Who is calling: a practitioner with a bearer API token. Only the token's
-//! hash is looked up; the token itself is never kept or logged.
+//! Who is calling: a practitioner with a bearer API token (only the
+//! token's hash is looked up; the token itself is never kept or logged),
+//! and the address the request came from, for the limits per address.
 
 use aftercare_store::secret::Secret;
 use aftercare_store::{Actor, Principal, Role};
@@ -75,4 +76,20 @@ impl FromRequestParts<AppState> for Owner {
         caller.require_owner("Only the clinic's owner may do this.")?;
         Ok(Owner(caller))
     }
+}
+
+/// The address a request came from, as the limits per address count it:
+/// the connection's peer, or the client behind it when the peer is a
+/// trusted proxy (see [`crate::network::client_address`]); an IPv6
+/// client counts as its /64 network. `None` when the connection's
+/// address is unknown (a router driven without a listener).
+pub(crate) fn client_address(parts: &Parts, state: &AppState) -> Option<std::net::IpAddr> {
+    let peer = parts
+        .extensions
+        .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()?
+        .0
+        .ip();
+    let client =
+        crate::network::client_address(peer, &parts.headers, &state.settings.trusted_proxies);
+    Some(crate::network::limit_key(client))
 }

@@ -3,6 +3,8 @@
 
 use std::time::Duration;
 
+use crate::network::{Networks, WebhookAllow};
+
 /// Settings the HTTP service runs with.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ServerSettings {
@@ -21,6 +23,17 @@ pub struct ServerSettings {
     /// The SMTP server email goes through; without it no email is sent
     /// (clinics can still use webhooks).
     pub smtp: Option<crate::delivery::SmtpSettings>,
+    /// Special addresses (loopback, private networks…) and host names
+    /// that clinic webhooks may go to all the same; empty by default, so a
+    /// webhook can only reach the public internet.
+    pub webhook_allow: WebhookAllow,
+    /// Reverse proxies whose `X-Forwarded-For` is believed: the limits per
+    /// address then count the client's address instead of the proxy's.
+    pub trusted_proxies: Networks,
+    /// Connections served at once; more wait to be accepted.
+    pub max_connections: usize,
+    /// How long a client may take to send a request's headers.
+    pub header_read_timeout: Duration,
 }
 
 impl Default for ServerSettings {
@@ -32,6 +45,10 @@ impl Default for ServerSettings {
             public_url: "http://127.0.0.1:8080".to_owned(),
             metrics: false,
             smtp: None,
+            webhook_allow: WebhookAllow::default(),
+            trusted_proxies: Networks::default(),
+            max_connections: 1024,
+            header_read_timeout: Duration::from_secs(10),
         }
     }
 }
@@ -52,6 +69,12 @@ impl ServerSettings {
             "{}{COURSE_PAGE_PREFIX}{treatment_id}",
             self.public_url.trim_end_matches('/')
         )
+    }
+
+    /// Whether people reach the service over HTTPS (cookies are then
+    /// `Secure` and browsers are told to keep to HTTPS).
+    pub fn is_https(&self) -> bool {
+        self.public_url.starts_with("https://")
     }
 
     /// The link lifetime in milliseconds.

@@ -49,6 +49,10 @@ pub struct AppState {
     /// (a treatment, a check-in), so invitations and alerts go out at once
     /// instead of at the next tick.
     wake: Arc<tokio::sync::Notify>,
+    /// Passwords hashed or checked at once. Each takes argon2's memory
+    /// (19 MiB) and a core for tens of milliseconds; without a cap, a
+    /// burst of sign-ins would take every core and much memory.
+    password_work: Arc<tokio::sync::Semaphore>,
 }
 
 impl AppState {
@@ -61,6 +65,7 @@ impl AppState {
             metrics: Metrics::new(),
             clock: Clock::system(),
             wake: Arc::new(tokio::sync::Notify::new()),
+            password_work: Arc::new(tokio::sync::Semaphore::new(password_work_permits())),
         }
     }
 
@@ -90,8 +95,22 @@ impl AppState {
         Arc::clone(&self.wake)
     }
 
+    /// Waits for a turn to hash or check a password; hold the permit
+    /// while argon2 runs.
+    pub(crate) async fn password_turn(&self) -> tokio::sync::SemaphorePermit<'_> {
+        self.password_work
+            .acquire()
+            .await
+            .unwrap_or_else(|_| unreachable!("the semaphore is never closed"))
+    }
+
     /// The current time by this state's clock.
     pub(crate) fn now(&self) -> Millis {
         self.clock.now()
     }
+}
+
+/// Password checks at once: one per core, at most four.
+fn password_work_permits() -> usize {
+    std::thread::available_parallelism().map_or(1, |cores| cores.get().clamp(1, 4))
 }

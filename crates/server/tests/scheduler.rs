@@ -5,8 +5,12 @@
 
 #![allow(clippy::too_many_lines)]
 
+#[path = "scheduler/moved.rs"]
+mod moved;
 #[path = "scheduler/support.rs"]
 mod support;
+#[path = "scheduler/webhook_targets.rs"]
+mod webhook_targets;
 
 use aftercare_store::{FollowupSettings, MessageStatus, PageRequest};
 use support::{
@@ -78,9 +82,14 @@ async fn a_ten_day_course_sends_exactly_the_expected_invitations_reminders_and_a
             world.at(hour, 0);
             let symptoms = match hour {
                 // The evening of the treatment: mild soreness, a normal
-                // reaction. A week on (173 h) it is still there: the course
-                // stays open.
-                11 | 173 => Some(r#"[{"kind":"soreness","severity":"mild","regions":["calves"]}]"#),
+                // reaction.
+                11 => Some(r#"[{"kind":"soreness","severity":"mild","regions":["calves"]}]"#),
+                // A week on (173 h) the soreness is still there: the course
+                // stays open. The fever has gone, which closes its red flag
+                // (silence would not).
+                173 => Some(
+                    r#"[{"kind":"soreness","severity":"mild","regions":["calves"]},{"kind":"fever","severity":"none"}]"#,
+                ),
                 // Day two, unasked: a fever, which needs a doctor.
                 50 => Some(r#"[{"kind":"fever"}]"#),
                 // The next morning: nothing left.
@@ -630,4 +639,45 @@ async fn a_pass_deletes_self_check_diaries_whose_link_has_expired() {
         ));
     })
     .await;
+}
+
+#[tokio::test]
+async fn an_invitation_near_the_end_of_the_link_lifetime_does_not_extend_the_link() {
+    let clock = std::sync::Arc::new(std::sync::atomic::AtomicI64::new(
+        support::TREATED_AT + 700 * HOUR,
+    ));
+    let receiver = WebhookReceiver::start_on("127.0.0.1", clock, Some(0)).await;
+    let (database, _dir) = aftercare_store::testing::fresh_sqlite_url();
+    let settings = FollowupSettings {
+        // An invitation 29 days after the treatment, open for two days: past
+        // the 30 days the link lives.
+        plan_hours: vec![700],
+        invitation_expiry_hours: 48,
+        reminder_count: 0,
+        quiet_start_minute: 0,
+        quiet_end_minute: 0,
+        ..webhook_settings(&receiver.url)
+    };
+    let world = World::new(support::open(&database).await, settings, None).await;
+    let before = world
+        .store
+        .treatment(&world.clinic, &world.treatment)
+        .await
+        .expect("treatment")
+        .link_expires_at;
+    assert_eq!(before, support::TREATED_AT + 30 * 24 * HOUR);
+    world.pass().await;
+    world.at(700, 0);
+    world.pass().await;
+    assert_eq!(receiver.accepted().len(), 1, "the invitation went out");
+    let after = world
+        .store
+        .treatment(&world.clinic, &world.treatment)
+        .await
+        .expect("treatment")
+        .link_expires_at;
+    assert_eq!(
+        after, before,
+        "the link still ends 30 days after the treatment"
+    );
 }

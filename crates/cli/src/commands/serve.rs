@@ -58,6 +58,10 @@ pub async fn serve(
             public_url: settings.public_url.clone(),
             metrics: settings.metrics,
             smtp: settings.smtp.clone(),
+            webhook_allow: settings.webhook_allow.clone(),
+            trusted_proxies: settings.trusted_proxies.clone(),
+            max_connections: settings.max_connections,
+            ..ServerSettings::default()
         },
     );
     // On an empty database, the way in: a one-time link that sets up the
@@ -71,7 +75,7 @@ pub async fn serve(
         );
     }
     let delivery =
-        Delivery::new(settings.smtp.as_ref()).map_err(|error| Failure::Usage(error.to_string()))?;
+        Delivery::new(state.settings()).map_err(|error| Failure::Usage(error.to_string()))?;
     let scheduler = Scheduler::new(
         state.clone(),
         delivery,

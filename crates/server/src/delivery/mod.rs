@@ -13,6 +13,7 @@
 //! webhook, so receivers can drop it.
 
 mod email;
+mod target;
 mod text;
 mod webhook;
 
@@ -21,6 +22,7 @@ use std::time::Duration;
 use aftercare_store::{Channel, ClaimedMessage};
 
 pub use email::{SmtpPassword, SmtpSettings, SmtpTls};
+pub(crate) use target::{EXPECTED as WEBHOOK_URL_EXPECTED, check_url as webhook_url_allowed};
 pub(crate) use text::Content;
 pub use webhook::{MESSAGE_ID_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER, signature};
 
@@ -45,6 +47,7 @@ pub enum DeliveryError {
 pub struct Delivery {
     mailer: Option<email::Mailer>,
     http: reqwest::Client,
+    webhook_allow: std::sync::Arc<crate::network::WebhookAllow>,
 }
 
 impl std::fmt::Debug for Delivery {
@@ -56,16 +59,29 @@ impl std::fmt::Debug for Delivery {
 }
 
 impl Delivery {
-    /// Delivery with these SMTP settings (none: no email is sent; clinics
-    /// can still use webhooks).
-    pub fn new(smtp: Option<&SmtpSettings>) -> Result<Delivery, DeliveryError> {
-        let mailer = smtp.map(email::Mailer::new).transpose()?;
+    /// Delivery with the service's SMTP settings (none: no email is sent;
+    /// clinics can still use webhooks) and its webhook allow list.
+    pub fn new(settings: &crate::ServerSettings) -> Result<Delivery, DeliveryError> {
+        let mailer = settings.smtp.as_ref().map(email::Mailer::new).transpose()?;
         let http = reqwest::Client::builder()
             .timeout(Duration::from_secs(10))
             .connect_timeout(Duration::from_secs(5))
+            // A redirect would send the signed body wherever the receiver
+            // says, past the address check.
+            .redirect(reqwest::redirect::Policy::none())
+            // Through a proxy the check would see the proxy's address,
+            // not the receiver's.
+            .no_proxy()
+            .dns_resolver(std::sync::Arc::new(target::CheckedResolver::new(
+                settings.webhook_allow.clone(),
+            )))
             .build()
             .map_err(|error| DeliveryError::Config(format!("HTTP client: {error}")))?;
-        Ok(Delivery { mailer, http })
+        Ok(Delivery {
+            mailer,
+            http,
+            webhook_allow: std::sync::Arc::new(settings.webhook_allow.clone()),
+        })
     }
 
     /// Whether email can be sent.
@@ -103,7 +119,13 @@ impl Delivery {
                         "the clinic has no webhook configured".to_owned(),
                     ));
                 };
-                webhook::post(&self.http, url, secret, message, content, now_seconds).await
+                let target = webhook::Target {
+                    http: &self.http,
+                    allow: &self.webhook_allow,
+                    url,
+                    secret,
+                };
+                webhook::post(&target, message, content, now_seconds).await
             }
         }
     }

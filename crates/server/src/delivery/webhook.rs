@@ -50,14 +50,42 @@ pub fn signature(secret: &str, timestamp: i64, body: &[u8]) -> String {
     hex
 }
 
+/// Where a webhook goes, and how.
+pub(super) struct Target<'a> {
+    /// The client, which resolves through [`super::target::CheckedResolver`].
+    pub http: &'a reqwest::Client,
+    /// The operator's allow list.
+    pub allow: &'a crate::network::WebhookAllow,
+    /// The clinic's webhook address.
+    pub url: &'a str,
+    /// The clinic's signing key.
+    pub secret: &'a str,
+}
+
+/// What the delivery log says when a webhook did not arrive. One phrase
+/// for every failure to reach the receiver, whether its address was
+/// refused, nothing answered there, or the connection broke: the clinic
+/// sees the log, and telling those apart would let it map the network
+/// around the service. The operator's log has the kind of failure.
+const NOT_DELIVERED: &str = "could not deliver";
+
 pub(super) async fn post(
-    http: &reqwest::Client,
-    url: &str,
-    secret: &str,
+    target: &Target<'_>,
     message: &ClaimedMessage,
     content: &Content,
     now_seconds: i64,
 ) -> Result<(), DeliveryError> {
+    let not_delivered = |why: &str| {
+        tracing::info!(message = %message.id, why, "webhook not delivered");
+        DeliveryError::Transient(NOT_DELIVERED.to_owned())
+    };
+    let url = reqwest::Url::parse(target.url).map_err(|_| not_delivered("invalid address"))?;
+    // Addresses written as numbers are never resolved, so they are
+    // checked here; names are checked by the resolver, on what they
+    // resolve to.
+    if !super::target::sendable(&url, target.allow) {
+        return Err(not_delivered("address refused"));
+    }
     let payload = Payload {
         id: message.id.as_str(),
         kind: message.kind.as_str(),
@@ -74,8 +102,9 @@ pub(super) async fn post(
     };
     let body = serde_json::to_vec(&payload)
         .unwrap_or_else(|_| unreachable!("the payload always serializes"));
-    let signed = signature(secret, now_seconds, &body);
-    let answer = http
+    let signed = signature(target.secret, now_seconds, &body);
+    let answer = target
+        .http
         .post(url)
         .header(reqwest::header::CONTENT_TYPE, "application/json")
         .header(TIMESTAMP_HEADER, now_seconds.to_string())
@@ -85,31 +114,37 @@ pub(super) async fn post(
         .send()
         .await
         // The error text may hold the URL, which may hold a token of the
-        // receiver: keep only the kind of failure.
-        .map_err(|error| DeliveryError::Transient(describe(&error)))?;
+        // receiver, and says what the network looks like: keep neither.
+        .map_err(|error| not_delivered(failure_kind(&error)))?;
+    // An answer came from an address that passed the check, so its status
+    // tells the clinic about its own receiver only.
     let status = answer.status();
+    let code = status.as_u16();
     if status.is_success() {
         Ok(())
-    } else if status.is_client_error()
-        && status != reqwest::StatusCode::REQUEST_TIMEOUT
-        && status != reqwest::StatusCode::TOO_MANY_REQUESTS
+    } else if status.is_redirection()
+        || (status.is_client_error()
+            && status != reqwest::StatusCode::REQUEST_TIMEOUT
+            && status != reqwest::StatusCode::TOO_MANY_REQUESTS)
     {
+        // Redirects are not followed; sending again will not change that.
         Err(DeliveryError::Permanent(format!(
-            "the webhook refused the message with {status}"
+            "{NOT_DELIVERED} (HTTP {code})"
         )))
     } else {
         Err(DeliveryError::Transient(format!(
-            "the webhook answered {status}"
+            "{NOT_DELIVERED} (HTTP {code})"
         )))
     }
 }
 
-fn describe(error: &reqwest::Error) -> String {
+/// The kind of a failed request, for the operator's log only.
+fn failure_kind(error: &reqwest::Error) -> &'static str {
     if error.is_timeout() {
-        "the webhook did not answer in time".to_owned()
+        "timed out"
     } else if error.is_connect() {
-        "cannot connect to the webhook".to_owned()
+        "no connection (or no allowed address)"
     } else {
-        "the webhook request failed".to_owned()
+        "request failed"
     }
 }

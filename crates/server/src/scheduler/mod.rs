@@ -240,6 +240,8 @@ impl Scheduler {
                 "expired records deleted"
             );
         }
+        // Courses past their clinic's retention period (logged there, with counts only).
+        crate::records::erase_past_retention(&self.state, now).await?;
         Ok(())
     }
 
@@ -510,11 +512,15 @@ impl Scheduler {
                 // Only the hash of a link is kept, so each message to a
                 // client carries a fresh one; it replaces the earlier link.
                 let token = Secret::generate(LINK_PREFIX);
+                // The new link keeps the old one's expiry, set when the
+                // treatment was recorded (`--link-lifetime-days` after it):
+                // an invitation never makes a link live longer (the store
+                // only ever moves the expiry later, and `now` is earlier).
                 links.push((
                     message.clinic_id.clone(),
                     message.treatment_id.clone(),
                     token.hash(),
-                    message.invitation_expires_at.unwrap_or(now),
+                    now,
                 ));
                 self.state.settings.client_link_url(token.expose())
             } else {

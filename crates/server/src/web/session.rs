@@ -8,7 +8,7 @@ use aftercare_store::secret::{Secret, hash_text};
 use aftercare_store::{Millis, WebSession};
 use argon2::Argon2;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
-use axum::extract::{ConnectInfo, FromRequestParts, State};
+use axum::extract::{FromRequestParts, State};
 use axum::http::HeaderMap;
 use axum::http::StatusCode;
 use axum::http::request::Parts;
@@ -24,13 +24,6 @@ use crate::web::layout::{Nav, PageResponse, page, see_other};
 const SESSION_COOKIE: &str = "ac_session";
 /// How long a session lasts: a working day.
 const SESSION_MILLIS: Millis = 12 * 60 * 60 * 1000;
-/// Failed logins tolerated per email in [`FAILURE_WINDOW_MILLIS`].
-const MAX_FAILURES: i64 = 5;
-/// Failed logins tolerated from one address in the window, whatever the
-/// email: enough for a shared office connection, not for guessing.
-const MAX_FAILURES_PER_ADDRESS: i64 = 20;
-/// The window failures are counted in.
-const FAILURE_WINDOW_MILLIS: Millis = 15 * 60 * 1000;
 /// The shortest password accepted at setup.
 pub(crate) const MIN_PASSWORD_CHARS: usize = 12;
 
@@ -84,15 +77,18 @@ pub fn password_hash(password: &str) -> Result<String, String> {
         .map_err(|error| format!("password hashing: {error}"))
 }
 
-/// [`password_hash`], made off the async threads.
-pub(crate) async fn hash_password(password: String) -> Result<String, WebError> {
+/// [`password_hash`], made off the async threads, a few at a time.
+pub(crate) async fn hash_password(state: &AppState, password: String) -> Result<String, WebError> {
+    let _turn = state.password_turn().await;
     tokio::task::spawn_blocking(move || password_hash(&password).map_err(WebError::Internal))
         .await
         .map_err(|error| WebError::Internal(format!("password hashing task: {error}")))?
 }
 
-/// Whether `password` matches a stored hash, checked off the async threads.
-async fn verify_password(password: String, hash: String) -> bool {
+/// Whether `password` matches a stored hash, checked off the async
+/// threads, a few at a time.
+async fn verify_password(state: &AppState, password: String, hash: String) -> bool {
+    let _turn = state.password_turn().await;
     tokio::task::spawn_blocking(move || {
         PasswordHash::new(&hash).is_ok_and(|parsed| {
             Argon2::default()
@@ -106,12 +102,12 @@ async fn verify_password(password: String, hash: String) -> bool {
 
 /// A hash to check unknown emails against, so that an unknown email takes
 /// as long to refuse as a wrong password.
-async fn decoy_hash() -> String {
+async fn decoy_hash(state: &AppState) -> String {
     static DECOY: OnceLock<String> = OnceLock::new();
     if let Some(hash) = DECOY.get() {
         return hash.clone();
     }
-    let made = hash_password(Secret::generate("").expose().to_owned())
+    let made = hash_password(state, Secret::generate("").expose().to_owned())
         .await
         .unwrap_or_default();
     DECOY.get_or_init(|| made).clone()
@@ -145,45 +141,26 @@ pub(crate) async fn login_form(State(state): State<AppState>, headers: HeaderMap
     PageResponse::new(login_page(&csrf, "", None)).with_cookie(set)
 }
 
-/// The address a request came from, when the service knows it.
+/// The address a request came from, when the service knows it: the
+/// client's behind a trusted proxy (see `auth::client_address`).
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct Peer(pub(crate) Option<std::net::IpAddr>);
 
-impl<S: Send + Sync> FromRequestParts<S> for Peer {
+impl FromRequestParts<AppState> for Peer {
     type Rejection = std::convert::Infallible;
 
-    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
-        Ok(Peer(
-            parts
-                .extensions
-                .get::<ConnectInfo<std::net::SocketAddr>>()
-                .map(|info| info.0.ip()),
-        ))
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        Ok(Peer(crate::auth::client_address(parts, state)))
     }
-}
-
-/// Refuses with 429 while a subject has too many recent failures.
-async fn check_not_slowed(
-    state: &AppState,
-    subject: &str,
-    limit: i64,
-    now: Millis,
-) -> Result<(), WebError> {
-    let (failures, oldest) = state
-        .store
-        .attempts_since(subject, now - FAILURE_WINDOW_MILLIS)
-        .await?;
-    if failures >= limit {
-        let wait_millis = oldest.unwrap_or(now) + FAILURE_WINDOW_MILLIS - now;
-        let seconds = u64::try_from(wait_millis / 1000).unwrap_or(1).max(1);
-        return Err(WebError::TooManyAttempts(seconds));
-    }
-    Ok(())
 }
 
 /// `POST /login`: starts a session, or says the email or password is
-/// wrong without saying which. After repeated failures for an email (or
-/// many from one address), answers 429 until the window has passed.
+/// wrong without saying which. After repeated failures for an email each
+/// attempt waits longer, and many from one address are refused for a
+/// while: both answer 429 (see `throttle`).
 pub(crate) async fn login(
     State(state): State<AppState>,
     Peer(peer): Peer,
@@ -194,28 +171,27 @@ pub(crate) async fn login(
     let now = state.now();
     let email = form.get("email").unwrap_or_default().to_lowercase();
     let password = form.raw("password").to_owned();
-    // Only hashes are kept: the table says nothing of who tried.
-    let subject = hash_text(&format!("login-email:{email}"));
-    let address = peer.map(|ip| hash_text(&format!("login-address:{ip}")));
-    check_not_slowed(&state, &subject, MAX_FAILURES, now).await?;
-    if let Some(address) = &address {
-        check_not_slowed(&state, address, MAX_FAILURES_PER_ADDRESS, now).await?;
-    }
+    // Counted before the password is checked, so attempts sent side by
+    // side cannot all pass the limit.
+    let attempt = crate::throttle::admit_sign_in(&state, &email, peer, now)
+        .await
+        .map_err(|refused| match refused {
+            crate::throttle::Refused::Wait(seconds) => WebError::TooManyAttempts(seconds),
+            crate::throttle::Refused::Store(error) => error.into(),
+        })?;
     let found = if email.is_empty() {
         None
     } else {
         state.store.practitioner_by_email(&email).await?
     };
     let accepted = if let Some((_, Some(hash))) = &found {
-        verify_password(password, hash.clone()).await
+        verify_password(&state, password, hash.clone()).await
     } else {
-        let _ = verify_password(password, decoy_hash().await).await;
+        let _ = verify_password(&state, password, decoy_hash(&state).await).await;
         false
     };
     let Some((practitioner, _)) = found.filter(|_| accepted) else {
-        let mut subjects = vec![subject.as_str()];
-        subjects.extend(address.as_deref());
-        state.store.record_attempts(&subjects, now).await?;
+        // The attempt stays recorded as a failure.
         tracing::info!("login refused");
         let csrf = form.raw("csrf_token");
         return Ok(PageResponse::new(login_page(
@@ -226,7 +202,7 @@ pub(crate) async fn login(
         .with_status(StatusCode::UNAUTHORIZED)
         .into_response());
     };
-    state.store.clear_login_failures(&subject).await?;
+    attempt.succeeded(&state).await?;
     tracing::info!("login accepted");
     start_session(&state, &practitioner).await
 }

@@ -122,17 +122,10 @@ pub(crate) fn check_text(
 pub(crate) fn check_email(form: &FormData, errors: &mut FieldErrors, field: &str, required: bool) {
     match form.get(field) {
         None if required => errors.add(field, "Enter an email address."),
-        None => {}
-        Some(email) => {
-            let plausible = email.len() <= 254
-                && !email.chars().any(|c| c.is_whitespace() || c.is_control())
-                && email
-                    .split_once('@')
-                    .is_some_and(|(local, domain)| !local.is_empty() && domain.contains('.'));
-            if !plausible {
-                errors.add(field, "Enter an email address such as name@example.org.");
-            }
+        Some(email) if !crate::input::is_email(email) => {
+            errors.add(field, "Enter an email address such as name@example.org.");
         }
+        _ => {}
     }
 }
 
@@ -168,7 +161,7 @@ pub(crate) async fn submit(
                 .into_response(),
         );
     }
-    let password_hash = hash_password(password.to_owned()).await?;
+    let password_hash = hash_password(&state, password.to_owned()).await?;
     let completed = state
         .store
         .complete_setup(

@@ -99,7 +99,7 @@ pub(crate) async fn add(
     }
     let principal = &therapist.0.principal;
     if errors.is_empty() {
-        let hash = hash_password(password.to_owned()).await?;
+        let hash = hash_password(&state, password.to_owned()).await?;
         let created = state
             .store
             .create_practitioner(

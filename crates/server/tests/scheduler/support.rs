@@ -59,10 +59,23 @@ pub struct World {
 }
 
 impl World {
+    /// The world, with webhooks allowed to reach the test receivers on
+    /// 127.0.0.1 (only an operator's allow list opens loopback to them).
     pub async fn new(
         store: Store,
         settings: FollowupSettings,
         smtp: Option<aftercare_server::SmtpSettings>,
+    ) -> World {
+        let allow = aftercare_server::WebhookAllow::parse(&["127.0.0.1"]).expect("an allow list");
+        World::with_webhook_allow(store, settings, smtp, allow).await
+    }
+
+    /// The world, with this allow list for webhooks.
+    pub async fn with_webhook_allow(
+        store: Store,
+        settings: FollowupSettings,
+        smtp: Option<aftercare_server::SmtpSettings>,
+        webhook_allow: aftercare_server::WebhookAllow,
     ) -> World {
         let clock = Arc::new(AtomicI64::new(TREATED_AT));
         let now = TREATED_AT;
@@ -124,11 +137,12 @@ impl World {
         let server_settings = ServerSettings {
             public_url: "https://aftercare.example".to_owned(),
             smtp: smtp.clone(),
+            webhook_allow,
             ..ServerSettings::default()
         };
+        let delivery = Delivery::new(&server_settings).expect("delivery");
         let state = AppState::new(store.clone(), Guideline::shipped(), server_settings)
             .with_clock(Clock::from_fn(move || ticking.load(Ordering::SeqCst)));
-        let delivery = Delivery::new(smtp.as_ref()).expect("delivery");
         let scheduler = Scheduler::new(state.clone(), delivery, SchedulerOptions::default());
         World {
             store,
@@ -197,11 +211,23 @@ pub struct Delivered {
 pub struct WebhookReceiver {
     pub url: String,
     pub received: Arc<Mutex<Vec<Delivered>>>,
+    /// Requests of any kind to any path, signed or not.
+    pub contacts: Arc<AtomicUsize>,
     server: tokio::task::JoinHandle<()>,
 }
 
 impl WebhookReceiver {
     pub async fn start(clock: Arc<AtomicI64>, failures: Option<usize>) -> WebhookReceiver {
+        WebhookReceiver::start_on("127.0.0.1", clock, failures).await
+    }
+
+    /// A receiver listening on `host` (an address of this machine).
+    pub async fn start_on(
+        host: &str,
+        clock: Arc<AtomicI64>,
+        failures: Option<usize>,
+    ) -> WebhookReceiver {
+        let contacts = Arc::new(AtomicUsize::new(0));
         let received: Arc<Mutex<Vec<Delivered>>> = Arc::default();
         let seen = Arc::new(AtomicUsize::new(0));
         let log = Arc::clone(&received);
@@ -240,8 +266,16 @@ impl WebhookReceiver {
                 }
             }
         };
-        let app = axum::Router::new().route("/hook", axum::routing::post(handler));
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        let counter = Arc::clone(&contacts);
+        let app = axum::Router::new()
+            .route("/hook", axum::routing::post(handler))
+            .layer(axum::middleware::map_request(
+                move |request: axum::extract::Request| {
+                    counter.fetch_add(1, Ordering::SeqCst);
+                    async move { request }
+                },
+            ));
+        let listener = tokio::net::TcpListener::bind((host, 0))
             .await
             .expect("bind a port");
         let url = format!("http://{}/hook", listener.local_addr().expect("address"));
@@ -251,8 +285,14 @@ impl WebhookReceiver {
         WebhookReceiver {
             url,
             received,
+            contacts,
             server,
         }
+    }
+
+    /// How many requests reached the receiver at all.
+    pub fn contacts(&self) -> usize {
+        self.contacts.load(Ordering::SeqCst)
     }
 
     /// What was accepted: (hour, kind), in order.

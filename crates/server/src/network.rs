@@ -1,0 +1,381 @@
+//! Addresses: which ones are not on the public internet, the operator's
+//! lists of networks and hosts, and the address a request came from when
+//! it passed through trusted reverse proxies.
+//!
+//! Webhooks use the first two so a clinic owner cannot make the service
+//! post to its own machine or network (see [`crate::delivery`]); the
+//! per-address limits (sign-in, self-check) use the third.
+
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+
+use axum::http::HeaderMap;
+use ipnet::IpNet;
+
+/// Whether an address is one the service must not reach on a clinic's
+/// behalf: loopback, private, shared (carrier-grade NAT), link-local,
+/// unique-local, unspecified, multicast, broadcast, documentation,
+/// benchmarking, reserved, or an IPv6 form that embeds or translates to an
+/// IPv4 address (mapped, compatible, NAT64, 6to4, Teredo).
+pub fn is_special(ip: IpAddr) -> bool {
+    match ip {
+        IpAddr::V4(ip) => is_special_v4(ip),
+        IpAddr::V6(ip) => is_special_v6(ip),
+    }
+}
+
+fn is_special_v4(ip: Ipv4Addr) -> bool {
+    let [a, b, c, _] = ip.octets();
+    a == 0 // "this network", including 0.0.0.0
+        || a == 10 // private
+        || a == 127 // loopback
+        || a >= 224 // multicast, reserved, broadcast
+        || (a == 100 && (64..128).contains(&b)) // shared address space (CGNAT)
+        || (a == 169 && b == 254) // link-local, cloud metadata services
+        || (a == 172 && (16..32).contains(&b)) // private
+        || (a == 192 && b == 168) // private
+        || (a == 192 && b == 0 && c == 0) // IETF protocol assignments
+        || (a == 192 && b == 0 && c == 2) // documentation
+        || (a == 192 && b == 88 && c == 99) // 6to4 relay anycast
+        || (a == 198 && (b == 18 || b == 19)) // benchmarking
+        || (a == 198 && b == 51 && c == 100) // documentation
+        || (a == 203 && b == 0 && c == 113) // documentation
+}
+
+fn is_special_v6(ip: Ipv6Addr) -> bool {
+    let segments = ip.segments();
+    // Only global unicast (2000::/3) is public at all; within it, the
+    // blocks below are special.
+    if segments[0] & 0xe000 != 0x2000 {
+        return true;
+    }
+    let documentation = (segments[0] == 0x2001 && segments[1] == 0x0db8)
+        || (segments[0] == 0x3fff && segments[1] < 0x1000);
+    // 2001::/23 holds Teredo (2001::/32) and other protocol assignments;
+    // 2002::/16 is 6to4, which embeds an IPv4 address.
+    let protocol_assignments = segments[0] == 0x2001 && segments[1] < 0x0200;
+    let six_to_four = segments[0] == 0x2002;
+    documentation || protocol_assignments || six_to_four
+}
+
+/// A list of networks in CIDR notation; a bare address is a network of
+/// one address.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Networks(Vec<IpNet>);
+
+impl Networks {
+    /// The networks of `entries`, or the first entry that is not one.
+    pub fn parse<S: AsRef<str>>(entries: &[S]) -> Result<Networks, String> {
+        entries
+            .iter()
+            .map(|entry| {
+                parse_network(entry.as_ref()).ok_or_else(|| {
+                    format!(
+                        "`{}` is not an address or a network such as 10.0.0.0/8",
+                        entry.as_ref()
+                    )
+                })
+            })
+            .collect::<Result<Vec<_>, _>>()
+            .map(Networks)
+    }
+
+    /// Whether the list is empty.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// Whether an address is in one of the networks.
+    pub fn contains(&self, ip: IpAddr) -> bool {
+        let ip = ip.to_canonical();
+        self.0.iter().any(|network| network.contains(&ip))
+    }
+}
+
+fn parse_network(text: &str) -> Option<IpNet> {
+    let text = text.trim();
+    if let Ok(network) = text.parse::<IpNet>() {
+        return Some(network.trunc());
+    }
+    text.parse::<IpAddr>().ok().map(IpNet::from)
+}
+
+/// Where the operator lets webhooks go even though the address is special:
+/// networks (`10.20.0.0/16`, `127.0.0.1`) and host names
+/// (`hooks.clinic.internal`, matched whole, whatever they resolve to).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct WebhookAllow {
+    networks: Networks,
+    hosts: Vec<String>,
+}
+
+impl WebhookAllow {
+    /// The list of `entries`: each a network, an address or a host name.
+    pub fn parse<S: AsRef<str>>(entries: &[S]) -> Result<WebhookAllow, String> {
+        let mut allow = WebhookAllow::default();
+        for entry in entries {
+            let entry = entry.as_ref().trim();
+            if let Some(network) = parse_network(entry) {
+                allow.networks.0.push(network);
+            } else if is_host_name(entry) {
+                allow.hosts.push(entry.to_ascii_lowercase());
+            } else {
+                return Err(format!(
+                    "`{entry}` is not a network (10.0.0.0/8), an address or a host name"
+                ));
+            }
+        }
+        Ok(allow)
+    }
+
+    /// Whether webhooks may go to this address.
+    pub fn admits_address(&self, ip: IpAddr) -> bool {
+        !is_special(ip.to_canonical()) || self.networks.contains(ip)
+    }
+
+    /// Whether the operator named this host, so any address it resolves
+    /// to is allowed.
+    pub fn names_host(&self, host: &str) -> bool {
+        let host = host.trim_end_matches('.');
+        self.hosts
+            .iter()
+            .any(|allowed| allowed.eq_ignore_ascii_case(host))
+    }
+}
+
+fn is_host_name(text: &str) -> bool {
+    !text.is_empty()
+        && text.len() <= 253
+        && text.split('.').all(|label| {
+            !label.is_empty()
+                && label.len() <= 63
+                && label
+                    .bytes()
+                    .all(|byte| byte.is_ascii_alphanumeric() || byte == b'-')
+        })
+}
+
+/// Names that lead inside by convention, whatever they resolve to: the
+/// machine itself, the local network's names, and names of one label that
+/// the resolver completes with a local search domain.
+pub(crate) fn is_internal_name(host: &str) -> bool {
+    let host = host.trim_end_matches('.').to_ascii_lowercase();
+    let internal_suffix = ["localhost", "local", "internal", "home.arpa", "localdomain"]
+        .iter()
+        .any(|suffix| {
+            host == *suffix
+                || host
+                    .strip_suffix(suffix)
+                    .is_some_and(|rest| rest.ends_with('.'))
+        });
+    internal_suffix || !host.contains('.')
+}
+
+/// The address a request came from. The peer of the connection, unless it
+/// is a trusted proxy: then the right-most address of `X-Forwarded-For`
+/// that is not a trusted proxy (each proxy appends the address it was
+/// reached from, so entries to the left of the last untrusted one are
+/// whatever the client wrote and are ignored). When every entry is a
+/// trusted proxy, the left-most one; when an entry cannot be read, the
+/// last trusted hop, so a garbled header never splits one client into
+/// many.
+pub fn client_address(peer: IpAddr, headers: &HeaderMap, trusted: &Networks) -> IpAddr {
+    let peer = peer.to_canonical();
+    if trusted.is_empty() || !trusted.contains(peer) {
+        return peer;
+    }
+    let hops: Vec<&str> = headers
+        .get_all("x-forwarded-for")
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .flat_map(|value| value.split(','))
+        .map(str::trim)
+        .collect();
+    let mut client = peer;
+    for hop in hops.iter().rev() {
+        let Some(address) = parse_hop(hop) else {
+            return client;
+        };
+        client = address;
+        if !trusted.contains(address) {
+            return address;
+        }
+    }
+    client
+}
+
+/// What a limit per address counts under: an IPv4 address itself, and for
+/// IPv6 its /64 network, since one home or server is commonly given a
+/// whole /64 and could otherwise step through its addresses.
+pub fn limit_key(ip: IpAddr) -> IpAddr {
+    match ip.to_canonical() {
+        IpAddr::V6(ip) => {
+            let network = u128::from(ip) & !((1_u128 << 64) - 1);
+            IpAddr::V6(Ipv6Addr::from(network))
+        }
+        v4 @ IpAddr::V4(_) => v4,
+    }
+}
+
+/// One entry of `X-Forwarded-For`: an address, maybe with a port
+/// (`203.0.113.7:4711`, `[2001:db8::1]:4711`).
+fn parse_hop(hop: &str) -> Option<IpAddr> {
+    if let Ok(ip) = hop.parse::<IpAddr>() {
+        return Some(ip.to_canonical());
+    }
+    if let Ok(socket) = hop.parse::<std::net::SocketAddr>() {
+        return Some(socket.ip().to_canonical());
+    }
+    hop.strip_prefix('[')
+        .and_then(|rest| rest.strip_suffix(']'))
+        .and_then(|inner| inner.parse::<IpAddr>().ok())
+        .map(|ip| ip.to_canonical())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ip(text: &str) -> IpAddr {
+        text.parse().expect("an address")
+    }
+
+    #[test]
+    fn loopback_private_link_local_and_other_special_addresses_are_special() {
+        for special in [
+            "0.0.0.0",
+            "127.0.0.1",
+            "127.1.2.3",
+            "10.0.0.1",
+            "172.16.5.4",
+            "172.31.255.255",
+            "192.168.1.1",
+            "169.254.169.254",
+            "100.64.0.1",
+            "192.0.0.8",
+            "192.0.2.10",
+            "198.18.0.1",
+            "198.51.100.7",
+            "203.0.113.9",
+            "224.0.0.1",
+            "239.255.255.250",
+            "240.0.0.1",
+            "255.255.255.255",
+            "::",
+            "::1",
+            "::ffff:127.0.0.1",
+            "::ffff:10.0.0.1",
+            "::127.0.0.1",
+            "64:ff9b::a00:1",
+            "fc00::1",
+            "fd12:3456::1",
+            "fe80::1",
+            "fec0::1",
+            "ff02::1",
+            "2001:db8::1",
+            "2001::1",
+            "2002:7f00:1::1",
+            "3fff::1",
+            "100::1",
+        ] {
+            assert!(is_special(ip(special)), "{special} is special");
+        }
+        for public in [
+            "1.1.1.1",
+            "8.8.8.8",
+            "93.184.215.14",
+            "172.32.0.1",
+            "100.128.0.1",
+            "2606:4700:4700::1111",
+            "2a00:1450:4001::200e",
+        ] {
+            assert!(!is_special(ip(public)), "{public} is public");
+        }
+    }
+
+    #[test]
+    fn the_operator_can_allow_networks_and_hosts() {
+        let allow = WebhookAllow::parse(&["10.1.0.0/16", "127.0.0.1", "Hooks.Clinic.Internal"])
+            .expect("a list");
+        assert!(allow.admits_address(ip("10.1.2.3")));
+        assert!(allow.admits_address(ip("127.0.0.1")));
+        assert!(allow.admits_address(ip("::ffff:127.0.0.1")));
+        assert!(!allow.admits_address(ip("10.2.0.1")));
+        assert!(!allow.admits_address(ip("127.0.0.2")));
+        assert!(allow.admits_address(ip("8.8.8.8")));
+        assert!(allow.names_host("hooks.clinic.internal"));
+        assert!(allow.names_host("HOOKS.clinic.internal."));
+        assert!(!allow.names_host("clinic.internal"));
+        assert!(WebhookAllow::parse(&["10.0.0.0/33"]).is_err());
+        assert!(WebhookAllow::parse(&["http://x"]).is_err());
+        assert!(Networks::parse(&["hooks.example"]).is_err());
+    }
+
+    #[test]
+    fn internal_names_are_recognised() {
+        for name in [
+            "localhost",
+            "LOCALHOST.",
+            "api.localhost",
+            "printer.local",
+            "db.internal",
+            "nas.home.arpa",
+            "intranet",
+        ] {
+            assert!(is_internal_name(name), "{name}");
+        }
+        for name in ["hooks.example", "notlocalhost.example", "local.example"] {
+            assert!(!is_internal_name(name), "{name}");
+        }
+    }
+
+    fn forwarded(values: &[&str]) -> HeaderMap {
+        let mut headers = HeaderMap::new();
+        for value in values {
+            headers.append("x-forwarded-for", value.parse().expect("a header value"));
+        }
+        headers
+    }
+
+    #[test]
+    fn limits_count_an_ipv6_network_as_one_address() {
+        assert_eq!(limit_key(ip("2001:db8:1:2:aaaa::1")), ip("2001:db8:1:2::"));
+        assert_eq!(limit_key(ip("::ffff:192.0.2.1")), ip("192.0.2.1"));
+        assert_eq!(limit_key(ip("192.0.2.1")), ip("192.0.2.1"));
+    }
+
+    #[test]
+    fn without_trusted_proxies_the_header_is_ignored() {
+        let headers = forwarded(&["203.0.113.5"]);
+        assert_eq!(
+            client_address(ip("198.51.100.1"), &headers, &Networks::default()),
+            ip("198.51.100.1")
+        );
+    }
+
+    #[test]
+    fn behind_trusted_proxies_the_right_most_untrusted_hop_is_the_client() {
+        let trusted = Networks::parse(&["10.0.0.0/8"]).expect("networks");
+        let proxy = ip("10.0.0.2");
+        // The client wrote a forged first entry; the proxy appended the
+        // address it saw.
+        let headers = forwarded(&["1.2.3.4, 203.0.113.5"]);
+        assert_eq!(client_address(proxy, &headers, &trusted), ip("203.0.113.5"));
+        // Two proxies, in two headers.
+        let headers = forwarded(&["1.2.3.4, 203.0.113.5", "10.0.0.9"]);
+        assert_eq!(client_address(proxy, &headers, &trusted), ip("203.0.113.5"));
+        // A port on the entry.
+        let headers = forwarded(&["[2001:db8::7]:4711"]);
+        assert_eq!(client_address(proxy, &headers, &trusted), ip("2001:db8::7"));
+        // No header: the proxy itself.
+        assert_eq!(client_address(proxy, &HeaderMap::new(), &trusted), proxy);
+        // Garbage where the client should be: the last trusted hop.
+        let headers = forwarded(&["not-an-address, 10.0.0.9"]);
+        assert_eq!(client_address(proxy, &headers, &trusted), ip("10.0.0.9"));
+        // A peer that is not a trusted proxy is the client, whatever it says.
+        let headers = forwarded(&["203.0.113.5"]);
+        assert_eq!(
+            client_address(ip("198.51.100.1"), &headers, &trusted),
+            ip("198.51.100.1")
+        );
+    }
+}

@@ -68,19 +68,34 @@ enum Command {
         /// The new file.
         path: PathBuf,
     },
-    /// Write everything stored for one clinic as a JSON archive.
+    /// Write everything stored for one clinic (or, with `--all`, every
+    /// clinic and self-check diary) as a JSON archive.
     Export {
         /// The clinic's id.
+        #[arg(long, required_unless_present = "all", conflicts_with = "all")]
+        clinic: Option<String>,
+        /// The whole installation, for `import` into another database.
         #[arg(long)]
-        clinic: String,
+        all: bool,
         /// Write here instead of standard output.
         #[arg(long, short)]
         output: Option<PathBuf>,
     },
-    /// Restore a clinic archive into an empty database (SQLite or PostgreSQL).
+    /// Restore a clinic or installation archive into an empty database
+    /// (SQLite or PostgreSQL).
     Import {
         /// The archive; `-` or nothing reads standard input.
         input: Option<PathBuf>,
+    },
+    /// Move everything to another, empty database (e.g. from SQLite to
+    /// PostgreSQL), then check that it holds exactly what this one did.
+    ///
+    /// Stop the service first, and serve only the new database afterwards;
+    /// pending reminders are sent from there, once.
+    Move {
+        /// The new database's URL, `sqlite://FILE` or `postgres://…`.
+        #[arg(long, value_name = "URL")]
+        to: String,
     },
 }
 
@@ -210,9 +225,15 @@ fn run(cli: Cli) -> Result<ExitCode, Failure> {
             owner_name.as_deref(),
         )),
         Command::Backup { path } => runtime()?.block_on(commands::backup(&database, &path)),
-        Command::Export { clinic, output } => {
-            runtime()?.block_on(commands::export(&database, &clinic, output.as_deref()))
+        Command::Export {
+            clinic: Some(clinic),
+            output,
+            ..
+        } => runtime()?.block_on(commands::export(&database, &clinic, output.as_deref())),
+        Command::Export { output, .. } => {
+            runtime()?.block_on(commands::export_all(&database, output.as_deref()))
         }
+        Command::Move { to } => runtime()?.block_on(commands::move_to(&database, &to)),
         Command::Import { input } => {
             runtime()?.block_on(commands::import(&database, input.as_deref()))
         }

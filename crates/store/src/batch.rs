@@ -700,7 +700,7 @@ async fn replay(
     .await?;
     let checkin = stored_checkin(&row)?;
     let row = sqlx::query(&format!(
-        "SELECT {DECISION_COLUMNS} FROM decisions WHERE checkin_id = $1"
+        "SELECT {DECISION_COLUMNS} FROM decisions WHERE checkin_id = $1 ORDER BY id LIMIT 1"
     ))
     .bind(checkin.id.as_str().to_owned())
     .fetch_one(&mut **tx)

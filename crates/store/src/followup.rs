@@ -905,7 +905,7 @@ impl Store {
             let treatment_id = TreatmentId::from_db(row.try_get("treatment_id")?);
             let latest = sqlx::query(
                 "SELECT c.at, d.level, d.body FROM checkins c JOIN decisions d ON d.checkin_id = c.id \
-                 WHERE c.treatment_id = $1 ORDER BY c.seq DESC LIMIT 1",
+                 WHERE c.treatment_id = $1 ORDER BY c.seq DESC, d.id DESC LIMIT 1",
             )
             .bind(treatment_id.as_str().to_owned())
             .fetch_optional(self.pool())

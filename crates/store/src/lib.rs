@@ -15,7 +15,9 @@ pub use batch::QueuedCheckin;
 mod error;
 mod followup;
 pub mod model;
+mod private_file;
 mod queries;
+mod records;
 pub mod secret;
 mod sqlite_writer;
 #[cfg(feature = "test-support")]
@@ -28,11 +30,17 @@ use std::time::Duration;
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::{AnyPool, ConnectOptions, Executor};
 
-pub use archive::{ARCHIVE_FORMAT, ClinicArchive};
+pub use archive::{
+    ARCHIVE_FORMAT, ClinicArchive, InstallationArchive, UNARCHIVED_TABLES, archived_tables,
+};
 pub use error::StoreError;
 pub use followup::*;
 pub use model::*;
-pub use web::{DashboardAlert, Swept, WebSession};
+pub use records::{
+    ClientChange, ClientCourse, ClientRecord, DEFAULT_KEEP_DAYS, Erased, ExpiredCourse,
+    RetentionSettings, Retriage, TreatmentCorrection, Update,
+};
+pub use web::{AlertFinding, DashboardAlert, Swept, WebSession};
 
 /// Which database a store talks to.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -162,6 +170,21 @@ impl Store {
             }
             _ => url.to_owned(),
         };
+        if backend == Backend::Sqlite
+            && let Some(file) = private_file::sqlite_file(&url)
+        {
+            // Made here, owner-only, so SQLite does not make it (and its
+            // log files) readable by everyone; see `private_file`.
+            let created = options.create_if_missing
+                && !url.contains("mode=ro")
+                && private_file::create(&file).unwrap_or_else(|error| {
+                    tracing::debug!(%error, "the database file was not made ahead of SQLite");
+                    false
+                });
+            if !created {
+                private_file::warn_if_shared(&file);
+            }
+        }
         let connect = AnyConnectOptions::from_str(&url)
             .map_err(|error| StoreError::Config(format!("invalid database URL: {error}")))?
             .disable_statement_logging();
@@ -276,21 +299,36 @@ impl Store {
                 "backup copies SQLite databases; for PostgreSQL use pg_dump".to_owned(),
             ));
         }
-        if path.exists() {
-            return Err(StoreError::Config(format!(
-                "{} exists already; choose a new file",
-                path.display()
-            )));
-        }
         let target = path
             .to_str()
             .ok_or_else(|| StoreError::Config("the backup path must be UTF-8".to_owned()))?;
+        // The copy holds health data: its file is made empty and
+        // owner-only first (VACUUM INTO fills an empty file).
+        match private_file::create(path) {
+            Ok(true) => {}
+            Ok(false) => {
+                return Err(StoreError::Config(format!(
+                    "{} exists already; choose a new file",
+                    path.display()
+                )));
+            }
+            Err(error) => {
+                return Err(StoreError::Config(format!(
+                    "cannot create {}: {error}",
+                    path.display()
+                )));
+            }
+        }
         // VACUUM INTO writes a transactionally consistent copy while others
         // keep reading and writing.
-        sqlx::query("VACUUM INTO $1")
+        let copied = sqlx::query("VACUUM INTO $1")
             .bind(target.to_owned())
             .execute(&self.pool)
-            .await?;
+            .await;
+        if let Err(error) = copied {
+            let _ = std::fs::remove_file(path);
+            return Err(error.into());
+        }
         Ok(())
     }
 

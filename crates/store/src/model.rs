@@ -322,6 +322,21 @@ pub struct CourseRecord {
 }
 
 impl CourseRecord {
+    /// The level each check-in was answered with when it came, in order.
+    /// A correction of the treatment adds a decision on the latest
+    /// check-in: the answer from then on, not the one given then.
+    pub fn answered_levels(&self) -> Vec<Level> {
+        self.checkins
+            .iter()
+            .filter_map(|checkin| {
+                self.decisions
+                    .iter()
+                    .find(|decision| decision.checkin_id == checkin.id)
+                    .map(|decision| decision.level)
+            })
+            .collect()
+    }
+
     /// The course in the check-in format.
     pub fn course(&self) -> aftercare_core::Course {
         aftercare_core::Course {
@@ -381,6 +396,8 @@ pub struct AuditEvent {
     pub subject: String,
     /// When.
     pub at: Millis,
+    /// For a change: the names of the fields it touched, never their values.
+    pub fields: Vec<String>,
 }
 
 /// A page of a list, oldest first, with the cursor for the next page.

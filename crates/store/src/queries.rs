@@ -24,7 +24,7 @@ pub(crate) const TREATMENT_COLUMNS: &str =
 pub(crate) const CHECKIN_COLUMNS: &str = "id, treatment_id, seq, body, received_at";
 pub(crate) const DECISION_COLUMNS: &str =
     "id, treatment_id, checkin_id, level, body, guideline_id, guideline_version, created_at";
-const AUDIT_COLUMNS: &str = "id, clinic_id, actor, action, subject, at";
+const AUDIT_COLUMNS: &str = "id, clinic_id, actor, action, subject, at, fields";
 pub(crate) const ALERT_COLUMNS: &str = "id, clinic_id, treatment_id, decision_id, practitioner_id, level, created_at, acknowledged_at, acknowledged_by";
 
 /// A row of either driver: sqlx's rows for the store at large, rusqlite's
@@ -160,6 +160,10 @@ fn audit_event(row: &AnyRow) -> Result<AuditEvent, StoreError> {
         action: row.try_get("action")?,
         subject: row.try_get("subject")?,
         at: row.try_get("at")?,
+        fields: row
+            .try_get::<Option<String>, _>("fields")?
+            .map(|names| names.split(',').map(str::to_owned).collect())
+            .unwrap_or_default(),
     })
 }
 
@@ -897,7 +901,7 @@ impl Store {
                     ));
                 }
                 let decision = sqlx::query(&format!(
-                    "SELECT {DECISION_COLUMNS} FROM decisions WHERE checkin_id = $1"
+                    "SELECT {DECISION_COLUMNS} FROM decisions WHERE checkin_id = $1 ORDER BY id LIMIT 1"
                 ))
                 .bind(earlier.id.as_str().to_owned())
                 .fetch_one(&mut **tx)
@@ -1242,6 +1246,12 @@ pub(crate) async fn insert_clinic_with_owner(
         .await?;
     let owner =
         insert_practitioner(tx, &clinic.id, owner_email, owner_name, Role::Owner, now).await?;
+    // A first-run setup link is for an installation without a clinic: once
+    // one is made (by a link, the command line or a test), none left open
+    // may make another.
+    sqlx::query("DELETE FROM setup_links WHERE used_at IS NULL")
+        .execute(&mut **tx)
+        .await?;
     Ok((clinic, owner))
 }
 
@@ -1322,7 +1332,7 @@ async fn insert_api_token(
     Ok(token)
 }
 
-async fn course_of(
+pub(crate) async fn course_of(
     tx: &mut Transaction<'_, Any>,
     found: Treatment,
 ) -> Result<CourseRecord, StoreError> {

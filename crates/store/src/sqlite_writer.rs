@@ -159,7 +159,7 @@ fn replay(tx: &Connection, treatment_id: &TreatmentId, seq: i64) -> Result<Submi
         })??;
     let decision = tx
         .prepare_cached(&format!(
-            "SELECT {DECISION_COLUMNS} FROM decisions WHERE checkin_id = ?1"
+            "SELECT {DECISION_COLUMNS} FROM decisions WHERE checkin_id = ?1 ORDER BY id LIMIT 1"
         ))?
         .query_row(params![checkin.id.as_str()], |row| Ok(stored_decision(row)))??;
     let mut read = tx.prepare_cached(&format!(

@@ -9,9 +9,13 @@
 use sqlx::Row;
 
 use crate::model::{
-    Actor, Alert, ClientId, Clinic, ClinicId, Millis, Practitioner, PractitionerId, Principal, Role,
+    Actor, Alert, AlertId, ClientId, Clinic, ClinicId, Millis, Practitioner, PractitionerId,
+    Principal, Role, StoredCheckin, Treatment,
 };
-use crate::queries::{alert, audit, insert_clinic_with_owner};
+use crate::queries::{
+    CHECKIN_COLUMNS, TREATMENT_COLUMNS, alert, audit, insert_clinic_with_owner, stored_checkin,
+    treatment,
+};
 use crate::{Store, StoreError};
 
 /// What [`Store::sweep_expired`] deleted.
@@ -40,6 +44,20 @@ pub struct WebSession {
     pub csrf_token: String,
     /// When the session ends.
     pub expires_at: Millis,
+}
+
+/// What an alert is about, for a therapist to act on: the decision that
+/// raised it and the check-ins its evidence points into.
+#[derive(Clone, Debug)]
+pub struct AlertFinding {
+    /// The alert.
+    pub alert_id: AlertId,
+    /// The decision that raised it, as stored (JSON).
+    pub decision: String,
+    /// Every check-in of its course, in order (evidence paths index them).
+    pub checkins: Vec<StoredCheckin>,
+    /// The name of who acknowledged it, if someone did.
+    pub acknowledged_by_name: Option<String>,
 }
 
 /// An open alert with what the dashboard shows beside it.
@@ -75,7 +93,9 @@ impl Store {
         Ok(())
     }
 
-    /// Whether a setup link can still be used: known, unused, not expired.
+    /// Whether a setup link can still be used: known, unused, not expired
+    /// (making a clinic ends every unused link; see
+    /// `queries::insert_clinic_with_owner`).
     pub async fn setup_link_is_open(
         &self,
         token_hash: &str,
@@ -245,6 +265,57 @@ impl Store {
         Ok(())
     }
 
+    /// Notes one attempt of a subject and answers its id, so a limit that
+    /// counts attempts before checking them can take it back
+    /// ([`Store::forget_attempt`]).
+    pub async fn record_attempt(
+        &self,
+        subject_hash: &str,
+        now: Millis,
+    ) -> Result<String, StoreError> {
+        let id = uuid::Uuid::now_v7().to_string();
+        let _writer = self.writer().await;
+        sqlx::query("INSERT INTO login_failures (id, subject_hash, at) VALUES ($1, $2, $3)")
+            .bind(id.clone())
+            .bind(subject_hash.to_owned())
+            .bind(now)
+            .execute(self.pool())
+            .await?;
+        Ok(id)
+    }
+
+    /// How many attempts of a subject since `since` there are besides the
+    /// one with id `except`, and when the latest of those was. Attempts
+    /// recorded by other requests (or other instances) still being checked
+    /// count too.
+    pub async fn attempts_besides(
+        &self,
+        subject_hash: &str,
+        since: Millis,
+        except: &str,
+    ) -> Result<(i64, Option<Millis>), StoreError> {
+        let row = sqlx::query(
+            "SELECT COUNT(*) AS attempts, MAX(at) AS latest FROM login_failures \
+             WHERE subject_hash = $1 AND at > $2 AND id <> $3",
+        )
+        .bind(subject_hash.to_owned())
+        .bind(since)
+        .bind(except.to_owned())
+        .fetch_one(self.pool())
+        .await?;
+        Ok((row.try_get("attempts")?, row.try_get("latest")?))
+    }
+
+    /// Takes back one recorded attempt.
+    pub async fn forget_attempt(&self, id: &str) -> Result<(), StoreError> {
+        let _writer = self.writer().await;
+        sqlx::query("DELETE FROM login_failures WHERE id = $1")
+            .bind(id.to_owned())
+            .execute(self.pool())
+            .await?;
+        Ok(())
+    }
+
     /// How many attempts a subject made since `since`, and when the oldest
     /// of them was.
     pub async fn attempts_since(
@@ -320,6 +391,93 @@ impl Store {
                 })
             })
             .collect()
+    }
+
+    /// What each of `alerts` (of this clinic) is about; alerts not found
+    /// are left out. Two queries, whatever the number of alerts.
+    pub async fn alert_findings(
+        &self,
+        clinic: &ClinicId,
+        alerts: &[AlertId],
+    ) -> Result<Vec<AlertFinding>, StoreError> {
+        if alerts.is_empty() {
+            return Ok(Vec::new());
+        }
+        let marks: Vec<String> = (0..alerts.len()).map(|at| format!("${}", at + 2)).collect();
+        let sql = format!(
+            "SELECT a.id, a.treatment_id, d.body AS decision, p.name AS acknowledged_by_name \
+             FROM alerts a JOIN decisions d ON d.id = a.decision_id AND d.clinic_id = a.clinic_id \
+             LEFT JOIN practitioners p ON p.id = a.acknowledged_by AND p.clinic_id = a.clinic_id \
+             WHERE a.clinic_id = $1 AND a.id IN ({})",
+            marks.join(", ")
+        );
+        let mut query = sqlx::query(&sql).bind(clinic.as_str().to_owned());
+        for id in alerts {
+            query = query.bind(id.as_str().to_owned());
+        }
+        let rows = query.fetch_all(self.pool()).await?;
+        let mut found = Vec::with_capacity(rows.len());
+        let mut treatments: Vec<String> = Vec::new();
+        for row in &rows {
+            let treatment: String = row.try_get("treatment_id")?;
+            if !treatments.contains(&treatment) {
+                treatments.push(treatment.clone());
+            }
+            found.push((
+                treatment,
+                AlertFinding {
+                    alert_id: AlertId::from_db(row.try_get("id")?),
+                    decision: row.try_get("decision")?,
+                    checkins: Vec::new(),
+                    acknowledged_by_name: row.try_get("acknowledged_by_name")?,
+                },
+            ));
+        }
+        if treatments.is_empty() {
+            return Ok(Vec::new());
+        }
+        let marks: Vec<String> = (0..treatments.len())
+            .map(|at| format!("${}", at + 2))
+            .collect();
+        let sql = format!(
+            "SELECT {CHECKIN_COLUMNS} FROM checkins WHERE clinic_id = $1 AND treatment_id IN ({}) \
+             ORDER BY treatment_id, seq",
+            marks.join(", ")
+        );
+        let mut query = sqlx::query(&sql).bind(clinic.as_str().to_owned());
+        for id in &treatments {
+            query = query.bind(id.clone());
+        }
+        let checkins = query
+            .fetch_all(self.pool())
+            .await?
+            .iter()
+            .map(stored_checkin)
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(found
+            .into_iter()
+            .map(|(treatment, mut finding)| {
+                finding.checkins = checkins
+                    .iter()
+                    .filter(|checkin| checkin.treatment_id.as_str() == treatment)
+                    .cloned()
+                    .collect();
+                finding
+            })
+            .collect())
+    }
+
+    /// The treatment a client link names (expired or not), without its
+    /// check-ins: what the answer page needs to know who can be reached.
+    pub async fn treatment_of_link(&self, link_hash: &str) -> Result<Treatment, StoreError> {
+        let row = sqlx::query(&format!(
+            "SELECT {TREATMENT_COLUMNS} FROM treatments WHERE link_hash = $1"
+        ))
+        .bind(link_hash.to_owned())
+        .fetch_optional(self.pool())
+        .await?
+        .ok_or(StoreError::NotFound("link"))?;
+        treatment(&row)
     }
 
     /// Starts a self-check diary holding `course` (check-in format JSON).
@@ -445,20 +603,24 @@ impl Store {
 impl Store {
     /// The decision already given for a check-in sent with this
     /// idempotency key on the course a client link opens, if any: a form
-    /// sent twice (a reload, a double tap) is answered from it.
+    /// sent twice (a reload, a double tap) is answered from it. Nothing
+    /// once the link has expired: an expired link opens nothing.
     pub async fn decision_for_resend(
         &self,
         link_hash: &str,
         idempotency_key: &str,
+        now: Millis,
     ) -> Result<Option<String>, StoreError> {
         let row = sqlx::query(
             "SELECT d.body FROM treatments t \
              JOIN checkins c ON c.treatment_id = t.id AND c.clinic_id = t.clinic_id \
              JOIN decisions d ON d.checkin_id = c.id \
-             WHERE t.link_hash = $1 AND c.idempotency_key = $2",
+             WHERE t.link_hash = $1 AND c.idempotency_key = $2 AND t.link_expires_at > $3 \
+             ORDER BY d.id LIMIT 1",
         )
         .bind(link_hash.to_owned())
         .bind(idempotency_key.to_owned())
+        .bind(now)
         .fetch_optional(self.pool())
         .await?;
         row.map(|row| row.try_get("body").map_err(StoreError::from))

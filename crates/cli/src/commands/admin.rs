@@ -53,7 +53,7 @@ pub async fn clinic_create(
     if name.trim().is_empty() {
         return Err(Failure::Usage("NAME: expected a clinic name".to_owned()));
     }
-    if !owner_email.contains('@') || owner_email.trim() != owner_email {
+    if !aftercare_server::is_email_address(owner_email) {
         return Err(Failure::Usage(format!(
             "--owner: expected an email address, got `{owner_email}`"
         )));
@@ -104,7 +104,17 @@ pub async fn export(
     let store = open_store(database, Use::Read).await?;
     let archive = store.export_clinic(&clinic).await?;
     store.close().await;
-    let json = serde_json::to_string_pretty(&archive)
+    write_archive(&archive, output)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Writes an archive as pretty JSON to standard output (no path, or `-`)
+/// or to a new private file, the same way for every kind of export.
+pub(super) fn write_archive(
+    archive: &impl serde::Serialize,
+    output: Option<&Path>,
+) -> Result<(), Failure> {
+    let json = serde_json::to_string_pretty(archive)
         .unwrap_or_else(|_| unreachable!("an archive always serializes"))
         + "\n";
     match output {
@@ -115,7 +125,7 @@ pub async fn export(
             error,
         })?,
     }
-    Ok(ExitCode::SUCCESS)
+    Ok(())
 }
 
 /// Writes a new file that only its owner can read: an archive holds health
@@ -134,6 +144,9 @@ fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
 /// `aftercare import FILE`: restores an archive into an empty database.
 pub async fn import(database: &DatabaseArgs, input: Option<&Path>) -> Result<ExitCode, Failure> {
     let bytes = read_input(input)?;
+    if super::records::is_installation(&bytes) {
+        return super::records::import_installation(database, &bytes).await;
+    }
     let deserializer = &mut serde_json::Deserializer::from_slice(&bytes);
     let archive: ClinicArchive = parse_archive(deserializer)?;
     let store = open_store(database, Use::Write).await?;

@@ -8,7 +8,9 @@
 use aftercare_core::{Course, Guideline, triage};
 
 /// A course that touches most condition kinds: several symptoms over
-/// three check-ins, one-sided and worsening, with context set.
+/// three check-ins, one-sided and worsening, with context set, and the
+/// additions of format 1.1 (the fainting answers, the saddle area, a
+/// red flag left open, `seen_by_clinician`).
 pub const COURSE: &str = r#"{
   "treatment": {"at": "2026-01-08T10:00:00Z", "modality": "deep_tissue", "pressure": "deep",
                 "duration_min": 90, "regions": ["calves", "thighs"]},
@@ -23,9 +25,13 @@ pub const COURSE: &str = r#"{
                    "interference": "quite_a_bit", "regions": ["calves"], "side": "left",
                    "painful": true, "warm_or_red": true},
                   {"kind": "twitching", "frequency": "occasionally", "sudden": false},
-                  {"kind": "headache", "severity": "none"}],
+                  {"kind": "headache", "severity": "none"},
+                  {"kind": "fainting", "frequency": "rarely", "while_lying_down": true,
+                   "while_exercising": false, "seizure": false, "injured": true},
+                  {"kind": "numbness_tingling", "regions": ["groin"], "side": "both", "sudden": true}],
      "context": {"hydration": "low", "sleep_hours": 5, "stress": "high", "caffeine_cups": 4,
-                 "new_medication": true, "strenuous_exercise": false, "anticoagulants": true}}
+                 "new_medication": true, "strenuous_exercise": false, "anticoagulants": true,
+                 "seen_by_clinician": false}}
   ]
 }"#;
 

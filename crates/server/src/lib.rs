@@ -14,14 +14,18 @@ mod error;
 mod extract;
 mod health;
 mod input;
+mod listen;
 mod metrics;
+mod network;
 mod observe;
 mod openapi;
 mod pagination;
+mod records;
 mod routes;
 pub mod scheduler;
 mod settings;
 mod state;
+mod throttle;
 mod time_format;
 pub mod web;
 
@@ -36,6 +40,7 @@ use tower_http::set_header::SetResponseHeaderLayer;
 
 pub use delivery::{Delivery, SmtpPassword, SmtpSettings, SmtpTls};
 pub use error::{ApiError, FieldError, Problem};
+pub use network::{Networks, WebhookAllow};
 pub use openapi::ApiDoc;
 pub use routes::{Access, Route, route_table};
 pub use scheduler::{PassReport, Scheduler, SchedulerOptions};
@@ -45,8 +50,9 @@ pub use state::{AppState, Clock};
 /// The whole application: every route, with its middleware, over `state`.
 pub fn router(state: AppState) -> Router {
     let max_body_bytes = state.settings.max_body_bytes;
+    let https = state.settings.is_https();
     let (routes, _) = routes::table().into_parts();
-    routes
+    let app = routes
         .fallback(observe::no_such_route)
         .method_not_allowed_fallback(observe::method_not_allowed)
         // Layers run bottom-up for a request: the last added is the outermost.
@@ -70,7 +76,24 @@ pub fn router(state: AppState) -> Router {
         ))
         .layer(default_header(header::CACHE_CONTROL, "no-store"))
         .layer(axum::middleware::from_fn(observe::request_id))
-        .with_state(state)
+        .with_state(state);
+    if https {
+        // Served over HTTPS (behind a proxy that ends TLS): browsers keep
+        // to HTTPS for a year, so a network on the way cannot downgrade
+        // the next visit and read the session cookie.
+        app.layer(security_header(
+            header::STRICT_TRANSPORT_SECURITY,
+            "max-age=31536000",
+        ))
+    } else {
+        app
+    }
+}
+
+/// Whether a text is an email address the service accepts (the API, the
+/// pages and the command line ask the same).
+pub fn is_email_address(text: &str) -> bool {
+    input::is_email(text)
 }
 
 /// A layer that sets a response header, replacing any value a handler set.
@@ -99,6 +122,10 @@ pub async fn launch(
 ) -> std::io::Result<()> {
     let store = state.store.clone();
     let metrics = state.metrics.clone();
+    let limits = listen::Limits {
+        max_connections: state.settings.max_connections,
+        header_read_timeout: state.settings.header_read_timeout,
+    };
     let app = router(state);
     // Histogram samples pile up between scrapes; fold them in regularly
     // so memory stays flat even when nobody scrapes `/metrics`.
@@ -112,13 +139,11 @@ pub async fn launch(
     if let Ok(address) = listener.local_addr() {
         tracing::info!(%address, "listening");
     }
-    // The peer's address lets the login slow down guessing from one place.
-    let app = app.into_make_service_with_connect_info::<std::net::SocketAddr>();
-    let served = axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown)
-        .await;
+    // Each request carries its peer's address, which the limits per
+    // address count (see `auth::client_address`).
+    listen::serve(listener, app, limits, shutdown).await;
     upkeep.abort();
     store.close().await;
     tracing::info!("stopped; the store is closed");
-    served
+    Ok(())
 }

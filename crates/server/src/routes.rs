@@ -82,6 +82,15 @@ impl RouteTable {
         self.add("PUT", path, access, axum::routing::put(handler))
     }
 
+    /// Adds `PATCH path`.
+    pub(crate) fn patch<H, T>(self, path: &'static str, access: Access, handler: H) -> RouteTable
+    where
+        H: Handler<T, AppState>,
+        T: 'static,
+    {
+        self.add("PATCH", path, access, axum::routing::patch(handler))
+    }
+
     /// Adds `DELETE path`.
     pub(crate) fn delete<H, T>(self, path: &'static str, access: Access, handler: H) -> RouteTable
     where
@@ -98,6 +107,19 @@ impl RouteTable {
         access: Access,
         method_router: MethodRouter<AppState>,
     ) -> RouteTable {
+        // Every route refuses control characters in its path and query
+        // parameters before its handler reads them (see `extract`).
+        let guarded = crate::extract::GuardedRoute {
+            pattern: path,
+            is_page: matches!(
+                access,
+                Access::PublicPage | Access::SignedIn | Access::LinkPage
+            ),
+        };
+        let method_router = method_router.route_layer(axum::middleware::from_fn_with_state(
+            guarded,
+            crate::extract::refuse_control_characters,
+        ));
         // axum merges a second method on a known path into its route.
         self.router = self.router.route(path, method_router);
         self.routes.push(Route {

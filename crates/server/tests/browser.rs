@@ -183,40 +183,65 @@ fn pdf_page_count(pdf: &[u8]) -> usize {
         .count()
 }
 
-/// One symptom as the check-in form asks it.
+/// One symptom as the check-in form asks it (only what the form asks
+/// about that kind).
 struct Answer<'a> {
     kind: &'a str,
     severity: &'a str,
     frequency: Option<&'a str>,
     interference: Option<&'a str>,
+    /// "yes" or "no" to "did it come on suddenly".
+    sudden: Option<&'a str>,
     regions: &'a [&'a str],
+    side: Option<&'a str>,
 }
 
 impl Answer<'_> {
-    /// Mild soreness: an ordinary reaction.
+    /// Mild soreness in both calves: an ordinary reaction.
     const MILD_SORENESS: Answer<'static> = Answer {
         kind: "soreness",
         severity: "mild",
         frequency: None,
         interference: None,
+        sudden: None,
         regions: &["calves"],
+        side: Some("both"),
     };
-    /// A fever: the guideline sends it to a doctor.
+    /// A fever, hot and shivery: the guideline sends it to a doctor.
     const FEVER: Answer<'static> = Answer {
         kind: "fever",
         severity: "moderate",
-        frequency: Some("frequently"),
-        interference: Some("somewhat"),
+        frequency: None,
+        interference: None,
+        sudden: None,
         regions: &[],
+        side: None,
     };
-    /// Chest pain: always an emergency.
+    /// Chest pain: always an emergency. It sits with the warning signs.
     const CHEST_PAIN: Answer<'static> = Answer {
         kind: "chest_pain",
         severity: "moderate",
-        frequency: Some("frequently"),
-        interference: Some("somewhat"),
+        frequency: None,
+        interference: None,
+        sudden: Some("no"),
         regions: &[],
+        side: None,
     };
+}
+
+/// Opens the fold `details` by its summary unless it is open already.
+async fn open_fold(browser: &Browser, details: &str) {
+    if browser
+        .find(details)
+        .await
+        .attr("open")
+        .await
+        .ok()
+        .flatten()
+        .is_none()
+    {
+        browser.click(&format!("{details} > summary")).await;
+    }
 }
 
 /// Fills the check-in form shown now with `answers` (none: "nothing to
@@ -224,19 +249,13 @@ impl Answer<'_> {
 async fn send_checkin(browser: &Browser, answers: &[Answer<'_>]) {
     for answer in answers {
         let kind = answer.kind;
-        // Each symptom's questions fold away until opened, without scripts.
-        let details = format!("details.symptom:has(#symptom-{kind})");
-        if browser
-            .find(&details)
-            .await
-            .attr("open")
-            .await
-            .ok()
-            .flatten()
-            .is_none()
-        {
-            browser.click(&format!("{details} > summary")).await;
+        // The rarer warning signs sit in one fold of their own, and each
+        // symptom's questions fold away until opened, without scripts.
+        let signs = format!("details.signs:has(#symptom-{kind})");
+        if browser.has(&signs).await {
+            open_fold(browser, &signs).await;
         }
+        open_fold(browser, &format!("details.symptom:has(#symptom-{kind})")).await;
         browser.tick(&format!("#symptom-{kind}")).await;
         browser
             .choose(&format!("#{kind}-severity"), answer.severity)
@@ -251,8 +270,14 @@ async fn send_checkin(browser: &Browser, answers: &[Answer<'_>]) {
                 .choose(&format!("#{kind}-interference"), interference)
                 .await;
         }
+        if let Some(sudden) = answer.sudden {
+            browser.tick(&format!("#{kind}-sudden-{sudden}")).await;
+        }
         for region in answer.regions {
             browser.tick(&format!("#{kind}-regions-{region}")).await;
+        }
+        if let Some(side) = answer.side {
+            browser.choose(&format!("#{kind}-side"), side).await;
         }
     }
     browser.submit("main form button[type=submit]").await;
@@ -586,6 +611,65 @@ async fn the_checkin_form_works_without_javascript() {
     .await;
 }
 
+/// The rarer warning signs wait in one fold that opens without scripts,
+/// and any answer about one counts, even without its tick: fainting on
+/// the treatment table, said and nothing else, gets the emergency answer.
+#[tokio::test]
+async fn the_warning_signs_open_without_javascript_and_any_answer_counts() {
+    const TEST: &str = "the_warning_signs_open_without_javascript_and_any_answer_counts";
+    run(TEST, |service, browser| async move {
+        let token = service.clinic_with_token("Signs Clinic").await;
+        let link = service.treatment_link(&token, 20).await;
+        browser.disable_javascript().await;
+        browser.open_page(&link).await;
+        let hidden = !browser
+            .find("#symptom-fainting")
+            .await
+            .is_displayed()
+            .await
+            .expect("read the box");
+        assert!(hidden, "the warning signs are folded away at first");
+        browser.click("details.signs > summary").await;
+        browser
+            .click("details.symptom:has(#symptom-fainting) > summary")
+            .await;
+        assert!(
+            browser
+                .find("#fainting-while_lying_down")
+                .await
+                .is_displayed()
+                .await
+                .expect("read the box"),
+            "the fold opened without scripts"
+        );
+        browser.check_page("checkin-warning-signs").await;
+        browser.tick("#fainting-while_lying_down").await;
+        assert!(
+            !browser
+                .find("#symptom-fainting")
+                .await
+                .is_selected()
+                .await
+                .expect("read the box"),
+            "the symptom itself is not ticked"
+        );
+        browser.submit("main form button[type=submit]").await;
+        assert_eq!(shown_level(&browser).await, "emergency");
+        let (first, _) = browser
+            .first_visible_text("main")
+            .await
+            .expect("the decision page shows text");
+        assert!(
+            first.to_lowercase().contains("emergency number"),
+            "{first:?}"
+        );
+        let why = browser.visible_text("#decision").await.to_lowercase();
+        assert!(why.contains("faint"), "{why}");
+        browser.check_page("decision-warning-sign").await;
+    })
+    .await;
+}
+
 /// Anyone can check how they feel without a clinic: the answer comes at
 /// once with a private diary link, and the diary takes the next check-in.
 #[tokio::test]
@@ -671,9 +755,10 @@ async fn the_checkin_form_works_by_keyboard_and_by_touch() {
             )
             .await;
         let (measured, small) = small_targets(&browser, 44.0).await;
-        // Every symptom has a fold, a box and three lists at least.
+        // Every symptom has a fold and a box at least, most have lists.
+        let kinds = aftercare_core::SymptomKind::ALL.len();
         assert!(
-            measured > 19 * 5,
+            measured > kinds * 3,
             "only {measured} touch targets were found"
         );
         assert!(
@@ -699,8 +784,7 @@ async fn the_checkin_form_works_by_keyboard_and_by_touch() {
             "Space ticks the focused box"
         );
         browser.tab_to("soreness-severity", 3).await;
-        // "Not stated", "None", "Mild": two steps down.
-        browser.press(Key::Down).await;
+        // "Not stated", then "Mild": one step down ("gone" is asked apart).
         browser.press(Key::Down).await;
         assert_eq!(
             browser

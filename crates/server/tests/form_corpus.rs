@@ -46,6 +46,13 @@ fn the_seeds_are_read_or_refused_as_made() {
         ("checkin_chest_pain", true),
         ("checkin_swelling", true),
         ("checkin_bad_values", false),
+        ("checkin_fainting_details_only", true),
+        ("checkin_warning_signs", true),
+        ("checkin_details_without_tick", true),
+        ("checkin_gone_drops_details", true),
+        ("checkin_seen_by_clinician", true),
+        ("checkin_bad_yes_no", false),
+        ("treatment_new_regions", true),
         ("treatment_ok", true),
         ("treatment_bad", false),
         ("selfcheck_ok", true),
@@ -54,4 +61,55 @@ fn the_seeds_are_read_or_refused_as_made() {
         let bytes = std::fs::read(corpus_dir().join(file)).expect("a seed");
         assert_eq!(form_checks::check_form(&bytes), accepted, "{file}");
     }
+}
+
+/// The check-in seeds of format 1.1, read as the check-in format says:
+/// any detail means the symptom is present, gone keeps only that.
+#[test]
+fn the_format_1_1_seeds_read_as_the_format_says() {
+    let read = |file: &str| {
+        let bytes = std::fs::read(corpus_dir().join(file)).expect("a seed");
+        let checkin = aftercare_server::web::fuzzing::checkin_form(&bytes[1..], 1_795_608_000_000)
+            .unwrap_or_else(|errors| panic!("{file}: {errors:?}"));
+        serde_json::to_value(&checkin).expect("check-in JSON")
+    };
+    let fainting = read("checkin_fainting_details_only");
+    assert_eq!(
+        fainting["symptoms"],
+        serde_json::json!([{ "kind": "fainting", "frequency": "rarely", "while_lying_down": true,
+            "while_exercising": true, "seizure": true, "injured": true }])
+    );
+    let gone = read("checkin_gone_drops_details");
+    assert_eq!(
+        gone["symptoms"],
+        serde_json::json!([
+            { "kind": "soreness", "severity": "none" },
+            { "kind": "fever", "severity": "none" }
+        ])
+    );
+    let unticked = read("checkin_details_without_tick");
+    let kinds: Vec<&str> = unticked["symptoms"]
+        .as_array()
+        .expect("symptoms")
+        .iter()
+        .map(|symptom| symptom["kind"].as_str().expect("a kind"))
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            "bruising",
+            "headache",
+            "numbness_tingling",
+            "swelling",
+            "skin_reaction",
+            "joint_pain"
+        ]
+    );
+    let seen = read("checkin_seen_by_clinician");
+    assert_eq!(
+        seen["context"],
+        serde_json::json!({ "pregnant": false, "anticoagulants": true, "seen_by_clinician": true })
+    );
+    let signs = read("checkin_warning_signs");
+    assert_eq!(signs["symptoms"].as_array().map(Vec::len), Some(7));
 }

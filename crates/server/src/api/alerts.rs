@@ -39,6 +39,39 @@ pub(crate) struct AlertView {
     acknowledged_at: Option<String>,
     /// Who acknowledged it.
     acknowledged_by: Option<String>,
+    /// The name of who acknowledged it.
+    acknowledged_by_name: Option<String>,
+    /// What it is about, one line per reason, most serious first: the
+    /// symptoms with every detail given, then the reason in brief.
+    finding: Vec<String>,
+}
+
+impl AlertView {
+    /// The views of `alerts`, each with its finding.
+    async fn with_findings(
+        state: &AppState,
+        alerts: Vec<Alert>,
+    ) -> Result<Vec<AlertView>, ApiError> {
+        let Some(first) = alerts.first() else {
+            return Ok(Vec::new());
+        };
+        let clinic = first.clinic_id.clone();
+        let ids: Vec<AlertId> = alerts.iter().map(|alert| alert.id.clone()).collect();
+        let findings = state.store.alert_findings(&clinic, &ids).await?;
+        Ok(alerts
+            .into_iter()
+            .map(|alert| {
+                let found = findings.iter().find(|found| found.alert_id == alert.id);
+                let mut view = AlertView::from(alert);
+                if let Some(found) = found {
+                    view.finding = crate::web::finding::finding_lines(found);
+                    view.acknowledged_by_name
+                        .clone_from(&found.acknowledged_by_name);
+                }
+                view
+            })
+            .collect())
+    }
 }
 
 impl From<Alert> for AlertView {
@@ -53,6 +86,8 @@ impl From<Alert> for AlertView {
             created_at: rfc3339(alert.created_at),
             acknowledged_at: rfc3339_opt(alert.acknowledged_at),
             acknowledged_by: alert.acknowledged_by.map(|id| id.to_string()),
+            acknowledged_by_name: None,
+            finding: Vec::new(),
         }
     }
 }
@@ -120,7 +155,10 @@ pub(crate) async fn list_alerts(
         .store
         .list_alerts(&caller.0.clinic_id, open_only, &page)
         .await?;
-    Ok(JsonResponse(Page::of(found, AlertView::from)))
+    Ok(JsonResponse(Page {
+        items: AlertView::with_findings(&state, found.items).await?,
+        next: found.next,
+    }))
 }
 
 /// Acknowledges an alert; acknowledging again keeps the first acknowledgement.
@@ -134,6 +172,7 @@ pub(crate) async fn list_alerts(
         (status = 200, description = "The acknowledged alert.", body = AlertView),
         (status = 401, response = responses::Unauthorized),
         (status = 404, response = responses::NotFound),
+        (status = 422, response = responses::Unprocessable),
         (status = 503, response = responses::Unavailable),
     )
 )]
@@ -152,5 +191,6 @@ pub(crate) async fn acknowledge_alert(
             state.now(),
         )
         .await?;
-    Ok(JsonResponse(alert.into()))
+    let mut views = AlertView::with_findings(&state, vec![alert]).await?;
+    Ok(JsonResponse(views.remove(0)))
 }

@@ -28,6 +28,9 @@ pub(crate) struct AuditView {
     /// When.
     #[schema(format = DateTime)]
     at: String,
+    /// For a change, the names of the fields it touched (never their values).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    fields: Vec<String>,
 }
 
 impl From<AuditEvent> for AuditView {
@@ -38,6 +41,7 @@ impl From<AuditEvent> for AuditView {
             action: event.action,
             subject: event.subject,
             at: rfc3339(event.at),
+            fields: event.fields,
         }
     }
 }

@@ -157,6 +157,7 @@ pub(crate) async fn create_client(
         (status = 200, description = "The client.", body = ClientView),
         (status = 401, response = responses::Unauthorized),
         (status = 404, response = responses::NotFound),
+        (status = 422, response = responses::Unprocessable),
         (status = 503, response = responses::Unavailable),
     )
 )]

@@ -69,7 +69,8 @@ pub(crate) struct CourseView {
     treatment: TreatmentView,
     /// The check-ins, oldest first.
     checkins: Vec<CheckinView>,
-    /// The decisions, one per check-in, oldest first.
+    /// The decisions, oldest first: one per check-in, and one more on the
+    /// latest check-in after each correction of the treatment.
     decisions: Vec<DecisionView>,
 }
 
@@ -99,7 +100,8 @@ pub(crate) struct LinkCourseView {
     link_expires_at: String,
     /// The check-ins, oldest first.
     checkins: Vec<CheckinView>,
-    /// The decisions, one per check-in, oldest first.
+    /// The decisions, oldest first: one per check-in, and one more on the
+    /// latest check-in after each correction of the treatment.
     decisions: Vec<DecisionView>,
 }
 

@@ -46,7 +46,7 @@ pub(crate) struct FollowupSettingsView {
     /// How clients are invited: `email` or `webhook`.
     #[schema(value_type = String, example = "email")]
     client_channel: Channel,
-    /// Where webhooks go.
+    /// Where webhooks go; shown to owners only.
     webhook_url: Option<String>,
     /// Whether a webhook signing secret is set.
     webhook_secret_set: bool,
@@ -94,7 +94,8 @@ pub(crate) struct FollowupSettingsRequest {
     /// `email` or `webhook` (which needs `webhook_url`).
     #[schema(value_type = String, example = "email")]
     client_channel: Channel,
-    /// An `http://` or `https://` address, or `null` for none.
+    /// An `http://` or `https://` address on the public internet (or one
+    /// the operator allows), or `null` for none.
     #[serde(default)]
     webhook_url: Option<String>,
     /// At least 16 characters; required with a new `webhook_url`, kept when omitted.
@@ -147,7 +148,11 @@ fn within(path: &str, value: u32, low: u32, high: u32) -> Result<(), FieldError>
 impl FollowupSettingsRequest {
     /// The settings, or every field at fault. A secret left out keeps the
     /// one stored, unless the webhook address changes.
-    fn into_settings(self, current: &FollowupSettings) -> Result<FollowupSettings, ApiError> {
+    fn into_settings(
+        self,
+        current: &FollowupSettings,
+        allow: &crate::network::WebhookAllow,
+    ) -> Result<FollowupSettings, ApiError> {
         let mut errors = Vec::new();
         let mut collect = |result: Result<(), FieldError>| {
             if let Err(error) = result {
@@ -180,17 +185,13 @@ impl FollowupSettingsRequest {
             ));
         }
         let webhook_url = self.webhook_url.filter(|url| !url.trim().is_empty());
-        if let Some(url) = &webhook_url {
-            let parsed = reqwest::Url::parse(url);
-            let fits = parsed
-                .is_ok_and(|url| matches!(url.scheme(), "http" | "https") && url.host().is_some())
-                && url.len() <= 2000;
-            if !fits {
-                errors.push(FieldError::new(
-                    "webhook_url",
-                    "an http:// or https:// address of at most 2000 characters",
-                ));
-            }
+        if let Some(url) = &webhook_url
+            && !crate::delivery::webhook_url_allowed(url, allow)
+        {
+            errors.push(FieldError::new(
+                "webhook_url",
+                crate::delivery::WEBHOOK_URL_EXPECTED,
+            ));
         }
         let webhook_secret = match (&webhook_url, self.webhook_secret) {
             (None, _) => None,
@@ -265,7 +266,13 @@ pub(crate) async fn get_settings(
     caller: Caller,
 ) -> Result<JsonResponse<FollowupSettingsView>, ApiError> {
     let settings = state.store.followup_settings(&caller.0.clinic_id).await?;
-    Ok(JsonResponse(settings.into()))
+    let mut view = FollowupSettingsView::from(settings);
+    // Where the clinic's messages go is the owner's business: the
+    // address may carry a token of the receiver.
+    if !caller.is_owner() {
+        view.webhook_url = None;
+    }
+    Ok(JsonResponse(view))
 }
 
 /// Replaces the clinic's follow-up settings (owners only). They apply to
@@ -294,7 +301,7 @@ pub(crate) async fn put_settings(
     caller.require_owner("Only the clinic's owner may change its follow-up settings.")?;
     let clinic = &caller.0.clinic_id;
     let current = state.store.followup_settings(clinic).await?;
-    let settings = request.into_settings(&current)?;
+    let settings = request.into_settings(&current, &state.settings.webhook_allow)?;
     state
         .store
         .put_followup_settings(clinic, &caller.actor(), &settings, state.now())
@@ -408,7 +415,27 @@ impl From<FollowupRecord> for FollowupView {
 #[serde(deny_unknown_fields)]
 pub(crate) struct TreatmentPlanRequest {
     /// 1 to 20 check-in times, hours after the treatment, ascending, at most 2160.
+    #[schema(schema_with = plan_hours_schema)]
     plan_hours: Vec<u32>,
+}
+
+/// The schema of a treatment's `plan_hours`, with the bounds `check_plan`
+/// applies, so generated plans are mostly ones it accepts (that the hours
+/// ascend cannot be said in JSON Schema).
+fn plan_hours_schema() -> utoipa::openapi::schema::Array {
+    use utoipa::openapi::schema::{ArrayBuilder, ObjectBuilder, Type};
+    let hour = ObjectBuilder::new()
+        .schema_type(Type::Integer)
+        .minimum(Some(1))
+        .maximum(Some(MAX_PLAN_HOURS));
+    ArrayBuilder::new()
+        .items(hour)
+        .min_items(Some(1))
+        .max_items(Some(20))
+        .description(Some(
+            "1 to 20 check-in times, hours after the treatment, ascending, at most 2160.",
+        ))
+        .build()
 }
 
 /// A treatment's follow-up: plan, invitations and messages.
@@ -422,6 +449,7 @@ pub(crate) struct TreatmentPlanRequest {
         (status = 200, description = "The follow-up.", body = FollowupView),
         (status = 401, response = responses::Unauthorized),
         (status = 404, response = responses::NotFound),
+        (status = 422, response = responses::Unprocessable),
         (status = 503, response = responses::Unavailable),
     )
 )]
@@ -490,6 +518,7 @@ pub(crate) async fn put_plan(
         (status = 200, description = "The follow-up, closed.", body = FollowupView),
         (status = 401, response = responses::Unauthorized),
         (status = 404, response = responses::NotFound),
+        (status = 422, response = responses::Unprocessable),
         (status = 503, response = responses::Unavailable),
     )
 )]

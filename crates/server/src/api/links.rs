@@ -50,6 +50,7 @@ fn link_hash(token: &PathParam) -> Result<String, ApiError> {
     responses(
         (status = 200, description = "The course.", body = LinkCourseView),
         (status = 404, response = responses::NotFound),
+        (status = 422, response = responses::Unprocessable),
         (status = 410, response = responses::Gone),
         (status = 503, response = responses::Unavailable),
     )

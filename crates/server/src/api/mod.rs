@@ -9,6 +9,7 @@ pub(crate) mod course;
 pub(crate) mod followup;
 pub(crate) mod links;
 pub(crate) mod practitioners;
+pub(crate) mod records;
 pub(crate) mod tokens;
 pub(crate) mod treatments;
 pub(crate) mod triage;
@@ -44,6 +45,21 @@ pub(crate) fn routes(table: RouteTable) -> RouteTable {
         .get("/api/v1/clients", Access::Clinic, clients::list_clients)
         .post("/api/v1/clients", Access::Clinic, clients::create_client)
         .get("/api/v1/clients/{id}", Access::Clinic, clients::get_client)
+        .patch(
+            "/api/v1/clients/{id}",
+            Access::Clinic,
+            records::update_client,
+        )
+        .delete(
+            "/api/v1/clients/{id}",
+            Access::Clinic,
+            records::erase_client,
+        )
+        .get(
+            "/api/v1/clients/{id}/export",
+            Access::Clinic,
+            records::export_client,
+        )
         .get(
             "/api/v1/treatments",
             Access::Clinic,
@@ -58,6 +74,11 @@ pub(crate) fn routes(table: RouteTable) -> RouteTable {
             "/api/v1/treatments/{id}",
             Access::Clinic,
             treatments::get_treatment,
+        )
+        .patch(
+            "/api/v1/treatments/{id}",
+            Access::Clinic,
+            records::correct_treatment,
         )
         .get(
             "/api/v1/treatments/{id}/course",
@@ -111,6 +132,8 @@ pub(crate) fn routes(table: RouteTable) -> RouteTable {
             Access::Clinic,
             followup::list_deliveries,
         )
+        .get("/api/v1/retention", Access::Clinic, records::get_retention)
+        .put("/api/v1/retention", Access::Clinic, records::put_retention)
 }
 
 /// JSON text made elsewhere (the engine's decision), sent as it is.

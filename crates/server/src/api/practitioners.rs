@@ -174,6 +174,7 @@ pub(crate) async fn create_practitioner(
         (status = 200, description = "The practitioner.", body = PractitionerView),
         (status = 401, response = responses::Unauthorized),
         (status = 404, response = responses::NotFound),
+        (status = 422, response = responses::Unprocessable),
         (status = 503, response = responses::Unavailable),
     )
 )]

@@ -179,6 +179,7 @@ pub(crate) async fn list_tokens(
         (status = 204, description = "Revoked."),
         (status = 401, response = responses::Unauthorized),
         (status = 404, response = responses::NotFound),
+        (status = 422, response = responses::Unprocessable),
         (status = 503, response = responses::Unavailable),
     )
 )]

@@ -275,6 +275,7 @@ pub(crate) async fn list_treatments(
         (status = 200, description = "The treatment.", body = TreatmentView),
         (status = 401, response = responses::Unauthorized),
         (status = 404, response = responses::NotFound),
+        (status = 422, response = responses::Unprocessable),
         (status = 503, response = responses::Unavailable),
     )
 )]
@@ -300,6 +301,7 @@ pub(crate) async fn get_treatment(
         (status = 200, description = "The course.", body = CourseView),
         (status = 401, response = responses::Unauthorized),
         (status = 404, response = responses::NotFound),
+        (status = 422, response = responses::Unprocessable),
         (status = 503, response = responses::Unavailable),
     )
 )]

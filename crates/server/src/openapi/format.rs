@@ -157,7 +157,38 @@ impl PartialSchema for DecisionFormat {
             )
             .required("evidence")
             .property("sources", strings("Guidance ids the rule stands on."))
-            .required("sources");
+            .required("sources")
+            .property(
+                "earlier",
+                ObjectBuilder::new()
+                    .schema_type(Type::Object)
+                    .description(Some(
+                        "Present when this reason is a red flag reported at an earlier check-in and not yet resolved: \
+                         it did not fire on the last check-in, raises no new alert, and its level may have eased with time.",
+                    ))
+                    .property("checkin", index("Index of the check-in that reported it."))
+                    .required("checkin")
+                    .property("at", timestamp("When that check-in was made."))
+                    .required("at")
+                    .property("level", reference("Level"))
+                    .required("level"),
+            )
+            .property(
+                "assessed",
+                ObjectBuilder::new()
+                    .schema_type(Type::Object)
+                    .description(Some(
+                        "Present when a clinician has assessed this finding and it is reported again unchanged or milder: \
+                         the reason is held at see_doctor.",
+                    ))
+                    .property(
+                        "checkin",
+                        index("Index of the check-in that said a clinician had seen it."),
+                    )
+                    .required("checkin")
+                    .property("rule_level", reference("Level"))
+                    .required("rule_level"),
+            );
         let guideline = ObjectBuilder::new()
             .description(Some("The guideline that decided."))
             .property("id", string("Guideline id."))
@@ -174,7 +205,7 @@ impl PartialSchema for DecisionFormat {
                 "reasons",
                 ArrayBuilder::new()
                     .items(reason)
-                    .description(Some("Every rule that fired, highest level first.")),
+                    .description(Some("Every rule that fired, highest level first, with the red flags still open from earlier check-ins.")),
             )
             .required("reasons")
             .property("advice", strings("What to do, most important first."))
@@ -211,7 +242,13 @@ fn symptom() -> ObjectBuilder {
         .required("kind")
         .property(
             "severity",
-            optional_names(Severity::ALL.iter().map(|v| v.as_str()), "How bad it is."),
+            optional_names(
+                Severity::ALL.iter().map(|v| v.as_str()),
+                "How bad it is; none means it has gone, whatever else the entry says. \
+                 Fever: mild feeling feverish, moderate hot and shivery, severe measured 38 °C or more, \
+                 very_severe shaking that cannot be stopped. Bruising: mild up to a coin, moderate up to a palm, \
+                 severe larger than a palm, very_severe most of a limb or of the back.",
+            ),
         )
         .property(
             "frequency",
@@ -240,6 +277,24 @@ fn symptom() -> ObjectBuilder {
         .property(
             "warm_or_red",
             optional_boolean("Whether the area is warm, red or discoloured."),
+        )
+        .property(
+            "while_lying_down",
+            optional_boolean(
+                "fainting only: fainted while lying down, on the treatment table too.",
+            ),
+        )
+        .property(
+            "while_exercising",
+            optional_boolean("fainting only: fainted while exercising."),
+        )
+        .property(
+            "seizure",
+            optional_boolean("fainting only: jerking or a fit with it."),
+        )
+        .property(
+            "injured",
+            optional_boolean("fainting only: hurt in the fall."),
         )
 }
 
@@ -279,6 +334,12 @@ fn context() -> ObjectBuilder {
         )
         .property("pregnant", optional_boolean("Is pregnant."))
         .property("anticoagulants", optional_boolean("Takes blood thinners."))
+        .property(
+            "seen_by_clinician",
+            optional_boolean(
+                "Since the last check-in a doctor, nurse or urgent-care service has assessed what was reported.",
+            ),
+        )
 }
 
 /// An object that refuses unknown fields, as the parser does.
@@ -341,6 +402,14 @@ fn timestamp(description: &str) -> ObjectBuilder {
 fn string(description: &str) -> ObjectBuilder {
     ObjectBuilder::new()
         .schema_type(Type::String)
+        .description(Some(description))
+}
+
+/// A position in a list, from 0.
+fn index(description: &str) -> ObjectBuilder {
+    ObjectBuilder::new()
+        .schema_type(Type::Integer)
+        .minimum(Some(0))
         .description(Some(description))
 }
 

@@ -10,7 +10,8 @@ use maud::{Markup, html};
 
 use crate::web::words;
 
-/// One symptom's points: (hours since the treatment, severity 0–4).
+/// One symptom's points: (hours since the treatment, severity 0–4), at
+/// the check-ins that mention it.
 pub(crate) struct Series {
     /// The symptom.
     pub(crate) kind: SymptomKind,
@@ -52,18 +53,19 @@ pub(crate) fn level_colour(level: Level) -> &'static str {
     }
 }
 
-/// A reported symptom's height: its severity, "mild" when present but not
-/// graded, and 0 once it is no longer reported.
-fn height(course: &Course, checkin: usize, kind: SymptomKind) -> f64 {
-    let found = course.checkins[checkin]
+/// A symptom's height at a check-in: its severity, "mild" when present
+/// but not graded, 0 when reported gone, and no point at all when the
+/// check-in does not mention it (silence is not "gone").
+fn height(course: &Course, checkin: usize, kind: SymptomKind) -> Option<f64> {
+    let symptom = course.checkins[checkin]
         .symptoms
         .iter()
-        .find(|symptom| symptom.kind == kind);
-    match found {
-        None => 0.0,
-        Some(symptom) if !symptom.is_present() => 0.0,
-        Some(symptom) => symptom.severity.unwrap_or(Severity::Mild).index() as f64,
-    }
+        .find(|symptom| symptom.kind == kind)?;
+    Some(if symptom.is_present() {
+        symptom.severity.unwrap_or(Severity::Mild).index() as f64
+    } else {
+        0.0
+    })
 }
 
 /// The chart's data for a course and the levels of its check-ins' decisions.
@@ -86,7 +88,7 @@ pub(crate) fn data(course: &Course, levels: &[Level]) -> ChartData {
         .map(|kind| Series {
             kind,
             points: (0..course.checkins.len())
-                .map(|index| (hours[index], height(course, index, kind)))
+                .filter_map(|index| Some((hours[index], height(course, index, kind)?)))
                 .collect(),
         })
         .collect();
@@ -148,7 +150,8 @@ pub(crate) fn timeline(course: &Course, levels: &[Level]) -> Markup {
             viewBox={ "0 0 " (n(WIDTH)) " " (n(height)) } aria-labelledby="timeline-title timeline-desc" {
             title id="timeline-title" { "Symptoms over time since the treatment" }
             desc id="timeline-desc" {
-                "Severity of each reported symptom (none to very severe) by hours since the treatment; "
+                "Severity of each reported symptom (none, meaning gone, to very severe) by hours since the treatment, "
+                "at the check-ins that mention it; "
                 "dots along the top mark each check-in's answer."
             }
             // Axes and grid.

@@ -173,6 +173,11 @@ pub(crate) async fn show(
             }
             div class="actions" {
                 a class="button" href={ "/clients/" (client.id) "/treatments/new" } { "Record a treatment" }
+                a class="button secondary" href={ "/clients/" (client.id) "/edit" } { "Edit details" }
+                a class="button secondary" href={ "/clients/" (client.id) "/export" } { "Download their data" }
+                @if therapist.0.principal.role == aftercare_store::Role::Owner {
+                    a class="button secondary" href={ "/clients/" (client.id) "/erase" } { "Erase this client" }
+                }
             }
             h2 { "Treatments" }
             @if treatments.items.is_empty() {
@@ -194,6 +199,45 @@ fn local_input(millis: Millis) -> String {
     timestamp(millis).get().format(&format).unwrap_or_default()
 }
 
+/// The details of a treatment (kind, pressure, length, regions, notes),
+/// shared by the form that records one and the form that corrects one so
+/// both ask the same questions the same way.
+pub(crate) fn treatment_fields(form: &FormData, errors: &FieldErrors) -> Markup {
+    html! {
+        label for="modality" { "Kind of treatment" }
+        select id="modality" name="modality" {
+            @for value in Modality::ALL {
+                option value=(value.as_str()) selected[form.raw("modality") == value.as_str()] { (words::modality(*value)) }
+            }
+        }
+        (error_line(errors, "modality"))
+        label for="pressure" { "Pressure" }
+        select id="pressure" name="pressure" {
+            option value="" { "Not recorded" }
+            @for value in Pressure::ALL {
+                option value=(value.as_str()) selected[form.raw("pressure") == value.as_str()] { (words::pressure(*value)) }
+            }
+        }
+        (error_line(errors, "pressure"))
+        (text_input("number", "duration_min", "Length in minutes (optional)", form.raw("duration_min"), errors, "off"))
+        fieldset {
+            legend { "Regions worked on" }
+            div class="grid" {
+                @for region in Region::ALL {
+                    label class="check" for={ "regions-" (region.as_str()) } {
+                        input type="checkbox" id={ "regions-" (region.as_str()) } name="regions" value=(region.as_str()) checked[form.has("regions", region.as_str())];
+                        (words::region(*region))
+                    }
+                }
+            }
+            (error_line(errors, "regions"))
+        }
+        label for="notes" { "Private notes (never shown to the client)" }
+        textarea id="notes" name="notes" maxlength="10000" { (form.raw("notes")) }
+        (error_line(errors, "notes"))
+    }
+}
+
 fn treatment_page(
     therapist: &Therapist,
     client: &aftercare_store::Client,
@@ -212,37 +256,7 @@ fn treatment_page(
         form method="post" action={ "/clients/" (client.id) "/treatments" } {
             input type="hidden" name="csrf_token" value=(therapist.0.csrf_token);
             (text_input("datetime-local", "at", "When (UTC)", at, errors, "off"))
-            label for="modality" { "Kind of treatment" }
-            select id="modality" name="modality" {
-                @for value in Modality::ALL {
-                    option value=(value.as_str()) selected[form.raw("modality") == value.as_str()] { (words::modality(*value)) }
-                }
-            }
-            (error_line(errors, "modality"))
-            label for="pressure" { "Pressure" }
-            select id="pressure" name="pressure" {
-                option value="" { "Not recorded" }
-                @for value in Pressure::ALL {
-                    option value=(value.as_str()) selected[form.raw("pressure") == value.as_str()] { (words::pressure(*value)) }
-                }
-            }
-            (error_line(errors, "pressure"))
-            (text_input("number", "duration_min", "Length in minutes (optional)", form.raw("duration_min"), errors, "off"))
-            fieldset {
-                legend { "Regions worked on" }
-                div class="grid" {
-                    @for region in Region::ALL {
-                        label class="check" for={ "regions-" (region.as_str()) } {
-                            input type="checkbox" id={ "regions-" (region.as_str()) } name="regions" value=(region.as_str()) checked[form.has("regions", region.as_str())];
-                            (words::region(*region))
-                        }
-                    }
-                }
-                (error_line(errors, "regions"))
-            }
-            label for="notes" { "Private notes (never shown to the client)" }
-            textarea id="notes" name="notes" maxlength="10000" { (form.raw("notes")) }
-            (error_line(errors, "notes"))
+            (treatment_fields(form, errors))
             p { button type="submit" { "Record the treatment" } }
         }
     }

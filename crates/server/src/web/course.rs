@@ -10,12 +10,14 @@ use base64::Engine as _;
 use maud::{Markup, html};
 
 use crate::state::AppState;
+use crate::web::answer::{Audience, DecisionView, Reported, decision_block, shown_order};
 use crate::web::chart;
-use crate::web::checkin::{DecisionView, course_table, decision_block, when};
+use crate::web::checkin::{course_table, when};
 use crate::web::clients::NEW_LINK_COOKIE;
 use crate::web::error::WebError;
 use crate::web::form::cookie;
 use crate::web::layout::{PageResponse, page};
+use crate::web::reach::Reach;
 use crate::web::session::Therapist;
 use crate::web::words;
 
@@ -104,11 +106,13 @@ pub(crate) async fn course_view(
         }
         None => None,
     };
-    let levels: Vec<_> = record.decisions.iter().map(|d| d.level).collect();
+    let levels = record.answered_levels();
     let latest = record
         .decisions
         .last()
         .and_then(|d| DecisionView::parse(d.body.get()));
+    let course = record.course();
+    let reach = Reach::of(&state, &record.treatment.clinic_id, Some(&client)).await?;
     Ok(PageResponse::new(page(
         &format!("Course of {}", client.name),
         Some(&therapist.nav()),
@@ -123,13 +127,14 @@ pub(crate) async fn course_view(
             }
             @if let Some(latest) = &latest {
                 h2 { "Latest answer" }
-                (decision_block(latest, 3))
+                (decision_block(latest, 3, &Reported::course(&course), Audience::Therapist(reach)))
             }
             h2 { "Timeline" }
-            (chart::timeline(&record.course(), &levels))
+            (chart::timeline(&course, &levels))
             h2 { "Check-ins" }
             @if record.checkins.is_empty() { p { "No check-ins yet." } } @else { (course_table(&record)) }
             div class="actions" {
+                a class="button secondary" href={ "/treatments/" (record.treatment.id) "/edit" } { "Correct the treatment" }
                 a class="button secondary" href={ "/treatments/" (record.treatment.id) "/summary" } { "Doctor summary" }
                 a class="button secondary" href={ "/treatments/" (record.treatment.id) "/summary.pdf" } { "Doctor summary (PDF)" }
             }
@@ -144,7 +149,9 @@ pub(crate) async fn summary(
     Path(id): Path<String>,
 ) -> Result<PageResponse, WebError> {
     let (record, client) = read_course(&state, &therapist, &id).await?;
-    let levels: Vec<_> = record.decisions.iter().map(|d| d.level).collect();
+    let levels = record.answered_levels();
+    let course = record.course();
+    let reported = Reported::course(&course);
     let decisions: Vec<_> = record
         .decisions
         .iter()
@@ -160,7 +167,7 @@ pub(crate) async fn summary(
             h2 { "Treatment" }
             p { (treatment_line(&record)) }
             h2 { "Symptoms over time" }
-            (chart::timeline(&record.course(), &levels))
+            (chart::timeline(&course, &levels))
             h2 { "Check-ins" }
             @if record.checkins.is_empty() { p { "No check-ins." } } @else { (course_table(&record)) }
             h2 { "Answers and the rules behind them" }
@@ -169,8 +176,12 @@ pub(crate) async fn summary(
                     p { strong { (view.level.heading()) } " (" (when(stored.created_at)) ", guideline " (stored.guideline_id) " " (stored.guideline_version) ")" }
                     @if view.reasons.is_empty() { p { "No rule fired." } }
                     ul {
-                        @for reason in &view.reasons {
-                            li { code { (reason.rule) } " (" (reason.level.as_str()) "): " (reason.why)
+                        @for reason in shown_order(&view.reasons, &reported) {
+                            li data-carried=[reason.earlier.as_ref().map(|_| "earlier")]
+                                data-held=[reason.assessed.as_ref().map(|_| "assessed")] {
+                                code { (reason.rule) } " (" (reason.level.as_str())
+                                @if let Some(label) = reason.clinical_label() { "; " strong { (label) } }
+                                "): " (reason.why)
                                 @if !reason.sources.is_empty() { " [" (reason.sources.join(", ")) "]" } }
                         }
                     }

@@ -1,5 +1,7 @@
 //! The therapist's dashboard: open alerts, most serious first, then oldest
-//! first, each with an acknowledge button.
+//! first, each naming what it is about and with an acknowledge button.
+//! When no message can go out (no SMTP server and no clinic webhook), the
+//! page says so first: this page is then the only way to hear of them.
 
 use aftercare_store::AlertId;
 use axum::extract::{Path, Query, State};
@@ -9,8 +11,10 @@ use maud::html;
 use crate::state::AppState;
 use crate::web::checkin::when;
 use crate::web::error::WebError;
+use crate::web::finding::finding_lines;
 use crate::web::form::FormData;
 use crate::web::layout::{PageResponse, page, see_other};
+use crate::web::reach::Reach;
 use crate::web::session::Therapist;
 
 /// The most alerts one page lists, so that the page stays light; the
@@ -45,12 +49,23 @@ pub(crate) async fn dashboard(
         .store
         .dashboard_alerts(clinic, PAGE_SIZE, from)
         .await?;
+    let ids: Vec<AlertId> = alerts.iter().map(|item| item.alert.id.clone()).collect();
+    let findings = state.store.alert_findings(clinic, &ids).await?;
+    let reach = Reach::of(&state, clinic, None).await?;
     let csrf = &therapist.0.csrf_token;
     Ok(PageResponse::new(page(
         "Alerts",
         Some(&therapist.nav()),
         &html! {
             h1 { "Open alerts" }
+            @if !reach.therapist {
+                section id="no-delivery" class="warning" aria-labelledby="no-delivery-heading" {
+                    h2 id="no-delivery-heading" { "No reminder or alert message can go out" }
+                    p { "This service has no email (SMTP) server set up and your clinic has no webhook. "
+                        "So clients get no reminders to check in, and nobody is told when a check-in needs attention. "
+                        "Look at this page yourself, often: every alert appears here and nowhere else." }
+                }
+            }
             p class="muted" { "Signed in as " (therapist.0.practitioner_name) ". " (open) " open; most serious first, then oldest first." }
             @if alerts.is_empty() {
                 p id="no-alerts" { "No open alerts. Every check-in that needs your attention appears here." }
@@ -63,6 +78,10 @@ pub(crate) async fn dashboard(
                                 " "
                                 a href={ "/treatments/" (item.alert.treatment_id) } { (item.client_name) }
                                 br;
+                                @let lines = findings.iter().find(|found| found.alert_id == item.alert.id).map(finding_lines).unwrap_or_default();
+                                @if !lines.is_empty() {
+                                    ul class="finding" { @for line in &lines { li { (line) } } }
+                                }
                                 span class="muted" { "Raised " (when(item.alert.created_at)) "; treated " (when(item.treated_at)) }
                             }
                             form method="post" action={ "/alerts/" (item.alert.id) "/acknowledge" } {

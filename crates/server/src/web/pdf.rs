@@ -12,8 +12,9 @@ use axum::response::{IntoResponse, Response};
 use pdf_writer::{Content, Finish, Name, Pdf, Rect, Ref, Str};
 
 use crate::state::AppState;
+use crate::web::answer::{DecisionView, Reported, shown_order};
 use crate::web::chart::{self, STYLES};
-use crate::web::checkin::{DecisionView, when};
+use crate::web::checkin::{warning_signs_first, when};
 use crate::web::course::read_course;
 use crate::web::error::WebError;
 use crate::web::layout::set_page_headers;
@@ -230,28 +231,25 @@ fn summary_bytes(
     let _ = write!(treatment, "; given {}.", when(millis_of(details.at)));
     writer.paragraph(9.0, &treatment);
     writer.heading("Symptoms over time");
-    let levels: Vec<Level> = record.decisions.iter().map(|d| d.level).collect();
-    let data = chart::data(&record.course(), &levels);
+    let levels: Vec<Level> = record.answered_levels();
+    let course = record.course();
+    let evidence = Reported::course(&course);
+    let data = chart::data(&course, &levels);
     let top = writer.y - 10.0;
     writer.y = draw_chart(&mut writer.content, &data, MARGIN, top);
     writer.heading("Check-ins and answers");
     for checkin in &record.checkins {
         let hours = checkin.checkin.at.hours_since(details.at);
-        let symptoms: Vec<String> = checkin
-            .checkin
-            .symptoms
-            .iter()
-            .map(|s| match s.severity {
-                Some(severity) => format!(
-                    "{} ({})",
-                    words::symptom(s.kind),
-                    words::severity(severity).to_lowercase()
-                ),
-                None => words::symptom(s.kind).to_owned(),
-            })
+        let symptoms: Vec<String> = warning_signs_first(&checkin.checkin.symptoms)
+            .into_iter()
+            .map(words::described)
             .collect();
         let reported = if symptoms.is_empty() {
-            "nothing to report".to_owned()
+            if checkin.checkin.context.is_empty() && words::note(&checkin.checkin).is_none() {
+                "nothing to report".to_owned()
+            } else {
+                "no symptoms reported".to_owned()
+            }
         } else {
             symptoms.join("; ")
         };
@@ -262,6 +260,13 @@ fn summary_bytes(
                 when(millis_of(checkin.checkin.at))
             ),
         );
+        let background = words::background(&checkin.checkin.context);
+        if !background.is_empty() {
+            writer.paragraph(8.5, &format!("  Background: {}.", background.join("; ")));
+        }
+        if let Some(note) = words::note(&checkin.checkin) {
+            writer.paragraph(8.5, &format!("  Note: {note}"));
+        }
         if let Some(view) = record
             .decisions
             .iter()
@@ -269,11 +274,15 @@ fn summary_bytes(
             .and_then(|d| DecisionView::parse(d.body.get()))
         {
             writer.paragraph(8.5, &format!("  Answer: {}", view.level.heading()));
-            for reason in &view.reasons {
+            for reason in shown_order(&view.reasons, &evidence) {
+                let label = reason
+                    .clinical_label()
+                    .map(|label| format!("; {label}"))
+                    .unwrap_or_default();
                 writer.paragraph(
                     8.0,
                     &format!(
-                        "  - {} ({}): {} [{}]",
+                        "  - {} ({}{label}): {} [{}]",
                         reason.rule,
                         reason.level.as_str(),
                         reason.why,

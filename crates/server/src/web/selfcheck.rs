@@ -13,10 +13,10 @@ use maud::{Markup, html};
 
 use crate::metrics::DecisionSource;
 use crate::state::AppState;
+use crate::web::answer::{Audience, DecisionView, Reported, decision_block};
 use crate::web::chart;
-use crate::web::checkin::{
-    DecisionView, checkin_fields, decision_block, read_checkin, timestamp, when,
-};
+use crate::web::checkin::{timestamp, when};
+use crate::web::checkin_form::{SoFar, checkin_fields, read_checkin};
 use crate::web::error::WebError;
 use crate::web::form::{FieldErrors, FormData, anonymous_csrf, error_line, field_id};
 use crate::web::layout::{PageResponse, page};
@@ -70,7 +70,7 @@ fn start_page(csrf: &str, form: &FormData, errors: &FieldErrors) -> Markup {
                     }
                     (error_line(errors, "modality"))
                 }
-                (checkin_fields(form, errors))
+                (checkin_fields(form, errors, &SoFar::default()))
                 p { button type="submit" { "Get my answer" } }
             }
         },
@@ -140,11 +140,14 @@ fn answer_page(
         "{}/self-check/d/{token}",
         state.settings.public_url.trim_end_matches('/')
     );
+    let title = Audience::SelfCheck
+        .words(view.level.heading())
+        .unwrap_or_default();
     Ok(page(
-        view.level.heading(),
+        &title,
         None,
         &html! {
-            (decision_block(&view, 1))
+            (decision_block(&view, 1, &Reported::course(course), Audience::SelfCheck))
             section aria-labelledby="diary-heading" {
                 h2 id="diary-heading" { "Your private diary" }
                 @if first {
@@ -231,7 +234,7 @@ pub(crate) async fn submit(
 }
 
 /// The hash of a diary link, or "not found" for text that cannot be one.
-fn diary_hash(token: &str) -> Result<String, WebError> {
+pub(crate) fn diary_hash(token: &str) -> Result<String, WebError> {
     let plausible = token.starts_with(DIARY_PREFIX)
         && token.len() <= 128
         && token
@@ -290,9 +293,10 @@ fn diary_page(
             (errors_box(errors))
             form method="post" action={ "/self-check/d/" (token) } {
                 input type="hidden" name="csrf_token" value=(csrf);
-                (checkin_fields(form, errors))
+                (checkin_fields(form, errors, &SoFar::of(course, &levels)))
                 p { button type="submit" { "Get my answer" } }
             }
+            p { a href={ "/self-check/d/" (token) "/erase" } { "Erase this diary" } }
         },
     )
 }

@@ -5,6 +5,7 @@ use aftercare_core::vocabulary::{
     Frequency, Hydration, Interference, Modality, Pressure, Region, Severity, Side, Stress,
     SymptomKind,
 };
+use aftercare_core::{Checkin, Context, Symptom};
 
 /// A symptom kind in plain words.
 pub(crate) fn symptom(kind: SymptomKind) -> &'static str {
@@ -30,26 +31,156 @@ pub(crate) fn symptom(kind: SymptomKind) -> &'static str {
         SymptomKind::Fever => "Fever",
         SymptomKind::Palpitations => "Racing, pounding or irregular heartbeat",
         SymptomKind::SpeechDifficulty => "Trouble speaking or slurred speech",
-        SymptomKind::Confusion => "Confused: not sure where or when you are, or others say you are not making sense",
+        SymptomKind::Confusion => "Confusion",
         SymptomKind::VisionChange => "Blurred, double or lost vision",
         SymptomKind::Vomiting => "Being sick (vomiting)",
-        SymptomKind::BladderBowelChange => "New trouble controlling or passing urine or stools, or numbness when wiping",
+        SymptomKind::BladderBowelChange => "New bladder or bowel trouble",
     }
 }
 
-/// Whether the form asks where a symptom is (a body-region picker).
-pub(crate) fn asks_regions(kind: SymptomKind) -> bool {
-    matches!(
-        kind,
-        SymptomKind::Twitching
-            | SymptomKind::Soreness
-            | SymptomKind::Swelling
-            | SymptomKind::Cramp
-            | SymptomKind::Bruising
-            | SymptomKind::NumbnessTingling
-            | SymptomKind::Weakness
-            | SymptomKind::JointPain
-    )
+/// What a symptom means, where its name alone could be read more than
+/// one way (the check-in format's "what some answers mean").
+pub(crate) fn symptom_hint(kind: SymptomKind) -> Option<&'static str> {
+    Some(match kind {
+        SymptomKind::ChestPain => {
+            "Pain, pressure or tightness inside the chest. Sore chest muscles where they were worked are soreness."
+        }
+        SymptomKind::Breathlessness => "New, or worse than your usual.",
+        SymptomKind::Fainting => "Passing out, even for a moment.",
+        SymptomKind::Confusion => {
+            "Not knowing where or when you are, or others say you are not making sense. Feeling foggy or spaced out is tiredness."
+        }
+        SymptomKind::BladderBowelChange => {
+            "New loss of bladder or bowel control, new difficulty starting or stopping urine, or numbness when wiping. Constipation or loose stools alone are not this."
+        }
+        SymptomKind::Fever => "Warmth from hot stones is not fever.",
+        SymptomKind::Bruising => {
+            "A mark you can see. A bruised feeling without a mark is soreness."
+        }
+        _ => return None,
+    })
+}
+
+/// A reported symptom with everything the person said about it, e.g.
+/// `Fainting: rarely, while lying down, hurt in the fall`. A symptom
+/// reported gone says only that.
+pub(crate) fn described(symptom: &Symptom) -> String {
+    let name = self::symptom(symptom.kind);
+    if !symptom.is_present() {
+        return format!("{name}: gone");
+    }
+    let mut parts: Vec<String> = Vec::new();
+    if let Some(value) = symptom.severity {
+        parts.push(severity_of(symptom.kind, value).to_lowercase());
+    }
+    if let Some(value) = symptom.frequency {
+        parts.push(frequency(value).to_lowercase());
+    }
+    if let Some(value) = symptom.interference {
+        parts.push(format!(
+            "gets in the way: {}",
+            interference(value).to_lowercase()
+        ));
+    }
+    if let Some(value) = symptom.side {
+        parts.push(side(value).to_lowercase());
+    }
+    let answers = [
+        (symptom.sudden, "came on suddenly", "not sudden"),
+        (symptom.painful, "hurts", "does not hurt"),
+        (symptom.warm_or_red, "warm or red", "not warm or red"),
+        (
+            symptom.while_lying_down,
+            "while lying down",
+            "not while lying down",
+        ),
+        (
+            symptom.while_exercising,
+            "while exercising",
+            "not while exercising",
+        ),
+        (
+            symptom.seizure,
+            "with jerking or a fit",
+            "no jerking or fit",
+        ),
+        (symptom.injured, "hurt in the fall", "not hurt in the fall"),
+    ];
+    for (answer, yes, no) in answers {
+        match answer {
+            Some(true) => parts.push(yes.to_owned()),
+            Some(false) => parts.push(no.to_owned()),
+            None => {}
+        }
+    }
+    let mut text = name.to_owned();
+    if !parts.is_empty() {
+        text.push_str(": ");
+        text.push_str(&parts.join(", "));
+    }
+    if !symptom.regions.is_empty() {
+        let regions: Vec<&str> = symptom.regions.iter().map(|r| region(*r)).collect();
+        text.push_str(" (");
+        text.push_str(&regions.join(", "));
+        text.push(')');
+    }
+    text
+}
+
+/// Every background (context) answer of a check-in, one line each, in
+/// the form's order, e.g. `Takes blood thinners`.
+pub(crate) fn background(context: &Context) -> Vec<String> {
+    let mut lines = Vec::new();
+    let yes_no = |answer: Option<bool>, yes: &str, no: &str| {
+        answer.map(|answer| if answer { yes } else { no }.to_owned())
+    };
+    lines.extend(yes_no(
+        context.seen_by_clinician,
+        "Seen by a doctor, nurse or urgent care since the last check-in",
+        "Not seen by a doctor, nurse or urgent care since the last check-in",
+    ));
+    lines.extend(context.hydration.map(|value| hydration(value).to_owned()));
+    lines.extend(
+        context
+            .sleep_hours
+            .map(|hours| format!("Slept {} hours last night", hours.get())),
+    );
+    lines.extend(
+        context
+            .stress
+            .map(|value| format!("Stress: {}", stress(value).to_lowercase())),
+    );
+    lines.extend(
+        context
+            .caffeine_cups
+            .map(|cups| format!("{} caffeinated drinks today", cups.get())),
+    );
+    lines.extend(yes_no(
+        context.new_medication,
+        "Started a new medicine recently",
+        "No new medicine",
+    ));
+    lines.extend(yes_no(
+        context.strenuous_exercise,
+        "Did hard exercise since the treatment",
+        "No hard exercise since the treatment",
+    ));
+    lines.extend(yes_no(context.pregnant, "Pregnant", "Not pregnant"));
+    lines.extend(yes_no(
+        context.anticoagulants,
+        "Takes blood thinners",
+        "Does not take blood thinners",
+    ));
+    lines
+}
+
+/// The person's own note, if they wrote one.
+pub(crate) fn note(checkin: &Checkin) -> Option<&str> {
+    checkin
+        .note
+        .as_deref()
+        .map(str::trim)
+        .filter(|text| !text.is_empty())
 }
 
 /// A severity answer.
@@ -60,6 +191,22 @@ pub(crate) fn severity(value: Severity) -> &'static str {
         Severity::Moderate => "Moderate",
         Severity::Severe => "Severe",
         Severity::VerySevere => "Very severe",
+    }
+}
+
+/// A severity answer for one kind: fever and bruising have scales of
+/// their own (the check-in format says what each step means for them).
+pub(crate) fn severity_of(kind: SymptomKind, value: Severity) -> &'static str {
+    match (kind, value) {
+        (SymptomKind::Fever, Severity::Mild) => "Feeling feverish",
+        (SymptomKind::Fever, Severity::Moderate) => "Hot and shivery",
+        (SymptomKind::Fever, Severity::Severe) => "Measured 38 °C or more",
+        (SymptomKind::Fever, Severity::VerySevere) => "Shaking that cannot be stopped",
+        (SymptomKind::Bruising, Severity::Mild) => "Up to the size of a coin",
+        (SymptomKind::Bruising, Severity::Moderate) => "Up to the size of a palm",
+        (SymptomKind::Bruising, Severity::Severe) => "Larger than a palm",
+        (SymptomKind::Bruising, Severity::VerySevere) => "Most of a limb or of the back",
+        (_, value) => severity(value),
     }
 }
 

@@ -21,7 +21,7 @@ use super::helpers::{
 use super::{checkin, chest_pain, fever};
 
 /// The password clinic B's owner signs in with.
-const PASSWORD: &str = "correct horse battery staple";
+pub(super) const PASSWORD: &str = "correct horse battery staple";
 /// Clinic A's time zone: B must never see it in its own settings.
 const A_TIME_ZONE: &str = "Pacific/Chatham";
 /// Clinic A's plan.
@@ -271,6 +271,31 @@ async fn followup_of(app: &TestApp, a: &Victim) -> Value {
     .json()
 }
 
+/// A's client, as A sees it.
+async fn client_of(app: &TestApp, a: &Victim) -> Value {
+    app.get(
+        &format!("/api/v1/clients/{}", a.treatment.client_id),
+        Some(&a.clinic.owner_token),
+    )
+    .await
+    .expect_status(200)
+    .json()
+}
+
+/// Asserts that A's course still holds one decision (none made again).
+async fn assert_one_decision(app: &TestApp, a: &Victim, route: &str) {
+    let course = app
+        .get(&a.treatment.link_path("course"), None)
+        .await
+        .expect_status(200)
+        .json();
+    assert_eq!(
+        course["decisions"].as_array().map(Vec::len),
+        Some(1),
+        "{route}: A's course was not triaged again"
+    );
+}
+
 /// A route of the clinic API, called by clinic B at clinic A's records.
 async fn clinic_route(app: &TestApp, a: &Victim, b: &Beta, method: &str, path: &str) {
     let token = Some(b.clinic.owner_token.as_str());
@@ -433,6 +458,75 @@ async fn clinic_route(app: &TestApp, a: &Victim, b: &Beta, method: &str, path: &
             assert_eq!(after, before, "{route}: A's follow-up is unchanged");
             return;
         }
+        ("PATCH", "/api/v1/clients/{id}") => {
+            let path = format!("/api/v1/clients/{}", a.treatment.client_id);
+            let before = client_of(app, a).await;
+            let body = json!({ "name": "Renamed by Beta", "email": null });
+            Reply::of(
+                app.request(reqwest::Method::PATCH, &path, token)
+                    .json(&body),
+            )
+            .await
+            .problem(404, "not-found");
+            assert_eq!(
+                client_of(app, a).await,
+                before,
+                "{route}: A's client unchanged"
+            );
+            return;
+        }
+        ("DELETE", "/api/v1/clients/{id}") => {
+            let path = format!("/api/v1/clients/{}", a.treatment.client_id);
+            app.delete(&path, token).await.problem(404, "not-found");
+            client_of(app, a).await;
+            assert_one_checkin(app, a, &route).await;
+            return;
+        }
+        ("GET", "/api/v1/clients/{id}/export") => {
+            let path = format!("/api/v1/clients/{}/export", a.treatment.client_id);
+            let reply = app.get(&path, token).await;
+            reply.problem(404, "not-found");
+            shows_nothing_of(a, &route, &reply.text);
+            return;
+        }
+        ("PATCH", "/api/v1/treatments/{id}") => {
+            let path = format!("/api/v1/treatments/{}", a.treatment.id);
+            let read = || app.get(&path, Some(&a.clinic.owner_token));
+            let before = read().await.expect_status(200).json();
+            let body = json!({ "notes": "written by Beta" });
+            let reply = Reply::of(
+                app.request(reqwest::Method::PATCH, &path, token)
+                    .json(&body),
+            )
+            .await;
+            reply.problem(404, "not-found");
+            shows_nothing_of(a, &route, &reply.text);
+            assert_eq!(read().await.expect_status(200).json(), before, "{route}");
+            assert_one_decision(app, a, &route).await;
+            return;
+        }
+        ("GET", "/api/v1/retention") => {
+            let reply = app.get(path, token).await.expect_status(200);
+            assert!(reply.json()["keep_days"].is_u64(), "{route}");
+            reply
+        }
+        ("PUT", "/api/v1/retention") => {
+            let reply = put(app, path, token, &json!({ "keep_days": 400 }))
+                .await
+                .expect_status(200);
+            let own = app.get(path, token).await.expect_status(200).json();
+            assert_eq!(own["keep_days"], 400, "{route}: B's own changed");
+            let theirs = app
+                .get(path, Some(&a.clinic.owner_token))
+                .await
+                .expect_status(200)
+                .json();
+            assert_eq!(
+                theirs["keep_days"], theirs["default_keep_days"],
+                "{route}: A's retention is unchanged"
+            );
+            reply
+        }
         ("GET", "/api/v1/deliveries") => {
             let reply = app.get(path, token).await.expect_status(200);
             let listed = reply.json();
@@ -520,14 +614,14 @@ async fn public_route(app: &TestApp, a: &Victim, method: &str, path: &str) {
 }
 
 /// A browser without a browser: keeps cookies, never follows redirects.
-struct Browser {
+pub(super) struct Browser {
     address: String,
     http: reqwest::Client,
-    cookies: CookieJar,
+    pub(super) cookies: CookieJar,
 }
 
 impl Browser {
-    fn new(app: &TestApp) -> Browser {
+    pub(super) fn new(app: &TestApp) -> Browser {
         Browser {
             address: app.address.clone(),
             http: reqwest::Client::builder()
@@ -538,18 +632,18 @@ impl Browser {
         }
     }
 
-    async fn send(&mut self, request: reqwest::RequestBuilder) -> Reply {
+    pub(super) async fn send(&mut self, request: reqwest::RequestBuilder) -> Reply {
         let reply = Reply::of(self.cookies.attach(request)).await;
         self.cookies.absorb(&reply.headers);
         reply
     }
 
-    async fn get(&mut self, path: &str) -> Reply {
+    pub(super) async fn get(&mut self, path: &str) -> Reply {
         let request = self.http.get(format!("{}{path}", self.address));
         self.send(request).await
     }
 
-    async fn post(&mut self, path: &str, fields: &[(&str, &str)]) -> Reply {
+    pub(super) async fn post(&mut self, path: &str, fields: &[(&str, &str)]) -> Reply {
         let body: String = form_urlencoded::Serializer::new(String::new())
             .extend_pairs(fields)
             .finish();
@@ -563,7 +657,7 @@ impl Browser {
 
     /// The form token of the page at `path`: the session's when signed
     /// in, else the one of the `ac_csrf` cookie the page sets.
-    async fn csrf(&mut self, path: &str) -> String {
+    pub(super) async fn csrf(&mut self, path: &str) -> String {
         let page = self.get(path).await.expect_status(200);
         let marker = r#"name="csrf_token" value=""#;
         let start = page.text.find(marker).expect("a form token on the page") + marker.len();
@@ -573,7 +667,7 @@ impl Browser {
 }
 
 /// A browser signed in as a clinic's owner through the login form.
-async fn sign_in(app: &TestApp, clinic: &ClinicFixture) -> Browser {
+pub(super) async fn sign_in(app: &TestApp, clinic: &ClinicFixture) -> Browser {
     let hash = aftercare_server::web::password_hash(PASSWORD).expect("a hash");
     app.store
         .set_password_hash(
@@ -659,7 +753,7 @@ async fn page_public_route(app: &TestApp, a: &Victim, b: &Beta, method: &str, pa
 }
 
 /// Sends a self-check and returns the answer page.
-async fn self_check(browser: &mut Browser, csrf: &str) -> String {
+pub(super) async fn self_check(browser: &mut Browser, csrf: &str) -> String {
     browser
         .post(
             "/self-check",
@@ -810,7 +904,14 @@ async fn signed_in_route(
             browser.get(location).await.expect_status(200);
             added.text
         }
-        ("GET", "/clients/{id}" | "/clients/{id}/treatments/new") => {
+        (
+            "GET",
+            "/clients/{id}"
+            | "/clients/{id}/treatments/new"
+            | "/clients/{id}/edit"
+            | "/clients/{id}/erase"
+            | "/clients/{id}/export",
+        ) => {
             browser
                 .get(&path.replace("{id}", &b.treatment.client_id))
                 .await
@@ -844,7 +945,10 @@ async fn signed_in_route(
         }
         (
             "GET",
-            "/treatments/{id}" | "/treatments/{id}/summary" | "/treatments/{id}/summary.pdf",
+            "/treatments/{id}"
+            | "/treatments/{id}/summary"
+            | "/treatments/{id}/summary.pdf"
+            | "/treatments/{id}/edit",
         ) => {
             browser
                 .get(&path.replace("{id}", &b.treatment.id))
@@ -856,6 +960,54 @@ async fn signed_in_route(
                 .expect_status(404)
                 .text
         }
+        ("POST", "/clients/{id}/edit") => {
+            let before = client_of(app, a).await;
+            let page = browser
+                .post(
+                    &path.replace("{id}", &a.treatment.client_id),
+                    &[("csrf_token", csrf), ("name", "Renamed by Beta")],
+                )
+                .await
+                .expect_status(404);
+            assert_eq!(
+                client_of(app, a).await,
+                before,
+                "{route}: A's client unchanged"
+            );
+            page.text
+        }
+        ("POST", "/clients/{id}/erase") => {
+            let page = browser
+                .post(
+                    &path.replace("{id}", &a.treatment.client_id),
+                    &[("csrf_token", csrf), ("confirm", "yes")],
+                )
+                .await
+                .expect_status(404);
+            client_of(app, a).await;
+            assert_one_checkin(app, a, &route).await;
+            page.text
+        }
+        ("POST", "/treatments/{id}/edit") => {
+            let path = path.replace("{id}", &a.treatment.id);
+            let api = format!("/api/v1/treatments/{}", a.treatment.id);
+            let read = || app.get(&api, Some(&a.clinic.owner_token));
+            let before = read().await.expect_status(200).json();
+            let page = browser
+                .post(
+                    &path,
+                    &[
+                        ("csrf_token", csrf),
+                        ("modality", "swedish"),
+                        ("notes", "by Beta"),
+                    ],
+                )
+                .await
+                .expect_status(404);
+            assert_eq!(read().await.expect_status(200).json(), before, "{route}");
+            assert_one_decision(app, a, &route).await;
+            page.text
+        }
         _ => panic!(
             "{route} has no tenant-isolation case: add one to crates/server/tests/api/isolation.rs"
         ),
@@ -864,7 +1016,7 @@ async fn signed_in_route(
 }
 
 /// A real setup link, made in the store as the first run makes one.
-async fn setup_link(app: &TestApp) -> String {
+pub(super) async fn setup_link(app: &TestApp) -> String {
     let secret = Secret::generate("acs_");
     let now = app.now();
     app.store
@@ -876,7 +1028,7 @@ async fn setup_link(app: &TestApp) -> String {
 
 /// A real diary link, made through the self-check; with its first
 /// check-in.
-async fn diary_link(app: &TestApp, browser: &mut Browser, csrf: &str) -> String {
+pub(super) async fn diary_link(app: &TestApp, browser: &mut Browser, csrf: &str) -> String {
     let answer = self_check(browser, csrf).await;
     let marker = r#"id="diary-link" class="link-box">"#;
     let start = answer.find(marker).expect("a diary link") + marker.len();
@@ -948,9 +1100,23 @@ async fn link_page_route(app: &TestApp, a: &Victim, method: &str, path: &str) {
             assert_one_checkin(app, a, &route).await;
             page
         }
-        ("GET", "/self-check/d/{link}") => {
+        ("GET", "/self-check/d/{link}" | "/self-check/d/{link}/erase") => {
             let link = forged(&diary_link(app, &mut anyone, csrf).await);
             anyone.get(&path.replace("{link}", &link)).await
+        }
+        ("POST", "/self-check/d/{link}/erase") => {
+            let real = diary_link(app, &mut anyone, csrf).await;
+            let page = anyone
+                .post(
+                    &path.replace("{link}", &forged(&real)),
+                    &[("csrf_token", csrf), ("confirm", "yes")],
+                )
+                .await;
+            anyone
+                .get(&format!("/self-check/d/{real}"))
+                .await
+                .expect_status(200);
+            page
         }
         ("POST", "/self-check/d/{link}") => {
             let real = diary_link(app, &mut anyone, csrf).await;

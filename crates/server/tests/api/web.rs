@@ -659,7 +659,12 @@ async fn a_check_in_through_the_form_is_stored_and_answered() {
             "{}",
             answer.text
         );
-        assert!(answer.text.contains("Next check-in"));
+        // No reminder can be sent here (no email, no webhook): none is promised.
+        assert!(
+            answer
+                .text
+                .contains("Check in again with your link in about")
+        );
         assert!(answer.text.contains("not a diagnosis"));
         // Sent twice (a reload): stored once.
         client.post(&path, &fields).await.expect(200);
@@ -1185,6 +1190,974 @@ async fn the_owner_adds_a_therapist_who_can_sign_in_but_not_manage_the_team() {
                 .expect("lookup")
                 .is_none()
         );
+    })
+    .await;
+}
+
+/// The fields of a page's form that belong to one symptom kind, in page
+/// order, with a value the form offers for each: the first choice of a
+/// list, the first place of "where", "no" for a yes / no question and
+/// "yes" for a box. "How bad" and "it has gone" are left out: the first
+/// is not a detail the tick could be missing from, the second is not a
+/// detail at all.
+fn offered_details(page: &str, kind: &str) -> Vec<(String, String)> {
+    let marker = format!(r#"name="{kind}."#);
+    let mut found: Vec<(String, String)> = Vec::new();
+    for (at, _) in page.match_indices(&marker) {
+        let start = at + r#"name=""#.len();
+        let field = &page[start..start + page[start..].find('"').expect("the name's end")];
+        let suffix = &field[kind.len() + 1..];
+        if matches!(suffix, "severity" | "gone") || found.iter().any(|(f, _)| f == field) {
+            continue;
+        }
+        // The element the name belongs to, and what follows it.
+        let element = page[..at].rfind('<').expect("an element");
+        let rest = &page[element..];
+        let value = if rest.starts_with("<select") {
+            let options = &rest[..rest.find("</select>").expect("the list's end")];
+            let choices: Vec<&str> = options
+                .match_indices(r#"<option value=""#)
+                .map(|(at, marker)| {
+                    let start = at + marker.len();
+                    &options[start..start + options[start..].find('"').expect("end")]
+                })
+                .filter(|value| !value.is_empty())
+                .collect();
+            choices.first().expect("a choice").to_string()
+        } else if rest.starts_with(r#"<input type="radio""#) {
+            "no".to_owned()
+        } else {
+            let tag = &rest[..rest.find('>').expect("the tag's end")];
+            let start = tag.find(r#"value=""#).expect("a value") + r#"value=""#.len();
+            tag[start..start + tag[start..].find('"').expect("end")].to_owned()
+        };
+        found.push((field.to_owned(), value));
+    }
+    found
+}
+
+/// The JSON a form detail is stored as: regions in a list, boxes and
+/// yes / no answers as booleans, choices as their names.
+fn stored_detail(kind: &str, field: &str, value: &str) -> serde_json::Value {
+    let suffix = &field[kind.len() + 1..];
+    let stored = match (suffix, value) {
+        ("regions", _) => json!([value]),
+        (_, "yes") => json!(true),
+        (_, "no") => json!(false),
+        _ => json!(value),
+    };
+    json!({ "kind": kind, suffix: stored })
+}
+
+/// Where the element of `tag` that opens at `start` closes, counting the
+/// same elements nested in it.
+fn element_end(text: &str, start: usize, tag: &str) -> usize {
+    let (open, close) = (format!("<{tag}"), format!("</{tag}>"));
+    let mut depth = 0;
+    let mut at = start;
+    loop {
+        let next_open = text[at..].find(&open).map(|found| found + at);
+        let next_close = text[at..]
+            .find(&close)
+            .map(|found| found + at)
+            .expect("closed");
+        match next_open {
+            Some(opened) if opened < next_close => {
+                depth += 1;
+                at = opened + open.len();
+            }
+            _ => {
+                depth -= 1;
+                at = next_close + close.len();
+                if depth == 0 {
+                    return at;
+                }
+            }
+        }
+    }
+}
+
+/// Every symptom kind of the check-in format, by wire name.
+fn every_kind() -> Vec<&'static str> {
+    aftercare_core::SymptomKind::ALL
+        .iter()
+        .map(|kind| kind.as_str())
+        .collect()
+}
+
+/// The engine's own decision on a stored course, as JSON.
+fn engine_decision(course: &aftercare_core::Course) -> serde_json::Value {
+    let guideline = Guideline::shipped();
+    serde_json::from_str(&aftercare_core::triage(&guideline, course).to_json())
+        .expect("decision JSON")
+}
+
+/// A link's course as stored, in the check-in format, with its decisions.
+async fn stored_course(
+    app: &TestApp,
+    treatment: &crate::helpers::TreatmentFixture,
+) -> (aftercare_core::Course, Vec<serde_json::Value>) {
+    let view = app
+        .get(&treatment.link_path("course"), None)
+        .await
+        .expect_status(200)
+        .json();
+    let course = json!({
+        "treatment": view["treatment"],
+        "checkins": view["checkins"]
+            .as_array()
+            .expect("check-ins")
+            .iter()
+            .map(|stored| stored["checkin"].clone())
+            .collect::<Vec<_>>(),
+    });
+    let course = aftercare_core::Course::from_json(&course.to_string()).expect("a stored course");
+    let decisions = view["decisions"]
+        .as_array()
+        .expect("decisions")
+        .iter()
+        .map(|stored| stored["decision"].clone())
+        .collect();
+    (course, decisions)
+}
+
+#[tokio::test]
+async fn any_detail_of_any_symptom_in_the_check_in_form_stores_it_and_triages_with_it() {
+    on_every_backend(async |app: &TestApp| {
+        let clinic = app.clinic("Detail Clinic").await;
+        for kind in every_kind() {
+            let treatment = app.treatment(&clinic, 20).await;
+            let path = format!("/c/{}", treatment.link_token);
+            let mut client = Browser::new(app);
+            let page = client.get(&path).await.expect(200);
+            let mut details = offered_details(&page.text, kind);
+            if details.is_empty() {
+                // Nothing more is asked about this kind; a detail sent
+                // anyway is still never dropped.
+                details.push((format!("{kind}.frequency"), "rarely".to_owned()));
+            }
+            for (count, (field, value)) in details.iter().enumerate() {
+                let form = client.get(&path).await.expect(200);
+                let csrf = form.csrf();
+                let answer = client
+                    .post(
+                        &path,
+                        &[
+                            ("csrf_token", csrf.as_str()),
+                            (field.as_str(), value.as_str()),
+                        ],
+                    )
+                    .await
+                    .expect(200);
+                let (course, decisions) = stored_course(app, &treatment).await;
+                assert_eq!(course.checkins.len(), count + 1, "{field}");
+                let last = course.checkins.last().expect("the check-in");
+                assert_eq!(
+                    serde_json::to_value(&last.symptoms).expect("symptoms JSON"),
+                    json!([stored_detail(kind, field, value)]),
+                    "{field}={value} alone stores the symptom with it"
+                );
+                assert!(last.symptoms[0].is_present(), "{field}");
+                // Triaged with it: the stored answer is the engine's
+                // answer for the course with this symptom in it.
+                let decision = decisions.last().expect("a decision");
+                assert_eq!(decision, &engine_decision(&course), "{field}");
+                let level = decision["level"].as_str().expect("a level");
+                assert!(
+                    answer.text.contains(&format!(
+                        r#"id="decision" class="decision" data-level="{level}""#
+                    )),
+                    "{field}: the page shows the stored answer"
+                );
+                app.advance_clock(std::time::Duration::from_secs(60));
+            }
+        }
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn any_detail_of_any_symptom_in_the_self_check_starts_a_diary_with_it() {
+    on_every_backend(async |app: &TestApp| {
+        let mut person = Browser::new(app);
+        let form = person.get("/self-check").await.expect(200);
+        let csrf = form.csrf();
+        for kind in every_kind() {
+            let mut details = offered_details(&form.text, kind);
+            if details.is_empty() {
+                details.push((format!("{kind}.frequency"), "rarely".to_owned()));
+            }
+            for (field, value) in &details {
+                // Under the hourly cap of new diaries from one address.
+                app.advance_clock(std::time::Duration::from_secs(4 * 60));
+                let answer = person
+                    .post(
+                        "/self-check",
+                        &[
+                            ("csrf_token", csrf.as_str()),
+                            ("hours_ago", "20"),
+                            ("modality", "sports"),
+                            (field.as_str(), value.as_str()),
+                        ],
+                    )
+                    .await
+                    .expect(200);
+                let marker = r#"id="diary-link" class="link-box">"#;
+                let start = answer.text.find(marker).expect("a diary link") + marker.len();
+                let url = &answer.text[start..start + answer.text[start..].find('<').expect("end")];
+                let token = url.rsplit('/').next().expect("the diary's secret");
+                let stored = app
+                    .store
+                    .diary(&aftercare_store::secret::hash_text(token), app.now())
+                    .await
+                    .expect("the diary");
+                let course = aftercare_core::Course::from_json(&stored).expect("a diary course");
+                assert_eq!(
+                    serde_json::to_value(&course.checkins[0].symptoms).expect("symptoms JSON"),
+                    json!([stored_detail(kind, field, value)]),
+                    "{field}={value} alone stores the symptom with it"
+                );
+                let level = engine_decision(&course)["level"]
+                    .as_str()
+                    .expect("a level")
+                    .to_owned();
+                assert!(
+                    answer.text.contains(&format!(
+                        r#"id="decision" class="decision" data-level="{level}""#
+                    )),
+                    "{field}: answered with the symptom ({level})"
+                );
+            }
+        }
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn choosing_gone_keeps_only_that_and_is_offered_for_what_was_reported_last() {
+    on_every_backend(async |app: &TestApp| {
+        let clinic = app.clinic("Gone Clinic").await;
+        let treatment = app.treatment(&clinic, 20).await;
+        let path = format!("/c/{}", treatment.link_token);
+        let mut client = Browser::new(app);
+        let first = client.get(&path).await.expect(200);
+        assert!(
+            !first.text.contains(r#"name="soreness.gone""#),
+            "nothing was reported yet"
+        );
+        client
+            .post(
+                &path,
+                &[
+                    ("csrf_token", &first.csrf()),
+                    ("symptom", "soreness"),
+                    ("soreness.severity", "moderate"),
+                    ("soreness.regions", "calves"),
+                ],
+            )
+            .await
+            .expect(200);
+        app.advance_clock(std::time::Duration::from_secs(3600));
+        let second = client.get(&path).await.expect(200);
+        assert!(second.text.contains(r#"name="soreness.gone" value="yes">"#));
+        assert!(
+            !second.text.contains(r#"name="twitching.gone""#),
+            "only for what was reported"
+        );
+        client
+            .post(
+                &path,
+                &[
+                    ("csrf_token", &second.csrf()),
+                    ("soreness.gone", "yes"),
+                    ("soreness.regions", "calves"),
+                    ("soreness.side", "left"),
+                    ("symptom", "soreness"),
+                ],
+            )
+            .await
+            .expect(200);
+        let (course, _) = stored_course(app, &treatment).await;
+        assert_eq!(
+            serde_json::to_value(&course.checkins[1].symptoms).expect("symptoms JSON"),
+            json!([{ "kind": "soreness", "severity": "none" }]),
+            "gone drops every other detail"
+        );
+        // Severity "none" sent by hand is gone too.
+        app.advance_clock(std::time::Duration::from_secs(3600));
+        let third = client.get(&path).await.expect(200);
+        client
+            .post(
+                &path,
+                &[
+                    ("csrf_token", &third.csrf()),
+                    ("headache.severity", "none"),
+                    ("headache.sudden", "yes"),
+                ],
+            )
+            .await
+            .expect(200);
+        let (course, _) = stored_course(app, &treatment).await;
+        assert_eq!(
+            serde_json::to_value(&course.checkins[2].symptoms).expect("symptoms JSON"),
+            json!([{ "kind": "headache", "severity": "none" }])
+        );
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn the_clinician_question_comes_only_after_a_doctor_level_answer_and_is_never_pre_filled() {
+    on_every_backend(async |app: &TestApp| {
+        let clinic = app.clinic("Seen Clinic").await;
+        let treatment = app.treatment(&clinic, 20).await;
+        let path = format!("/c/{}", treatment.link_token);
+        let mut client = Browser::new(app);
+        let first = client.get(&path).await.expect(200);
+        assert!(!first.text.contains(r#"name="seen_by_clinician""#));
+        let answer = client
+            .post(
+                &path,
+                &[
+                    ("csrf_token", &first.csrf()),
+                    ("symptom", "soreness"),
+                    ("soreness.severity", "mild"),
+                    ("soreness.side", "both"),
+                ],
+            )
+            .await
+            .expect(200);
+        assert!(!answer.text.contains(r#"data-level="see_doctor""#));
+        app.advance_clock(std::time::Duration::from_secs(3600));
+        let second = client.get(&path).await.expect(200);
+        assert!(
+            !second.text.contains(r#"name="seen_by_clinician""#),
+            "not after a milder answer"
+        );
+        let answer = client
+            .post(
+                &path,
+                &[("csrf_token", &second.csrf()), ("symptom", "dark_urine")],
+            )
+            .await
+            .expect(200);
+        let level = answer.text.find(r#"id="decision""#).expect("a decision");
+        let shown = &answer.text[level..level + 80];
+        assert!(
+            shown.contains("urgent") || shown.contains("see_doctor") || shown.contains("emergency"),
+            "{shown}"
+        );
+        app.advance_clock(std::time::Duration::from_secs(3600));
+        let third = client.get(&path).await.expect(200);
+        assert!(
+            third
+                .text
+                .contains("Has a doctor, nurse or urgent-care service seen you about it since?")
+        );
+        assert_eq!(
+            third.count(r#"name="seen_by_clinician""#),
+            3,
+            "yes, no, not sure"
+        );
+        let question = third
+            .text
+            .find(r#"id="seen_by_clinician""#)
+            .expect("the question");
+        let end = question + third.text[question..].find("</fieldset>").expect("its end");
+        assert!(
+            !third.text[question..end].contains("checked"),
+            "never pre-filled"
+        );
+        client
+            .post(
+                &path,
+                &[("csrf_token", &third.csrf()), ("seen_by_clinician", "yes")],
+            )
+            .await
+            .expect(200);
+        let (course, _) = stored_course(app, &treatment).await;
+        assert_eq!(course.checkins[2].context.seen_by_clinician, Some(true));
+        let fourth = client.get(&path).await.expect(200);
+        let question = fourth
+            .text
+            .find(r#"id="seen_by_clinician""#)
+            .expect("asked again");
+        let end = question
+            + fourth.text[question..]
+                .find("</fieldset>")
+                .expect("its end");
+        assert!(
+            !fourth.text[question..end].contains("checked"),
+            "not carried forward"
+        );
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn the_warning_signs_sit_in_one_closed_fold_and_each_kind_asks_its_own_questions() {
+    on_every_backend(async |app: &TestApp| {
+        let clinic = app.clinic("Fold Clinic").await;
+        let treatment = app.treatment(&clinic, 20).await;
+        let mut client = Browser::new(app);
+        for path in [
+            format!("/c/{}", treatment.link_token),
+            "/self-check".to_owned(),
+        ] {
+            let page = client.get(&path).await.expect(200);
+            let text = &page.text;
+            assert_eq!(page.count(r#"<details class="signs""#), 1, "{path}");
+            assert!(
+                text.contains(r#"<details class="signs"><summary>"#),
+                "closed: {path}"
+            );
+            let start = text.find(r#"<details class="signs""#).expect("the fold");
+            let end = element_end(text, start, "details");
+            for kind in [
+                "chest_pain",
+                "breathlessness",
+                "palpitations",
+                "fainting",
+                "confusion",
+                "speech_difficulty",
+                "vision_change",
+                "vomiting",
+                "bladder_bowel_change",
+                "dark_urine",
+            ] {
+                let at = text
+                    .find(&format!(r#"id="symptom-{kind}""#))
+                    .unwrap_or_else(|| panic!("{kind} is offered"));
+                assert!(
+                    start < at && at < end,
+                    "{kind} is in the warning fold: {path}"
+                );
+            }
+            for kind in ["soreness", "twitching", "fever", "swelling", "headache"] {
+                let at = text
+                    .find(&format!(r#"id="symptom-{kind}""#))
+                    .expect("offered");
+                assert!(at > end, "{kind} is not in the fold: {path}");
+            }
+            // What each kind asks, as the question table has it.
+            for id in [
+                "fainting-while_lying_down",
+                "fainting-while_exercising",
+                "fainting-seizure",
+                "fainting-injured",
+                "swelling-regions-face",
+                "swelling-regions-mouth_throat",
+                "numbness_tingling-regions-groin",
+                "headache-sudden",
+                "palpitations-frequency",
+            ] {
+                assert!(text.contains(&format!(r#"id="{id}""#)), "{id}: {path}");
+            }
+            for id in [
+                "twitching-regions-groin",
+                "chest_pain-regions-chest",
+                "fever-regions-head",
+                "fever-frequency",
+                "dark_urine-severity",
+                "chest_pain-painful",
+                "bruising-warm_or_red",
+                "soreness-frequency",
+                "soreness-while_lying_down",
+            ] {
+                assert!(
+                    !text.contains(&format!(r#"id="{id}""#)),
+                    "{id} is not asked: {path}"
+                );
+            }
+            assert!(text.contains("Warmth from hot stones is not fever."));
+            for words in [
+                "Feeling feverish",
+                "Hot and shivery",
+                "Measured 38 °C or more",
+                "Shaking that cannot be stopped",
+                "Up to the size of a coin",
+                "Up to the size of a palm",
+                "Larger than a palm",
+                "Most of a limb or of the back",
+                "on the treatment table counts",
+            ] {
+                assert!(text.contains(words), "{words}: {path}");
+            }
+            assert!(
+                text.len() < 100 * 1024,
+                "{path} weighs {} bytes",
+                text.len()
+            );
+        }
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn an_open_red_flag_from_an_earlier_check_in_is_shown_to_the_client_the_therapist_and_the_doctor()
+ {
+    on_every_backend(async |app: &TestApp| {
+        let clinic = app.clinic("Carry Clinic").await;
+        let treatment = app.treatment(&clinic, 20).await;
+        let path = format!("/c/{}", treatment.link_token);
+        let mut client = Browser::new(app);
+        let csrf = client.get(&path).await.expect(200).csrf();
+        client
+            .post(
+                &path,
+                &[
+                    ("csrf_token", &csrf),
+                    ("symptom", "chest_pain"),
+                    ("chest_pain.severity", "moderate"),
+                    ("chest_pain.sudden", "yes"),
+                ],
+            )
+            .await
+            .expect(200);
+        app.advance_clock(std::time::Duration::from_secs(2 * 3600));
+        // Nothing to report: the chest pain is not forgotten.
+        let csrf = client.get(&path).await.expect(200).csrf();
+        let answer = client
+            .post(&path, &[("csrf_token", &csrf)])
+            .await
+            .expect(200);
+        let main =
+            answer.text.find(r#"<main id="main">"#).expect("main") + r#"<main id="main">"#.len();
+        let rest = &answer.text[main..];
+        assert!(
+            rest.starts_with(r#"<section id="decision" class="decision" data-level="emergency""#),
+            "{rest}"
+        );
+        assert!(rest.contains(r#"data-carried="earlier""#), "{rest}");
+        assert!(
+            rest.contains("Still open from an earlier check-in"),
+            "{rest}"
+        );
+        let (course, decisions) = stored_course(app, &treatment).await;
+        assert_eq!(decisions[1], engine_decision(&course));
+
+        let mut owner = owner_browser(app, &clinic).await;
+        let page = owner
+            .get(&format!("/treatments/{}", treatment.id))
+            .await
+            .expect(200);
+        assert!(page.text.contains(r#"data-carried="earlier""#));
+        assert!(page.text.contains("Includes an earlier report still open"));
+        let summary = owner
+            .get(&format!("/treatments/{}/summary", treatment.id))
+            .await
+            .expect(200);
+        assert!(
+            summary.text.contains("carried from check-in 1"),
+            "{}",
+            summary.text
+        );
+        let pdf = owner
+            .get(&format!("/treatments/{}/summary.pdf", treatment.id))
+            .await
+            .expect(200);
+        assert!(pdf.text.contains("carried from check-in 1"));
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_finding_a_clinician_has_seen_is_shown_as_held() {
+    on_every_backend(async |app: &TestApp| {
+        let clinic = app.clinic("Held Clinic").await;
+        let treatment = app.treatment(&clinic, 20).await;
+        let path = format!("/c/{}", treatment.link_token);
+        let mut client = Browser::new(app);
+        let csrf = client.get(&path).await.expect(200).csrf();
+        client
+            .post(&path, &[("csrf_token", &csrf), ("symptom", "dark_urine")])
+            .await
+            .expect(200);
+        app.advance_clock(std::time::Duration::from_secs(3 * 3600));
+        let form = client.get(&path).await.expect(200);
+        let answer = client
+            .post(
+                &path,
+                &[
+                    ("csrf_token", &form.csrf()),
+                    ("symptom", "dark_urine"),
+                    ("seen_by_clinician", "yes"),
+                ],
+            )
+            .await
+            .expect(200);
+        let (course, decisions) = stored_course(app, &treatment).await;
+        let engine = engine_decision(&course);
+        assert_eq!(decisions[1], engine);
+        let held = engine["reasons"]
+            .as_array()
+            .expect("reasons")
+            .iter()
+            .any(|reason| reason.get("assessed").is_some());
+        assert!(held, "the unchanged finding is held: {engine}");
+        assert!(
+            answer.text.contains(r#"data-held="assessed""#),
+            "{}",
+            answer.text
+        );
+        assert!(answer.text.contains("Already seen by a clinician"));
+        let mut owner = owner_browser(app, &clinic).await;
+        let summary = owner
+            .get(&format!("/treatments/{}/summary", treatment.id))
+            .await
+            .expect(200);
+        assert!(
+            summary
+                .text
+                .contains("held at see_doctor after a clinician")
+        );
+    })
+    .await;
+}
+
+/// The text a PDF shows: every string its content draws, in order, joined
+/// by spaces (lines wrapped by the writer join back into sentences).
+fn pdf_text(raw: &str) -> String {
+    let mut strings = Vec::new();
+    let mut chars = raw.chars();
+    while let Some(c) = chars.next() {
+        if c != '(' {
+            continue;
+        }
+        let mut text = String::new();
+        let mut depth = 1;
+        while let Some(c) = chars.next() {
+            match c {
+                '\\' => {
+                    if let Some(escaped) = chars.next() {
+                        text.push(escaped);
+                    }
+                }
+                '(' => {
+                    depth += 1;
+                    text.push(c);
+                }
+                ')' => {
+                    depth -= 1;
+                    if depth == 0 {
+                        break;
+                    }
+                    text.push(c);
+                }
+                _ => text.push(c),
+            }
+        }
+        strings.push(text);
+    }
+    strings.join(" ")
+}
+
+/// Sends the check-in form of `treatment` with `fields` (the form's token
+/// and submission id added) and returns the answer page.
+async fn send_form(client: &mut Browser, link_token: &str, fields: &[(&str, &str)]) -> Page {
+    let path = format!("/c/{link_token}");
+    let form = client.get(&path).await.expect(200);
+    let csrf = form.csrf();
+    let mut all: Vec<(&str, &str)> = vec![("csrf_token", &csrf)];
+    all.extend_from_slice(fields);
+    client.post(&path, &all).await.expect(200)
+}
+
+#[tokio::test]
+async fn the_therapist_sees_every_detail_every_background_answer_and_the_note_everywhere() {
+    on_every_backend(async |app: &TestApp| {
+        let clinic = app.clinic("Everything Clinic").await;
+        let treatment = app.treatment(&clinic, 20).await;
+        let mut client = Browser::new(app);
+        send_form(
+            &mut client,
+            &treatment.link_token,
+            &[
+                ("symptom", "swelling"),
+                ("swelling.severity", "mild"),
+                ("swelling.regions", "calves"),
+                ("swelling.side", "left"),
+                ("swelling.warm_or_red", "yes"),
+                ("swelling.painful", "yes"),
+                ("sleep_hours", "6"),
+                ("anticoagulants", "yes"),
+                ("new_medication", "yes"),
+                ("note", "I take warfarin"),
+            ],
+        )
+        .await;
+        // A second check-in with no symptom, only background and a note.
+        send_form(
+            &mut client,
+            &treatment.link_token,
+            &[("pregnant", "yes"), ("note", "Feeling better today")],
+        )
+        .await;
+        let swelling = [
+            "Swelling",
+            "left side only",
+            "warm or red",
+            "hurts",
+            "Calves",
+        ];
+        let background = [
+            "Takes blood thinners",
+            "Started a new medicine recently",
+            "Slept 6 hours last night",
+            "Pregnant",
+        ];
+        let notes = ["I take warfarin", "Feeling better today"];
+        let mut owner = owner_browser(app, &clinic).await;
+        let course = owner
+            .get(&format!("/treatments/{}", treatment.id))
+            .await
+            .expect(200);
+        let summary = owner
+            .get(&format!("/treatments/{}/summary", treatment.id))
+            .await
+            .expect(200);
+        let pdf = owner
+            .get(&format!("/treatments/{}/summary.pdf", treatment.id))
+            .await
+            .expect(200);
+        let pdf = pdf_text(&pdf.text);
+        for (name, text) in [
+            ("course page", course.text.as_str()),
+            ("summary", summary.text.as_str()),
+            ("PDF", pdf.as_str()),
+        ] {
+            let lower = text.to_lowercase();
+            for said in swelling.iter().chain(&background).chain(&notes) {
+                assert!(
+                    lower.contains(&said.to_lowercase()),
+                    "the {name} leaves out {said:?}: {text}"
+                );
+            }
+            assert!(
+                !lower.contains("nothing to report"),
+                "the {name} says nothing was reported: {text}"
+            );
+        }
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn without_email_or_a_webhook_no_page_promises_a_message() {
+    on_every_backend(async |app: &TestApp| {
+        let clinic = app.clinic("Quiet Clinic").await;
+        // The dashboard says that no message can go out, and what to do.
+        let mut owner = owner_browser(app, &clinic).await;
+        let dashboard = owner.get("/dashboard").await.expect(200);
+        assert!(dashboard.text.contains(r#"id="no-delivery""#));
+        assert!(
+            dashboard
+                .text
+                .contains("No reminder or alert message can go out")
+        );
+        assert!(dashboard.text.contains("Look at this page yourself"));
+
+        // A contact-the-therapist answer promises no contact and no reminder.
+        let treatment = app.treatment(&clinic, 20).await;
+        let mut client = Browser::new(app);
+        let answer = send_form(
+            &mut client,
+            &treatment.link_token,
+            &[("symptom", "soreness"), ("soreness.severity", "severe")],
+        )
+        .await;
+        assert!(
+            answer.text.contains(r#"data-level="contact_therapist""#),
+            "{}",
+            answer.text
+        );
+        assert!(
+            !answer.text.contains("They have been alerted"),
+            "{}",
+            answer.text
+        );
+        assert!(!answer.text.contains("may get in touch"), "{}", answer.text);
+        assert!(
+            answer.text.contains("contact them yourself"),
+            "{}",
+            answer.text
+        );
+        assert!(!answer.text.contains("Next check-in"), "{}", answer.text);
+        assert!(
+            answer
+                .text
+                .contains("Check in again with your link in about")
+        );
+        assert!(answer.text.contains("No reminder will be sent"));
+        let own = client
+            .get(&format!("/c/{}/course", treatment.link_token))
+            .await
+            .expect(200);
+        assert!(!own.text.contains("They have been alerted"));
+        assert!(!own.text.contains("Next check-in"));
+
+        // Emergency and urgent answers say what to do now, with no time to
+        // check in again.
+        for (symptoms, level) in [
+            (
+                vec![
+                    ("symptom", "chest_pain"),
+                    ("chest_pain.severity", "moderate"),
+                ],
+                "emergency",
+            ),
+            (vec![("symptom", "dark_urine")], "urgent"),
+        ] {
+            let treatment = app.treatment(&clinic, 20).await;
+            let answer = send_form(&mut client, &treatment.link_token, &symptoms).await;
+            assert!(
+                answer.text.contains(&format!(
+                    r#"id="decision" class="decision" data-level="{level}""#
+                )),
+                "{level}: {}",
+                answer.text
+            );
+            assert!(!answer.text.contains("Next check-in"), "{level}");
+            assert!(
+                !answer
+                    .text
+                    .contains("Check in again with your link in about"),
+                "{level}"
+            );
+            assert!(!answer.text.contains(" hours, or sooner"), "{level}");
+            if level == "urgent" {
+                assert!(
+                    answer
+                        .text
+                        .contains("Get medical care today, before anything else")
+                );
+            } else {
+                assert!(answer.text.contains("Call your local emergency number now"));
+            }
+        }
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_self_check_never_speaks_of_your_therapist() {
+    on_every_backend(async |app: &TestApp| {
+        let mut person = Browser::new(app);
+        for symptoms in [
+            vec![("symptom", "soreness"), ("soreness.severity", "severe")],
+            vec![("symptom", "twitching"), ("twitching.painful", "yes")],
+            vec![("symptom", "chest_pain"), ("chest_pain.severity", "mild")],
+        ] {
+            let csrf = person.get("/self-check").await.expect(200).csrf();
+            let mut fields = vec![
+                ("csrf_token", csrf.as_str()),
+                ("hours_ago", "20"),
+                ("modality", "sports"),
+            ];
+            fields.extend(symptoms);
+            let answer = person.post("/self-check", &fields).await.expect(200);
+            let main = answer.text.find(r#"<main id="main">"#).expect("main");
+            let shown = answer.text[main..].to_lowercase();
+            assert!(!shown.contains("your therapist"), "{shown}");
+            assert!(!shown.contains("alerted"), "{shown}");
+            assert!(!shown.contains("next check-in:"), "{shown}");
+        }
+        let csrf = person.get("/self-check").await.expect(200).csrf();
+        let answer = person
+            .post(
+                "/self-check",
+                &[
+                    ("csrf_token", &csrf),
+                    ("hours_ago", "20"),
+                    ("modality", "sports"),
+                    ("symptom", "soreness"),
+                    ("soreness.severity", "severe"),
+                ],
+            )
+            .await
+            .expect(200);
+        assert!(
+            answer.text.contains("a therapist or doctor"),
+            "{}",
+            answer.text
+        );
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn an_alert_names_its_finding_and_who_acknowledged_it() {
+    on_every_backend(async |app: &TestApp| {
+        let clinic = app.clinic("Finding Clinic").await;
+        let treatment = app.treatment(&clinic, 20).await;
+        let mut client = Browser::new(app);
+        send_form(
+            &mut client,
+            &treatment.link_token,
+            &[
+                ("symptom", "swelling"),
+                ("swelling.severity", "moderate"),
+                ("swelling.regions", "calves"),
+                ("swelling.side", "left"),
+                ("swelling.warm_or_red", "yes"),
+                ("swelling.painful", "yes"),
+            ],
+        )
+        .await;
+        let mut owner = owner_browser(app, &clinic).await;
+        let dashboard = owner.get("/dashboard").await.expect(200);
+        let start = dashboard
+            .text
+            .find(r#"<ul class="finding">"#)
+            .expect("a finding");
+        let finding =
+            &dashboard.text[start..start + dashboard.text[start..].find("</ul>").expect("end")];
+        for detail in [
+            "Swelling",
+            "left side only",
+            "warm or red",
+            "hurts",
+            "Calves",
+            " — ",
+        ] {
+            assert!(finding.contains(detail), "{detail:?} missing: {finding}");
+        }
+        // The API names it too, and who acknowledged it.
+        let alerts = app
+            .get("/api/v1/alerts", Some(&clinic.owner_token))
+            .await
+            .expect_status(200)
+            .json();
+        let alert = &alerts["items"][0];
+        let lines = alert["finding"].as_array().expect("a finding");
+        assert!(
+            lines.iter().any(|line| {
+                let line = line.as_str().unwrap_or_default();
+                line.starts_with("Swelling")
+                    && line.contains("left side only")
+                    && line.contains("Calves")
+            }),
+            "{alert}"
+        );
+        assert!(alert["acknowledged_by_name"].is_null());
+        let acknowledged = app
+            .post(
+                &format!(
+                    "/api/v1/alerts/{}/acknowledge",
+                    alert["id"].as_str().expect("an id")
+                ),
+                Some(&clinic.therapist_token),
+                &json!({}),
+            )
+            .await
+            .expect_status(200)
+            .json();
+        assert!(acknowledged["acknowledged_at"].is_string());
+        assert!(
+            acknowledged["acknowledged_by_name"].is_string(),
+            "{acknowledged}"
+        );
+        assert_eq!(acknowledged["finding"], alert["finding"]);
     })
     .await;
 }

@@ -1,0 +1,614 @@
+//! The questions of a check-in, shared by the client's check-in page and
+//! the self-check: drawn from the check-in format's vocabularies and the
+//! question table (`questions.rs`), and read back into a typed
+//! [`Checkin`].
+//!
+//! What a person enters is never dropped (safety property 6): any detail
+//! given for a symptom means they have it, with or without the "I have
+//! this" tick. "It has gone" (or severity `none`) keeps only that.
+
+use aftercare_core::course::{CaffeineCups, SleepHours};
+use aftercare_core::vocabulary::{
+    Frequency, Hydration, Interference, Region, Severity, Side, Stress, SymptomKind,
+};
+use aftercare_core::{Checkin, Context, Course, Level, Symptom};
+use aftercare_store::Millis;
+use maud::{Markup, html};
+
+use crate::web::checkin::timestamp;
+use crate::web::form::{FieldErrors, FormData, error_line, field_id};
+use crate::web::questions::{self, Question, WARNING_SIGNS, asks, is_warning_sign};
+use crate::web::words;
+
+/// What the course so far changes about the questions.
+#[derive(Debug, Default)]
+pub(crate) struct SoFar {
+    /// Kinds present when last mentioned: the form offers "it has gone".
+    reported: Vec<SymptomKind>,
+    /// Whether an earlier answer was `see_doctor` or above: the form asks
+    /// whether a clinician has seen the person since.
+    ask_seen_by_clinician: bool,
+}
+
+impl SoFar {
+    /// From a course and the levels its check-ins were given.
+    pub(crate) fn of(course: &Course, levels: &[Level]) -> SoFar {
+        let mut reported = Vec::new();
+        for kind in SymptomKind::ALL {
+            let last = course
+                .checkins
+                .iter()
+                .rev()
+                .find_map(|checkin| checkin.symptoms.iter().find(|s| s.kind == *kind));
+            if last.is_some_and(Symptom::is_present) {
+                reported.push(*kind);
+            }
+        }
+        SoFar {
+            reported,
+            ask_seen_by_clinician: levels.iter().any(|level| *level >= Level::SeeDoctor),
+        }
+    }
+
+    fn reported(&self, kind: SymptomKind) -> bool {
+        self.reported.contains(&kind)
+    }
+}
+
+/// The fainting-only answers: field suffix and the words of the box.
+const FAINTING_ANSWERS: [(&str, &str); 4] = [
+    (
+        "while_lying_down",
+        "I was lying down (on the treatment table counts)",
+    ),
+    ("while_exercising", "I was exercising"),
+    ("seizure", "There was jerking or a fit"),
+    ("injured", "I was hurt in the fall"),
+];
+
+/// A labelled select of a vocabulary, with "not stated" first.
+fn select<T: Copy>(
+    name: &str,
+    label: &str,
+    all: impl IntoIterator<Item = T>,
+    wire: fn(T) -> &'static str,
+    words: impl Fn(T) -> &'static str,
+    form: &FormData,
+    errors: &FieldErrors,
+) -> Markup {
+    let id = field_id(name);
+    let chosen = form.raw(name);
+    let invalid = errors.get(name).is_some();
+    html! {
+        label for=(id) { (label) }
+        select id=(id) name=(name) aria-invalid=[invalid.then_some("true")] aria-describedby=[invalid.then(|| format!("{id}-error"))] {
+            option value="" { "Not stated" }
+            @for value in all {
+                option value=(wire(value)) selected[chosen == wire(value)] { (words(value)) }
+            }
+        }
+        (error_line(errors, name))
+    }
+}
+
+/// A labelled checkbox that says "yes" when ticked.
+fn checkbox(name: &str, label: &str, form: &FormData) -> Markup {
+    let id = field_id(name);
+    html! {
+        label class="check" for=(id) {
+            input type="checkbox" id=(id) name=(name) value="yes" checked[form.has(name, "yes")];
+            (label)
+        }
+    }
+}
+
+/// A yes / no question, with "not sure" to take an answer back. Nothing
+/// is chosen until the person chooses.
+fn yes_no(
+    name: &str,
+    question: &str,
+    hint: Option<&str>,
+    form: &FormData,
+    errors: &FieldErrors,
+) -> Markup {
+    let id = field_id(name);
+    let sent = form.all(name).first().copied();
+    let invalid = errors.get(name).is_some();
+    html! {
+        fieldset class="yes-no" id=(id) aria-describedby=[invalid.then(|| format!("{id}-error"))] {
+            legend { (question) }
+            @if let Some(hint) = hint { p class="hint" { (hint) } }
+            div class="options" {
+                @for (value, text, suffix) in [("yes", "Yes", "yes"), ("no", "No", "no"), ("", "Not sure", "unsure")] {
+                    label class="check" for={ (id) "-" (suffix) } {
+                        input type="radio" id={ (id) "-" (suffix) } name=(name) value=(value) checked[sent == Some(value)];
+                        (text)
+                    }
+                }
+            }
+            (error_line(errors, name))
+        }
+    }
+}
+
+/// A number answer kept as typed, so a mistake can be seen and fixed.
+fn number(name: &str, label: &str, hint: &str, form: &FormData, errors: &FieldErrors) -> Markup {
+    let id = field_id(name);
+    let invalid = errors.get(name).is_some();
+    html! {
+        label for=(id) { (label) }
+        p class="hint" id={ (id) "-hint" } { (hint) }
+        input type="text" inputmode="decimal" id=(id) name=(name) value=(form.raw(name))
+            aria-invalid=[invalid.then_some("true")]
+            aria-describedby={ (id) "-hint" @if invalid { " " (id) "-error" } };
+        (error_line(errors, name))
+    }
+}
+
+/// Whether the form carries any answer about `kind`, or an error on one.
+fn touched(kind: SymptomKind, form: &FormData, errors: &FieldErrors) -> bool {
+    let name = kind.as_str();
+    let prefix = format!("{name}.");
+    form.has("symptom", name)
+        || errors.iter().any(|(field, _)| field.starts_with(&prefix))
+        || detail_fields(kind)
+            .iter()
+            .any(|field| form.get(&format!("{name}.{field}")).is_some())
+}
+
+/// Every per-symptom field the reader takes, by suffix.
+fn detail_fields(kind: SymptomKind) -> Vec<&'static str> {
+    let mut fields = vec![
+        "severity",
+        "frequency",
+        "interference",
+        "regions",
+        "side",
+        "painful",
+        "sudden",
+        "warm_or_red",
+        "gone",
+    ];
+    if kind == SymptomKind::Fainting {
+        fields.extend(FAINTING_ANSWERS.iter().map(|(field, _)| *field));
+    }
+    fields
+}
+
+/// One symptom's fold: its name, what it means, "I have this", and the
+/// questions the table asks about it.
+fn symptom_fold(
+    kind: SymptomKind,
+    form: &FormData,
+    errors: &FieldErrors,
+    so_far: &SoFar,
+) -> Markup {
+    let name = kind.as_str();
+    let asked = |question| asks(kind, question);
+    let field = |suffix: &str| format!("{name}.{suffix}");
+    let open = touched(kind, form, errors) || so_far.reported(kind);
+    html! {
+        details class="symptom" open[open] {
+            summary { (words::symptom(kind)) }
+            @if let Some(hint) = words::symptom_hint(kind) { p class="hint" { (hint) } }
+            label class="check" for={ "symptom-" (name) } {
+                input type="checkbox" id={ "symptom-" (name) } name="symptom" value=(name) checked[form.has("symptom", name)];
+                "I have this: " (words::symptom(kind))
+            }
+            @if so_far.reported(kind) || form.get(&field("gone")).is_some() {
+                (checkbox(&field("gone"), "It has gone since my last check-in", form))
+            }
+            @if asked(Question::Severity) {
+                (select(&field("severity"), severity_question(kind), severity_choices(kind, form), Severity::as_str, |value| words::severity_of(kind, value), form, errors))
+            }
+            @if asked(Question::Frequency) {
+                (select(&field("frequency"), frequency_question(kind), Frequency::ALL.iter().copied(), Frequency::as_str, words::frequency, form, errors))
+            }
+            @if asked(Question::Interference) {
+                (select(&field("interference"), "How much does it get in the way of daily activities?", Interference::ALL.iter().copied(), Interference::as_str, words::interference, form, errors))
+            }
+            @if asked(Question::Sudden) {
+                (yes_no(&field("sudden"), sudden_question(kind), None, form, errors))
+            }
+            @if asked(Question::Regions) {
+                fieldset {
+                    legend { "Where?" }
+                    div class="grid" {
+                        @for region in questions::regions(kind) {
+                            @let regions = field("regions");
+                            label class="check" for={ (name) "-regions-" (region.as_str()) } {
+                                input type="checkbox" id={ (name) "-regions-" (region.as_str()) } name=(regions) value=(region.as_str()) checked[form.has(&regions, region.as_str())];
+                                (words::region(region))
+                            }
+                        }
+                    }
+                    (error_line(errors, &field("regions")))
+                }
+            }
+            @if asked(Question::Side) {
+                (select(&field("side"), "Which side?", Side::ALL.iter().copied(), Side::as_str, words::side, form, errors))
+            }
+            @if asked(Question::Painful) {
+                (checkbox(&field("painful"), "It hurts", form))
+            }
+            @if asked(Question::WarmOrRed) {
+                (checkbox(&field("warm_or_red"), "The skin over it is warm, red or darker than usual", form))
+            }
+            @if asked(Question::Fainting) {
+                fieldset {
+                    legend { "When you fainted" }
+                    @for (answer, label) in FAINTING_ANSWERS {
+                        (checkbox(&field(answer), label, form))
+                    }
+                }
+                p class="hint" { "Chest pain, shortness of breath or a racing heartbeat with it, or still not feeling fully yourself (weak, unsteady, confused, or finding it hard to speak): tick each of those as well." }
+            }
+        }
+    }
+}
+
+/// The severity steps offered: none is "it has gone", asked separately,
+/// and shown here only when it was sent, so that it is not lost.
+fn severity_choices(kind: SymptomKind, form: &FormData) -> Vec<Severity> {
+    let sent_none = form.raw(&format!("{kind}.severity")) == Severity::None.as_str();
+    Severity::ALL
+        .iter()
+        .copied()
+        .filter(|value| *value != Severity::None || sent_none)
+        .collect()
+}
+
+fn severity_question(kind: SymptomKind) -> &'static str {
+    match kind {
+        SymptomKind::Fever => "How bad is the fever?",
+        SymptomKind::Bruising => "How large is the largest bruise?",
+        _ => "How bad is it at its worst?",
+    }
+}
+
+fn frequency_question(kind: SymptomKind) -> &'static str {
+    match kind {
+        SymptomKind::Fainting => "How often has it happened since the treatment?",
+        SymptomKind::Vomiting => "How often are you being sick?",
+        _ => "How often does it happen?",
+    }
+}
+
+fn sudden_question(kind: SymptomKind) -> &'static str {
+    match kind {
+        SymptomKind::Headache => {
+            "Did it come on suddenly, at its worst within minutes (the worst headache you have had)?"
+        }
+        _ => "Did it come on suddenly?",
+    }
+}
+
+/// The questions of a check-in: the rarer warning signs in one fold of
+/// their own (one line while closed), the common symptoms, then the
+/// background questions and a note.
+pub(crate) fn checkin_fields(form: &FormData, errors: &FieldErrors, so_far: &SoFar) -> Markup {
+    let common = SymptomKind::ALL
+        .iter()
+        .copied()
+        .filter(|k| !is_warning_sign(*k));
+    let signs = WARNING_SIGNS;
+    let signs_open = signs
+        .iter()
+        .any(|kind| touched(*kind, form, errors) || so_far.reported(*kind));
+    html! {
+        p class="warning" { "Chest pain, sudden breathlessness, sudden weakness or numbness on one side of the body or face, or a sudden, very severe headache: call your local emergency number now, before anything else." }
+        fieldset {
+            legend { "What do you feel now?" }
+            p class="hint" { "Open each thing you feel, tick it and answer what you can. If you feel nothing unusual, tick nothing and send." }
+            details class="signs" open[signs_open] {
+                summary {
+                    span { strong { "Warning signs" } " — open this if you have any of them:" }
+                    span class="hint" { "chest pain, shortness of breath, a racing heartbeat, fainting, confusion, trouble speaking or seeing, loss of balance, being sick, dark urine, new bladder or bowel trouble" }
+                }
+                @for kind in signs { (symptom_fold(*kind, form, errors, so_far)) }
+            }
+            @for kind in common { (symptom_fold(kind, form, errors, so_far)) }
+        }
+        fieldset {
+            legend { "Since your treatment" }
+            @if so_far.ask_seen_by_clinician {
+                (yes_no("seen_by_clinician", "Has a doctor, nurse or urgent-care service seen you about it since?", Some("About what you reported at an earlier check-in, since your last check-in."), form, errors))
+            }
+            (select("hydration", "How much have you been drinking?", Hydration::ALL.iter().copied(), Hydration::as_str, words::hydration, form, errors))
+            (number("sleep_hours", "Hours slept last night", "A number from 0 to 24, for example 7.5.", form, errors))
+            (select("stress", "Your stress level", Stress::ALL.iter().copied(), Stress::as_str, words::stress, form, errors))
+            (number("caffeine_cups", "Cups of coffee, tea or energy drinks today", "A number from 0 to 50.", form, errors))
+            (checkbox("new_medication", "I started a new medicine recently", form))
+            (checkbox("strenuous_exercise", "I did hard exercise since the treatment", form))
+            (checkbox("pregnant", "I am pregnant", form))
+            (checkbox("anticoagulants", "I take blood thinners", form))
+        }
+        label for="note" { "Anything else you want to say (optional)" }
+        textarea id="note" name="note" maxlength="2000" { (form.raw("note")) }
+        (error_line(errors, "note"))
+    }
+}
+
+/// One answer of a vocabulary: absent is `None`; anything not offered is
+/// an error on the field.
+fn pick<T: Copy>(
+    form: &FormData,
+    errors: &mut FieldErrors,
+    name: &str,
+    all: &[T],
+    wire: fn(T) -> &'static str,
+) -> Option<T> {
+    let sent = form.get(name)?;
+    let found = all.iter().copied().find(|value| wire(*value) == sent);
+    if found.is_none() {
+        errors.add(name, "Choose one of the answers offered.");
+    }
+    found
+}
+
+/// A yes/no answer: a ticked box or "yes" is `Some(true)`, "no" is
+/// `Some(false)`, nothing (or "not sure") is not stated.
+fn yes_or_no(form: &FormData, errors: &mut FieldErrors, name: &str) -> Option<bool> {
+    match form.get(name)? {
+        "yes" => Some(true),
+        "no" => Some(false),
+        _ => {
+            errors.add(name, "Choose yes or no.");
+            None
+        }
+    }
+}
+
+/// A number within a range, or an error naming the range.
+fn bounded<T>(
+    form: &FormData,
+    errors: &mut FieldErrors,
+    name: &str,
+    make: fn(f64) -> Option<T>,
+    expected: &str,
+) -> Option<T> {
+    let text = form.get(name)?;
+    let value = text
+        .replace(',', ".")
+        .parse::<f64>()
+        .ok()
+        .filter(|v| v.is_finite());
+    let made = value.and_then(make);
+    if made.is_none() {
+        errors.add(name, format!("Enter {expected}; you typed “{text}”."));
+    }
+    made
+}
+
+/// Reads one symptom's answers: `None` when nothing at all was said about
+/// it. Every field is read whatever the table asks, so that nothing sent
+/// is lost.
+fn read_symptom(form: &FormData, errors: &mut FieldErrors, kind: SymptomKind) -> Option<Symptom> {
+    let name = kind.as_str();
+    let field = |suffix: &str| format!("{name}.{suffix}");
+    let severity = pick(
+        form,
+        errors,
+        &field("severity"),
+        Severity::ALL,
+        Severity::as_str,
+    );
+    let gone = yes_or_no(form, errors, &field("gone")) == Some(true);
+    let mut symptom = Symptom {
+        severity,
+        frequency: pick(
+            form,
+            errors,
+            &field("frequency"),
+            Frequency::ALL,
+            Frequency::as_str,
+        ),
+        interference: pick(
+            form,
+            errors,
+            &field("interference"),
+            Interference::ALL,
+            Interference::as_str,
+        ),
+        side: pick(form, errors, &field("side"), Side::ALL, Side::as_str),
+        painful: yes_or_no(form, errors, &field("painful")),
+        sudden: yes_or_no(form, errors, &field("sudden")),
+        warm_or_red: yes_or_no(form, errors, &field("warm_or_red")),
+        ..Symptom::new(kind)
+    };
+    for sent in form.all(&field("regions")) {
+        match Region::ALL.iter().find(|region| region.as_str() == sent) {
+            Some(region) if !symptom.regions.contains(region) => symptom.regions.push(*region),
+            Some(_) => {}
+            None => errors.add(field("regions"), "Tick only the places offered."),
+        }
+    }
+    if kind == SymptomKind::Fainting {
+        symptom.while_lying_down = yes_or_no(form, errors, &field("while_lying_down"));
+        symptom.while_exercising = yes_or_no(form, errors, &field("while_exercising"));
+        symptom.seizure = yes_or_no(form, errors, &field("seizure"));
+        symptom.injured = yes_or_no(form, errors, &field("injured"));
+    }
+    if gone || severity == Some(Severity::None) {
+        // Gone is gone, whatever else the entry says.
+        return Some(Symptom {
+            severity: Some(Severity::None),
+            ..Symptom::new(kind)
+        });
+    }
+    let detail = symptom != Symptom::new(kind);
+    (form.has("symptom", name) || detail).then_some(symptom)
+}
+
+/// Reads the check-in form into a check-in made at `now`, or says what
+/// is wrong with which field.
+pub(crate) fn read_checkin(form: &FormData, now: Millis) -> Result<Checkin, FieldErrors> {
+    let mut errors = FieldErrors::default();
+    for sent in form.all("symptom") {
+        if !SymptomKind::ALL.iter().any(|kind| kind.as_str() == sent) {
+            errors.add("symptom", "Tick only the symptoms offered.");
+        }
+    }
+    let symptoms = SymptomKind::ALL
+        .iter()
+        .filter_map(|kind| read_symptom(form, &mut errors, *kind))
+        .collect();
+    let context = Context {
+        hydration: pick(
+            form,
+            &mut errors,
+            "hydration",
+            Hydration::ALL,
+            Hydration::as_str,
+        ),
+        sleep_hours: bounded(
+            form,
+            &mut errors,
+            "sleep_hours",
+            SleepHours::new,
+            "a number of hours from 0 to 24",
+        ),
+        stress: pick(form, &mut errors, "stress", Stress::ALL, Stress::as_str),
+        caffeine_cups: bounded(
+            form,
+            &mut errors,
+            "caffeine_cups",
+            CaffeineCups::new,
+            "a number of cups from 0 to 50",
+        ),
+        new_medication: yes_or_no(form, &mut errors, "new_medication"),
+        strenuous_exercise: yes_or_no(form, &mut errors, "strenuous_exercise"),
+        pregnant: yes_or_no(form, &mut errors, "pregnant"),
+        anticoagulants: yes_or_no(form, &mut errors, "anticoagulants"),
+        seen_by_clinician: yes_or_no(form, &mut errors, "seen_by_clinician"),
+    };
+    let note = form.get("note").map(str::to_owned);
+    if note
+        .as_ref()
+        .is_some_and(|text| text.chars().count() > 2000)
+    {
+        errors.add("note", "Keep the note to 2000 characters or fewer.");
+    }
+    if !errors.is_empty() {
+        return Err(errors);
+    }
+    Ok(Checkin {
+        at: timestamp(now),
+        symptoms,
+        context,
+        note,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use std::fmt::Write as _;
+
+    use super::*;
+
+    /// 2026-11-25T12:00:00Z.
+    const NOW: Millis = 1_795_608_000_000;
+
+    fn form(body: &str) -> FormData {
+        FormData::parse(body.as_bytes())
+    }
+
+    /// A valid answer for each per-symptom field, as the form sends it.
+    fn sample(field: &str) -> &'static str {
+        match field {
+            "severity" => "moderate",
+            "frequency" => "rarely",
+            "interference" => "somewhat",
+            "regions" => "calves",
+            "side" => "left",
+            "sudden" => "no",
+            _ => "yes",
+        }
+    }
+
+    #[test]
+    fn any_detail_alone_means_the_symptom_is_present() {
+        for kind in SymptomKind::ALL {
+            for field in detail_fields(*kind) {
+                if field == "gone" {
+                    continue;
+                }
+                let body = format!("{kind}.{field}={}", sample(field));
+                let checkin = read_checkin(&form(&body), NOW).expect("read");
+                assert_eq!(checkin.symptoms.len(), 1, "{body}");
+                let symptom = &checkin.symptoms[0];
+                assert_eq!(symptom.kind, *kind, "{body}");
+                assert!(symptom.is_present(), "{body}");
+                assert_ne!(*symptom, Symptom::new(*kind), "{body}: the detail is kept");
+            }
+        }
+    }
+
+    #[test]
+    fn gone_keeps_only_that() {
+        for kind in SymptomKind::ALL {
+            let mut body = format!("symptom={kind}&{kind}.gone=yes");
+            for field in detail_fields(*kind) {
+                if field != "gone" {
+                    let _ = write!(body, "&{kind}.{field}={}", sample(field));
+                }
+            }
+            let checkin = read_checkin(&form(&body), NOW).expect("read");
+            let gone = Symptom {
+                severity: Some(Severity::None),
+                ..Symptom::new(*kind)
+            };
+            assert_eq!(checkin.symptoms, [gone], "{body}");
+        }
+    }
+
+    #[test]
+    fn nothing_said_is_nothing_to_report_and_a_tick_alone_is_present() {
+        let empty = read_checkin(&form("note=fine"), NOW).expect("read");
+        assert!(empty.symptoms.is_empty());
+        let ticked = read_checkin(&form("symptom=confusion"), NOW).expect("read");
+        assert_eq!(ticked.symptoms, [Symptom::new(SymptomKind::Confusion)]);
+    }
+
+    #[test]
+    fn a_yes_or_no_answer_must_be_one_of_them() {
+        let errors = read_checkin(&form("headache.sudden=maybe&seen_by_clinician=1"), NOW)
+            .expect_err("refused");
+        assert!(errors.get("headache.sudden").is_some());
+        assert!(errors.get("seen_by_clinician").is_some());
+        let checkin =
+            read_checkin(&form("headache.sudden=&seen_by_clinician=no"), NOW).expect("read");
+        assert!(checkin.symptoms.is_empty(), "not sure is not an answer");
+        assert_eq!(checkin.context.seen_by_clinician, Some(false));
+    }
+
+    #[test]
+    fn the_clinician_question_is_asked_after_a_doctor_level_answer_and_never_pre_filled() {
+        let course = Course::from_json(
+            r#"{"treatment": {"at": "2026-11-20T15:00:00Z", "modality": "swedish"},
+                "checkins": [{"at": "2026-11-21T09:00:00Z", "symptoms": [{"kind": "fever", "severity": "moderate"}],
+                              "context": {"seen_by_clinician": true}}]}"#,
+        )
+        .expect("a course");
+        let empty = FieldErrors::default();
+        let milder = checkin_fields(
+            &FormData::default(),
+            &empty,
+            &SoFar::of(&course, &[Level::ContactTherapist]),
+        )
+        .into_string();
+        assert!(!milder.contains("seen_by_clinician"));
+        let asked = checkin_fields(
+            &FormData::default(),
+            &empty,
+            &SoFar::of(&course, &[Level::SeeDoctor]),
+        )
+        .into_string();
+        let start = asked.find(r#"id="seen_by_clinician""#).expect("asked");
+        let end = start + asked[start..].find("</fieldset>").expect("its end");
+        assert!(!asked[start..end].contains("checked"), "never pre-filled");
+        // What was reported last is offered as gone, with its fold open.
+        assert!(asked.contains(r#"name="fever.gone""#));
+        assert!(!asked.contains(r#"name="soreness.gone""#));
+    }
+}

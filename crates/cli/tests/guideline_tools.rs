@@ -434,3 +434,23 @@ fn the_safety_case_has_one_row_per_red_flag() {
     assert!(stdout.contains("`emergency.chest_pain` (emergency)"));
     assert!(stdout.contains("`chest_pain_is_an_emergency`"));
 }
+
+#[test]
+fn serve_refuses_a_guideline_that_breaks_a_floor() {
+    let dir = tempdir();
+    let file = changed_guideline(&dir);
+    let database = format!("sqlite://{}", dir.join("refused.db").display());
+    let out = aftercare(&[
+        "serve",
+        "--guideline",
+        file.to_str().expect("a UTF-8 path"),
+        "--database-url",
+        &database,
+        "--listen",
+        "127.0.0.1:0",
+    ]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
+    let stderr = text(&out.stderr);
+    assert!(stderr.contains("R1"), "{stderr}");
+    assert!(stderr.contains("below their floor"), "{stderr}");
+}

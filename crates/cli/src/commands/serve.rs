@@ -20,6 +20,16 @@ pub async fn serve(
     let settings = resolve(database, args)?;
     init_logging(settings.log_format);
     let guideline = load_guideline(settings.guideline.as_deref())?;
+    // A replacement guideline answers no one until it keeps every red-flag
+    // floor, as `aftercare guideline check` would demand.
+    let broken = aftercare_core::safety::check_floors(&guideline);
+    if let Some(first) = broken.first() {
+        return Err(Failure::Usage(format!(
+            "the guideline {} answers {} red-flag probe(s) below their floor (first: {first}); `aftercare guideline check` lists them",
+            guideline.version,
+            broken.len()
+        )));
+    }
     let options = StoreOptions {
         migrate: true,
         sqlite_sync: match settings.sync {

@@ -179,6 +179,35 @@ fn clinic_create_refuses_a_bad_email_with_exit_2() {
 }
 
 #[test]
+fn serve_says_at_start_up_when_no_email_or_phone_can_reach_people() {
+    let (url, dir) = fresh_sqlite_url();
+    let server = Server::start(&url, &dir, &["--public-url", "http://127.0.0.1:8080"]);
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !server.log().contains("loopback") && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let log = server.log();
+    assert!(log.contains("Note: no SMTP server is set"), "{log}");
+    assert!(log.contains("will not open on a phone"), "{log}");
+    drop(server);
+    let reachable = Server::start(
+        &url,
+        &dir,
+        &[
+            "--public-url",
+            "https://care.example.org",
+            "--smtp-host",
+            "127.0.0.1",
+            "--smtp-from",
+            "care@example.org",
+        ],
+    );
+    std::thread::sleep(Duration::from_millis(300));
+    let log = reachable.log();
+    assert!(!log.contains("Note:"), "{log}");
+}
+
+#[test]
 fn serve_with_no_configuration_creates_its_database_in_the_working_folder() {
     let (_, dir) = fresh_sqlite_url();
     let port = free_port();

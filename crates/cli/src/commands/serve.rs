@@ -58,6 +58,10 @@ pub async fn serve(
     eprintln!(
         "Aftercare is serving on http://{address} (API under /api/v1, OpenAPI at /api/v1/openapi.json)"
     );
+    for warning in delivery_warnings(settings.smtp.is_some(), &settings.public_url) {
+        tracing::warn!("{warning}");
+        eprintln!("Note: {warning}");
+    }
     let state = AppState::new(
         store,
         Arc::unwrap_or_clone(guideline),
@@ -187,4 +191,64 @@ fn init_logging(format: LogFormat) {
         LogFormat::Text => builder.try_init(),
         LogFormat::Json => builder.json().try_init(),
     };
+}
+
+/// What an operator should know at start-up about messages that cannot
+/// reach people: no email without SMTP, and links that a phone cannot open
+/// when the public address is this machine's loopback.
+fn delivery_warnings(smtp_configured: bool, public_url: &str) -> Vec<String> {
+    let mut warnings = Vec::new();
+    if !smtp_configured {
+        warnings.push(
+            "no SMTP server is set, so no email (invitation, reminder or alert) can go out; \
+             clinics without a webhook must watch their dashboard, and clients must be given \
+             their link by hand"
+                .to_owned(),
+        );
+    }
+    let authority = public_url
+        .split_once("://")
+        .map_or(public_url, |(_, rest)| rest)
+        .split('/')
+        .next()
+        .unwrap_or_default();
+    let host = match authority.strip_prefix('[') {
+        Some(bracketed) => bracketed.split(']').next().unwrap_or_default(),
+        None => authority.split(':').next().unwrap_or_default(),
+    };
+    let loopback = host.eq_ignore_ascii_case("localhost")
+        || host
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|address| address.is_loopback());
+    if loopback {
+        warnings.push(format!(
+            "the public address is {public_url}, this machine's loopback: client links and QR \
+             codes will not open on a phone; set --public-url to the address people reach"
+        ));
+    }
+    warnings
+}
+
+#[cfg(test)]
+mod tests {
+    use super::delivery_warnings;
+
+    #[test]
+    fn start_up_warns_of_missing_smtp_and_a_loopback_public_address() {
+        assert_eq!(delivery_warnings(true, "https://care.example.org").len(), 0);
+        let both = delivery_warnings(false, "http://127.0.0.1:8080");
+        assert_eq!(both.len(), 2, "{both:?}");
+        assert!(both[0].contains("SMTP"));
+        assert!(both[1].contains("loopback"));
+        for loopback in [
+            "http://localhost:8080/",
+            "http://[::1]:8080",
+            "http://127.1.2.3",
+        ] {
+            assert_eq!(delivery_warnings(true, loopback).len(), 1, "{loopback}");
+        }
+        for reachable in ["http://192.0.2.10:8080", "https://localhost.example.org"] {
+            assert!(delivery_warnings(true, reachable).is_empty(), "{reachable}");
+        }
+    }
 }

@@ -1,13 +1,15 @@
 //! Triage speed on a realistic five-check-in course with the shipped
 //! guideline, from a parsed course and from JSON; on a course of 150
-//! check-ins; and guideline loading.
+//! check-ins, from its start and with the course remembered from its
+//! previous check-in (as the store's check-in writer triages); and
+//! guideline loading.
 //!
 //! `cargo bench -p aftercare-core --bench triage`
 
 use std::hint::black_box;
 
 use aftercare_core::guideline::SHIPPED_TOML;
-use aftercare_core::{Course, Guideline, triage};
+use aftercare_core::{Course, CourseMemory, Guideline, triage, triage_remembering};
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 
 /// Deep tissue work on calves and back; twitching and soreness that fade,
@@ -87,6 +89,32 @@ fn benches(c: &mut Criterion) {
     group.bench_function("parsed_course_150_checkins", |b| {
         b.iter(|| triage(black_box(&guideline), black_box(&long)));
     });
+    // The same decisions with the course remembered from the check-in
+    // before: only the new check-in is walked.
+    let remembered = |course: &Course| {
+        let mut before = course.clone();
+        before.checkins.pop();
+        let mut memory = CourseMemory::default();
+        let _ = triage_remembering(&guideline, &before, &mut memory);
+        memory
+    };
+    let three = Course {
+        treatment: long.treatment.clone(),
+        checkins: long.checkins[..3].to_vec(),
+    };
+    for (name, course) in [
+        ("remembered_course_3_checkins", &three),
+        ("remembered_course_150_checkins", &long),
+    ] {
+        let memory = remembered(course);
+        group.bench_function(name, |b| {
+            b.iter_batched_ref(
+                || memory.clone(),
+                |memory| triage_remembering(black_box(&guideline), black_box(course), memory),
+                criterion::BatchSize::SmallInput,
+            );
+        });
+    }
     group.finish();
 
     c.bench_function("guideline/load_shipped", |b| {

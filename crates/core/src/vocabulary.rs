@@ -29,6 +29,13 @@ macro_rules! vocabulary {
                 }
             }
 
+            /// The value of a wire name; `None` for any other text. The
+            /// one parser of wire names outside serde (database columns,
+            /// form fields).
+            pub fn from_wire(text: &str) -> Option<Self> {
+                Self::ALL.iter().copied().find(|value| value.as_str() == text)
+            }
+
             /// Position of this value in [`Self::ALL`]; used as a bit index.
             pub const fn index(self) -> usize {
                 self as usize

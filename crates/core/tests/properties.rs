@@ -2695,3 +2695,59 @@ proptest! {
         prop_assert_eq!(&first, &third, "triaged after a JSON round trip");
     }
 }
+
+proptest! {
+    #![proptest_config(config(500))]
+
+    /// A course triaged check-in by check-in with a carried
+    /// [`CourseMemory`] (as the store does) gets, at every step, exactly
+    /// the decision of triaging the whole course from its start.
+    #[test]
+    fn triage_with_a_remembered_course_decides_as_triage_from_the_start(
+        course in course(1..=8),
+    ) {
+        let mut memory = aftercare_core::CourseMemory::default();
+        for count in 0..=course.checkins.len() {
+            let prefix = Course {
+                treatment: course.treatment.clone(),
+                checkins: course.checkins[..count].to_vec(),
+            };
+            let remembered = aftercare_core::triage_remembering(&SHIPPED, &prefix, &mut memory);
+            prop_assert_eq!(remembered, triage(&SHIPPED, &prefix), "after {} check-ins", count);
+        }
+        // A memory of a longer course, or of another guideline, is set
+        // aside rather than trusted.
+        let first = Course {
+            treatment: course.treatment.clone(),
+            checkins: course.checkins[..1].to_vec(),
+        };
+        prop_assert_eq!(
+            aftercare_core::triage_remembering(&SHIPPED, &first, &mut memory),
+            triage(&SHIPPED, &first)
+        );
+    }
+}
+
+#[test]
+fn a_memory_made_with_another_guideline_is_not_trusted() {
+    let other_text =
+        aftercare_core::guideline::SHIPPED_TOML.replacen("version = \"", "version = \"other-", 1);
+    let other = Guideline::from_toml(&other_text).expect("the same rules under another version");
+    let course: Course = serde_json::from_str(
+        r#"{"treatment":{"at":"2026-11-20T10:00:00Z","modality":"deep_tissue","regions":["calves"]},
+            "checkins":[
+              {"at":"2026-11-21T10:00:00Z","symptoms":[{"kind":"swelling","severity":"moderate","regions":["calves"],"side":"left","warm_or_red":true,"painful":true}]},
+              {"at":"2026-11-21T20:00:00Z","symptoms":[]}]}"#,
+    )
+    .expect("a course");
+    let mut memory = aftercare_core::CourseMemory::default();
+    let first = Course {
+        treatment: course.treatment.clone(),
+        checkins: course.checkins[..1].to_vec(),
+    };
+    let _ = aftercare_core::triage_remembering(&SHIPPED, &first, &mut memory);
+    let _ = aftercare_core::triage_remembering(&SHIPPED, &course, &mut memory);
+    let with_other = aftercare_core::triage_remembering(&other, &course, &mut memory);
+    assert_eq!(with_other, triage(&other, &course));
+    assert!(with_other.level >= Level::Urgent, "{:?}", with_other.level);
+}

@@ -45,12 +45,21 @@ impl FromRequestParts<AppState> for Caller {
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
         let token = bearer_token(parts).ok_or(ApiError::Unauthenticated)?;
         let secret = Secret::from_text(token);
-        state
+        // A deactivated practitioner's tokens were revoked with the
+        // account, and the lookup refuses them besides.
+        let holder = state
             .store
-            .authenticate_token(&secret.hash())
+            .token_holder(&secret.hash())
             .await?
-            .map(Caller)
-            .ok_or(ApiError::Unauthenticated)
+            .ok_or(ApiError::Unauthenticated)?;
+        // Until the owner's first password is replaced (on the web), the
+        // account's tokens open nothing.
+        if holder.must_change_password {
+            return Err(ApiError::Forbidden(
+                "This account must choose its own password first: sign in on the web and change it.",
+            ));
+        }
+        Ok(Caller(holder.principal))
     }
 }
 

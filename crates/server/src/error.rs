@@ -68,6 +68,12 @@ pub enum ApiError {
         /// Seconds until one more is accepted.
         retry_after_secs: u64,
     },
+    /// Too many password attempts: try again after this many seconds.
+    #[error("too many password attempts")]
+    TooManyAttempts {
+        /// Seconds to wait.
+        retry_after_secs: u64,
+    },
     /// The body is not sent as JSON.
     #[error("unsupported media type")]
     UnsupportedMediaType,
@@ -161,7 +167,9 @@ impl ApiError {
             ApiError::NotFound { .. } | ApiError::NoSuchRoute => StatusCode::NOT_FOUND,
             ApiError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             ApiError::Conflict(_) | ApiError::CourseFull { .. } => StatusCode::CONFLICT,
-            ApiError::TooManyCheckins { .. } => StatusCode::TOO_MANY_REQUESTS,
+            ApiError::TooManyCheckins { .. } | ApiError::TooManyAttempts { .. } => {
+                StatusCode::TOO_MANY_REQUESTS
+            }
             ApiError::LinkExpired => StatusCode::GONE,
             ApiError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             ApiError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
@@ -211,6 +219,7 @@ impl ApiError {
             ApiError::LinkExpired => ("link-expired", "Link expired"),
             ApiError::CourseFull { .. } => ("course-full", "No more check-ins for this course"),
             ApiError::TooManyCheckins { .. } => ("too-many-checkins", "Too many check-ins"),
+            ApiError::TooManyAttempts { .. } => ("too-many-attempts", "Too many attempts"),
             ApiError::UnsupportedMediaType => ("unsupported-media-type", "Unsupported media type"),
             ApiError::PayloadTooLarge => ("payload-too-large", "Request body too large"),
             ApiError::Timeout => ("timeout", "Request timed out"),
@@ -256,6 +265,9 @@ impl ApiError {
             ApiError::TooManyCheckins { limit, .. } => format!(
                 "This link accepts up to {limit} check-ins an hour; try again later. \
                  If you feel unwell now, do not wait: contact your therapist or a doctor."
+            ),
+            ApiError::TooManyAttempts { retry_after_secs } => format!(
+                "Too many password attempts failed; try again in {retry_after_secs} seconds."
             ),
             ApiError::UnsupportedMediaType => {
                 "Send the body as JSON, with `Content-Type: application/json`.".to_owned()
@@ -311,7 +323,8 @@ impl IntoResponse for ApiError {
             }
             ApiError::TooManyCheckins {
                 retry_after_secs, ..
-            } => {
+            }
+            | ApiError::TooManyAttempts { retry_after_secs } => {
                 headers.insert(header::RETRY_AFTER, HeaderValue::from(retry_after_secs));
             }
             _ => {}

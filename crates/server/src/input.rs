@@ -255,6 +255,15 @@ pub(crate) fn is_email(value: &str) -> bool {
         })
 }
 
+/// [`is_email`] as the regular expression the OpenAPI document gives for
+/// every email field (written out in each `#[schema(pattern)]`, which takes
+/// only a literal; a test holds them equal), so a client that validates
+/// against the document refuses what the API refuses: a local part and a domain of dot-separated
+/// labels, none with `@`, spaces, control characters or the header
+/// characters `<>,;:"()[]\`. (The 254-character cap is `maxLength`.)
+#[cfg(test)]
+pub(crate) const EMAIL_PATTERN: &str = r#"^[^@\s\u0000-\u001F\u007F-\u009F<>,;:"()\[\]\\]+@[^@\s.\u0000-\u001F\u007F-\u009F<>,;:"()\[\]\\]+(\.[^@\s.\u0000-\u001F\u007F-\u009F<>,;:"()\[\]\\]+)+$"#;
+
 /// An email address (see [`is_email`]).
 pub(crate) fn email(path: &str, value: &str) -> Result<String, ApiError> {
     if is_email(value) {
@@ -267,17 +276,22 @@ pub(crate) fn email(path: &str, value: &str) -> Result<String, ApiError> {
     }
 }
 
-/// A phone number: 3 to 20 digits, with spaces, dashes, dots and brackets
-/// between them and an optional leading `+`; at most 32 characters.
-pub(crate) fn phone(path: &str, value: &str) -> Result<String, ApiError> {
+/// Whether a text is a phone number: 6 to 20 digits, with spaces,
+/// dashes, dots and brackets between them and an optional leading `+`; at
+/// most 32 characters. The API and the web forms both ask this.
+pub(crate) fn is_phone(value: &str) -> bool {
     let digits = value.chars().filter(char::is_ascii_digit).count();
     let body = value.strip_prefix('+').unwrap_or(value);
-    let well_formed = (3..=20).contains(&digits)
+    (6..=20).contains(&digits)
         && value.chars().count() <= 32
         && body
             .chars()
-            .all(|c| c.is_ascii_digit() || matches!(c, ' ' | '-' | '.' | '(' | ')'));
-    if well_formed {
+            .all(|c| c.is_ascii_digit() || matches!(c, ' ' | '-' | '.' | '(' | ')'))
+}
+
+/// A phone number (see [`is_phone`]).
+pub(crate) fn phone(path: &str, value: &str) -> Result<String, ApiError> {
+    if is_phone(value) {
         Ok(value.to_owned())
     } else {
         Err(ApiError::invalid(
@@ -355,6 +369,52 @@ mod tests {
             optional_text("notes", Some(" ".to_owned()), 10).ok(),
             Some(None)
         );
+    }
+
+    #[test]
+    fn the_documented_email_pattern_agrees_with_the_check() {
+        let pattern = regex::Regex::new(EMAIL_PATTERN).expect("the pattern compiles");
+        for text in [
+            "Ann@Clinic.example",
+            "ann.o'neil+aftercare@clinic.example",
+            "ann@sub.clinic.example",
+            "a@b@c.d",
+            "x>,<y@evil.example",
+            "ann@clinic..example",
+            "ann@.clinic.example",
+            "ann@clinic.example.",
+            "ann@localhost",
+            "ann smith@clinic.example",
+            "ann\u{7}@clinic.example",
+            "\"ann\"@clinic.example",
+            "ann@[127.0.0.1]",
+            "ann;bob@clinic.example",
+            "@clinic.example",
+            "ann@",
+        ] {
+            assert_eq!(pattern.is_match(text), is_email(text), "{text:?}");
+        }
+    }
+
+    #[test]
+    fn every_email_field_of_the_openapi_document_has_the_checked_pattern() {
+        use utoipa::OpenApi as _;
+        let document = serde_json::to_value(crate::openapi::ApiDoc::openapi()).expect("JSON");
+        let mut found = 0;
+        let mut stack = vec![&document];
+        while let Some(value) = stack.pop() {
+            // Request fields carry a pattern; views of stored data do not.
+            if let Some(pattern) = value.pointer("/properties/email/pattern") {
+                found += 1;
+                assert_eq!(pattern.as_str(), Some(EMAIL_PATTERN));
+            }
+            match value {
+                serde_json::Value::Object(map) => stack.extend(map.values()),
+                serde_json::Value::Array(items) => stack.extend(items),
+                _ => {}
+            }
+        }
+        assert!(found >= 3, "{found} email fields");
     }
 
     #[test]

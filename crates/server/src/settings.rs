@@ -77,6 +77,34 @@ impl ServerSettings {
         self.public_url.starts_with("https://")
     }
 
+    /// Whether the public address is this machine's loopback: links and
+    /// QR codes made from it do not open on a client's phone.
+    pub fn public_url_is_loopback(&self) -> bool {
+        ServerSettings::is_loopback_url(&self.public_url)
+    }
+
+    /// Whether `url` names this machine's loopback (`localhost`,
+    /// `127.0.0.1`, `[::1]`…), with or without a scheme, port or path.
+    pub fn is_loopback_url(url: &str) -> bool {
+        let authority = url
+            .split_once("://")
+            .map_or(url, |(_, rest)| rest)
+            .split('/')
+            .next()
+            .unwrap_or_default();
+        let authority = authority
+            .rsplit_once('@')
+            .map_or(authority, |(_, host)| host);
+        let host = match authority.strip_prefix('[') {
+            Some(bracketed) => bracketed.split(']').next().unwrap_or_default(),
+            None => authority.split(':').next().unwrap_or_default(),
+        };
+        host.eq_ignore_ascii_case("localhost")
+            || host
+                .parse::<std::net::IpAddr>()
+                .is_ok_and(|address| address.is_loopback())
+    }
+
     /// The link lifetime in milliseconds.
     pub(crate) fn link_lifetime_millis(&self) -> i64 {
         i64::from(self.link_lifetime_days) * 24 * 60 * 60 * 1000

@@ -134,6 +134,51 @@ pub(crate) async fn admit_sign_in(
     })
 }
 
+/// Requests for a reset link from one address per [`ADDRESS_WINDOW`].
+pub(crate) const RESET_REQUESTS_PER_ADDRESS: i64 = 10;
+/// Reset links emailed to one address per [`RESET_EMAIL_WINDOW`]: enough
+/// for a lost email, too few to fill someone's inbox.
+pub(crate) const RESETS_PER_EMAIL: i64 = 3;
+/// The window reset links per email are counted in.
+const RESET_EMAIL_WINDOW: Millis = 60 * 60 * 1000;
+
+/// Records a request for a password reset link for `email` from
+/// `address`. Refused with 429 when the address asked too often; answers
+/// `false` when the email has had its share of links this hour (nothing
+/// is sent then, and the page says the same as ever, so the answer tells
+/// nothing about which emails have accounts).
+pub(crate) async fn admit_reset_request(
+    state: &AppState,
+    email: &str,
+    address: Option<IpAddr>,
+    now: Millis,
+) -> Result<bool, Refused> {
+    if let Some(ip) = address {
+        let subject = hash_text(&format!("reset-address:{ip}"));
+        let id = state.store.record_attempt(&subject, now).await?;
+        let (others, oldest) = state
+            .store
+            .attempts_besides(&subject, now - ADDRESS_WINDOW, &id)
+            .await?;
+        if others >= RESET_REQUESTS_PER_ADDRESS {
+            state.store.forget_attempt(&id).await?;
+            let wait = oldest.map_or(ADDRESS_WINDOW, |at| at + ADDRESS_WINDOW - now);
+            return Err(too_many(wait));
+        }
+    }
+    let subject = hash_text(&format!("reset-email:{email}"));
+    let id = state.store.record_attempt(&subject, now).await?;
+    let (others, _) = state
+        .store
+        .attempts_besides(&subject, now - RESET_EMAIL_WINDOW, &id)
+        .await?;
+    if others >= RESETS_PER_EMAIL {
+        state.store.forget_attempt(&id).await?;
+        return Ok(false);
+    }
+    Ok(true)
+}
+
 /// A refusal to wait `wait` milliseconds, in whole seconds (at least one).
 fn too_many(wait: Millis) -> Refused {
     let seconds = u64::try_from((wait + 999) / 1000).unwrap_or(1).max(1);

@@ -4,18 +4,33 @@
 
 #![allow(missing_docs, clippy::too_many_lines)]
 
+#[path = "api/accounts.rs"]
+mod accounts;
+#[path = "api/checkin_steps.rs"]
+mod checkin_steps;
 #[path = "api/helpers.rs"]
 mod helpers;
 #[path = "api/hostile.rs"]
 mod hostile;
 #[path = "api/isolation.rs"]
 mod isolation;
+#[path = "api/links.rs"]
+mod links;
 #[path = "api/records.rs"]
 mod records;
 #[path = "api/security.rs"]
 mod security;
+#[path = "api/settings.rs"]
+mod settings;
+#[path = "api/summary.rs"]
+mod summary;
 #[path = "api/web.rs"]
 mod web;
+// The scheduler suite's real SMTP server and webhook receiver, for the
+// messages that carry a new client link.
+#[path = "scheduler/support.rs"]
+#[allow(dead_code, unused_imports)]
+mod scheduler_support;
 
 use std::collections::BTreeSet;
 use std::time::Duration;
@@ -1559,6 +1574,11 @@ async fn the_openapi_document_lists_every_route_the_router_serves() {
             ("get", "/api/v1/practitioners"),
             ("post", "/api/v1/practitioners"),
             ("get", "/api/v1/practitioners/{id}"),
+            ("post", "/api/v1/practitioners/{id}/deactivate"),
+            ("post", "/api/v1/practitioners/{id}/reactivate"),
+            ("post", "/api/v1/practitioners/{id}/reset-link"),
+            ("post", "/api/v1/practitioners/{id}/ownership"),
+            ("post", "/api/v1/practitioners/{id}/password"),
             ("get", "/api/v1/tokens"),
             ("post", "/api/v1/tokens"),
             ("delete", "/api/v1/tokens/{id}"),
@@ -1573,6 +1593,9 @@ async fn the_openapi_document_lists_every_route_the_router_serves() {
             ("get", "/api/v1/treatments/{id}"),
             ("patch", "/api/v1/treatments/{id}"),
             ("get", "/api/v1/treatments/{id}/course"),
+            ("post", "/api/v1/treatments/{id}/link"),
+            ("post", "/api/v1/treatments/{id}/link/email"),
+            ("post", "/api/v1/treatments/{id}/link/sms"),
             ("get", "/api/v1/links/{token}/course"),
             ("post", "/api/v1/links/{token}/checkins"),
             ("get", "/api/v1/alerts"),

@@ -10,12 +10,16 @@
 
 #![allow(missing_docs, clippy::too_many_lines)]
 
+#[path = "browser/accounts.rs"]
+mod accounts;
 #[path = "browser/axe.rs"]
 mod axe;
 #[path = "browser/chrome.rs"]
 mod chrome;
 #[path = "browser/service.rs"]
 mod service;
+#[path = "browser/summary.rs"]
+mod summary;
 #[path = "browser/tools.rs"]
 mod tools;
 
@@ -229,58 +233,105 @@ impl Answer<'_> {
     };
 }
 
-/// Opens the fold `details` by its summary unless it is open already.
-async fn open_fold(browser: &Browser, details: &str) {
-    if browser
-        .find(details)
+/// The step of the check-in page shown now (its hidden `step` field), if
+/// it is one.
+async fn current_step(browser: &Browser) -> Option<String> {
+    if !browser.has("main form input[name=step]").await {
+        return None;
+    }
+    browser
+        .find("main form input[name=step]")
         .await
-        .attr("open")
+        .attr("value")
         .await
-        .ok()
-        .flatten()
-        .is_none()
-    {
-        browser.click(&format!("{details} > summary")).await;
+        .expect("read the step")
+}
+
+/// Fills one symptom's page with `answer`.
+async fn fill_symptom(browser: &Browser, answer: &Answer<'_>) {
+    let kind = answer.kind;
+    browser
+        .choose(&format!("#{kind}-severity"), answer.severity)
+        .await;
+    if let Some(frequency) = answer.frequency {
+        browser
+            .choose(&format!("#{kind}-frequency"), frequency)
+            .await;
+    }
+    if let Some(interference) = answer.interference {
+        browser
+            .choose(&format!("#{kind}-interference"), interference)
+            .await;
+    }
+    if let Some(sudden) = answer.sudden {
+        browser.tick(&format!("#{kind}-sudden-{sudden}")).await;
+    }
+    for region in answer.regions {
+        browser.tick(&format!("#{kind}-regions-{region}")).await;
+    }
+    if let Some(side) = answer.side {
+        browser.choose(&format!("#{kind}-side"), side).await;
     }
 }
 
-/// Fills the check-in form shown now with `answers` (none: "nothing to
-/// report") and sends it; the decision page follows.
-async fn send_checkin(browser: &Browser, answers: &[Answer<'_>]) {
-    for answer in answers {
-        let kind = answer.kind;
-        // The rarer warning signs sit in one fold of their own, and each
-        // symptom's questions fold away until opened, without scripts.
-        let signs = format!("details.signs:has(#symptom-{kind})");
-        if browser.has(&signs).await {
-            open_fold(browser, &signs).await;
+/// Answers the check-in shown now, one page at a time, with `answers`
+/// (none: "none of these"), and sends it; the decision page follows.
+/// What was reported last time and is not in `answers` is "gone". With
+/// `checked`, each page is screenshotted and checked with axe-core as
+/// `{checked}-{step}`.
+async fn send_checkin_checked(browser: &Browser, answers: &[Answer<'_>], checked: Option<&str>) {
+    for _ in 0..40 {
+        let Some(step) = current_step(browser).await else {
+            panic!("not a check-in page: {}", browser.path_for_messages().await);
+        };
+        if let Some(name) = checked {
+            browser.check_page(&format!("{name}-{step}")).await;
         }
-        open_fold(browser, &format!("details.symptom:has(#symptom-{kind})")).await;
-        browser.tick(&format!("#symptom-{kind}")).await;
-        browser
-            .choose(&format!("#{kind}-severity"), answer.severity)
-            .await;
-        if let Some(frequency) = answer.frequency {
-            browser
-                .choose(&format!("#{kind}-frequency"), frequency)
-                .await;
+        match step.as_str() {
+            "last" => {
+                for group in browser.find_all("fieldset.choices").await {
+                    let id = group.attr("id").await.expect("read the id").expect("an id");
+                    let kind = id.trim_end_matches("-now");
+                    let now = if answers.iter().any(|answer| answer.kind == kind) {
+                        "still"
+                    } else {
+                        "gone"
+                    };
+                    browser.tick(&format!("#{id}-{now}")).await;
+                }
+            }
+            "feel" => {
+                let mut ticked = false;
+                for answer in answers {
+                    let tick = format!("#symptom-{}", answer.kind);
+                    if browser.has(&tick).await {
+                        browser.tick(&tick).await;
+                        ticked = true;
+                    }
+                }
+                if !ticked {
+                    browser.tick("#nothing").await;
+                }
+            }
+            "background" | "note" => {}
+            "check" => {
+                browser.submit("main form button[type=submit]").await;
+                return;
+            }
+            kind => {
+                if let Some(answer) = answers.iter().find(|answer| answer.kind == kind) {
+                    fill_symptom(browser, answer).await;
+                }
+            }
         }
-        if let Some(interference) = answer.interference {
-            browser
-                .choose(&format!("#{kind}-interference"), interference)
-                .await;
-        }
-        if let Some(sudden) = answer.sudden {
-            browser.tick(&format!("#{kind}-sudden-{sudden}")).await;
-        }
-        for region in answer.regions {
-            browser.tick(&format!("#{kind}-regions-{region}")).await;
-        }
-        if let Some(side) = answer.side {
-            browser.choose(&format!("#{kind}-side"), side).await;
-        }
+        browser.submit("main form button[type=submit]").await;
     }
-    browser.submit("main form button[type=submit]").await;
+    panic!("the check-in never reached its last page");
+}
+
+/// [`send_checkin_checked`] without the checks.
+async fn send_checkin(browser: &Browser, answers: &[Answer<'_>]) {
+    send_checkin_checked(browser, answers, None).await;
 }
 
 /// The level of the decision shown now.
@@ -380,6 +431,8 @@ async fn a_clinic_follows_a_client_from_treatment_to_doctor_summary() {
             "a new clinic has no alerts"
         );
         browser.check_page("dashboard-empty").await;
+        browser.open_page("/settings").await;
+        browser.check_page("settings").await;
 
         // A client, and a treatment for them.
         browser.open_page("/clients").await;
@@ -432,8 +485,7 @@ async fn a_clinic_follows_a_client_from_treatment_to_doctor_summary() {
             .expect("forget the therapist's session");
         browser.open_page(&link).await;
         assert_light_and_self_contained(&browser, &service.address, "the check-in page").await;
-        browser.check_page("checkin").await;
-        send_checkin(&browser, &[Answer::MILD_SORENESS]).await;
+        send_checkin_checked(&browser, &[Answer::MILD_SORENESS], Some("checkin")).await;
         assert_eq!(shown_level(&browser).await, "expected");
         browser.check_page("decision-expected").await;
 
@@ -507,7 +559,7 @@ async fn a_clinic_follows_a_client_from_treatment_to_doctor_summary() {
         assert!(summary.contains("Alex Client") || summary.contains("Deep tissue"), "{summary}");
         assert!(browser.has("svg#timeline").await, "the summary shows the chart");
         browser.check_page("summary").await;
-        // What the client takes to a doctor: one page, without the
+        // What the client takes to a doctor: without the
         // therapist's navigation and buttons, with the chart.
         browser.emulate_media("print").await;
         assert!(
@@ -536,8 +588,9 @@ async fn a_clinic_follows_a_client_from_treatment_to_doctor_summary() {
         assert!(printed.starts_with(b"%PDF-"));
         let pages = pdf_page_count(&printed);
         std::fs::write(browser.artifact("summary-print.pdf"), &printed).expect("save the print");
-        // Something a person takes to a doctor: one sheet.
-        assert_eq!(pages, 1, "the doctor summary prints on {pages} pages");
+        // Something a person takes to a doctor: with every detail and the
+        // guidance in words, at most two sheets for a short course.
+        assert!((1..=2).contains(&pages), "the doctor summary prints on {pages} pages");
         let pdf = browser.fetch(&format!("{treatment_path}/summary.pdf")).await;
         assert_eq!(pdf.0, 200);
         assert_eq!(pdf.1.as_deref(), Some("application/pdf"));
@@ -568,18 +621,26 @@ async fn the_checkin_form_works_without_javascript() {
             "page scripts must be off for this test to mean anything"
         );
 
+        // One thing per page, by plain links and forms: what is felt,
+        // then the soreness's own questions, then the background.
         browser.open_page(&link).await;
         browser.check_page("checkin-no-js").await;
+        browser.tick("#symptom-soreness").await;
+        browser.submit("main form button[type=submit]").await;
+        assert_eq!(current_step(&browser).await.as_deref(), Some("soreness"));
+        fill_symptom(&browser, &Answer::MILD_SORENESS).await;
+        browser.submit("main form button[type=submit]").await;
+        assert_eq!(current_step(&browser).await.as_deref(), Some("background"));
         browser.fill("#sleep_hours", "lots").await;
-        send_checkin(&browser, &[Answer::MILD_SORENESS]).await;
-        assert!(
-            !browser.has("#decision").await,
-            "a wrong answer gives no decision"
-        );
+        browser.submit("main form button[type=submit]").await;
         let error = browser.visible_text("#sleep_hours-error").await;
         assert!(
             !error.is_empty(),
             "the mistake is explained next to its field"
+        );
+        assert!(
+            browser.has(".errors a[href='#sleep_hours']").await,
+            "and linked from the summary at the top"
         );
         assert_eq!(
             browser
@@ -592,6 +653,38 @@ async fn the_checkin_form_works_without_javascript() {
             Some("lots"),
             "what was typed is kept"
         );
+        browser.check_page("checkin-error-no-js").await;
+
+        // The "Back" link shows the page before with its answers.
+        browser.click("a.back").await;
+        assert_eq!(current_step(&browser).await.as_deref(), Some("soreness"));
+        assert_eq!(
+            browser
+                .find("#soreness-severity")
+                .await
+                .prop("value")
+                .await
+                .expect("read the list")
+                .as_deref(),
+            Some("mild"),
+            "the answers are kept"
+        );
+        assert!(
+            browser
+                .find("#soreness-regions-calves")
+                .await
+                .is_selected()
+                .await
+                .expect("read the box")
+        );
+        browser.click("a.back").await;
+        assert_eq!(current_step(&browser).await.as_deref(), Some("feel"));
+        browser.submit("main form button[type=submit]").await;
+        assert_eq!(current_step(&browser).await.as_deref(), Some("soreness"));
+        // So does the browser's own Back button, also after a reload.
+        browser.client().back().await.expect("back");
+        browser.client().refresh().await.expect("reload");
+        assert_eq!(current_step(&browser).await.as_deref(), Some("feel"));
         assert!(
             browser
                 .find("#symptom-soreness")
@@ -601,11 +694,36 @@ async fn the_checkin_form_works_without_javascript() {
                 .expect("read the box"),
             "the ticked symptom stays ticked"
         );
-        browser.check_page("checkin-error-no-js").await;
-
+        browser.submit("main form button[type=submit]").await;
+        browser.submit("main form button[type=submit]").await;
         browser.fill("#sleep_hours", "7").await;
         browser.submit("main form button[type=submit]").await;
-        assert_eq!(shown_level(&browser).await, "expected");
+        browser.fill("#note", "stiff after the session").await;
+        browser.submit("main form button[type=submit]").await;
+        assert_eq!(current_step(&browser).await.as_deref(), Some("check"));
+        let answers = browser.visible_text("main").await;
+        for words in [
+            "Soreness or a bruised feeling: mild",
+            "Calves",
+            "Slept 7 h",
+            "stiff after the session",
+        ] {
+            assert!(answers.contains(words), "{words}: {answers}");
+        }
+        browser.check_page("checkin-check-no-js").await;
+        // Change: the page, then back to "check your answers".
+        browser.click("a[href*='step=soreness&then=check']").await;
+        browser.choose("#soreness-severity", "moderate").await;
+        browser.submit("main form button[type=submit]").await;
+        assert_eq!(current_step(&browser).await.as_deref(), Some("check"));
+        let answers = browser.visible_text("main").await;
+        assert!(
+            answers.contains("Soreness or a bruised feeling: moderate"),
+            "{answers}"
+        );
+        assert!(answers.contains("Slept 7 h"), "the rest is kept: {answers}");
+        browser.submit("main form button[type=submit]").await;
+        assert!(browser.has("#decision").await);
         browser.check_page("decision-no-js").await;
     })
     .await;
@@ -622,37 +740,37 @@ async fn the_warning_signs_open_without_javascript_and_any_answer_counts() {
         let link = service.treatment_link(&token, 20).await;
         browser.disable_javascript().await;
         browser.open_page(&link).await;
-        let hidden = !browser
-            .find("#symptom-fainting")
-            .await
-            .is_displayed()
-            .await
-            .expect("read the box");
-        assert!(hidden, "the warning signs are folded away at first");
-        browser.click("details.signs > summary").await;
-        browser
-            .click("details.symptom:has(#symptom-fainting) > summary")
-            .await;
         assert!(
             browser
-                .find("#fainting-while_lying_down")
+                .find("fieldset.signs #symptom-fainting")
                 .await
                 .is_displayed()
                 .await
                 .expect("read the box"),
-            "the fold opened without scripts"
+            "the warning signs are in one labelled group, in view"
         );
         browser.check_page("checkin-warning-signs").await;
+        browser.tick("#symptom-fainting").await;
+        browser.submit("main form button[type=submit]").await;
+        assert_eq!(current_step(&browser).await.as_deref(), Some("fainting"));
+        browser.check_page("checkin-fainting").await;
         browser.tick("#fainting-while_lying_down").await;
-        assert!(
-            !browser
-                .find("#symptom-fainting")
-                .await
-                .is_selected()
-                .await
-                .expect("read the box"),
-            "the symptom itself is not ticked"
-        );
+        browser.submit("main form button[type=submit]").await;
+        // Back to the first page: fainting unticked. Its answer still
+        // counts, and "check your answers" says so.
+        browser.open_page(&format!("{link}?step=feel")).await;
+        let ticked = browser.find("#symptom-fainting").await;
+        ticked.click().await.expect("untick");
+        browser.tick("#symptom-soreness").await;
+        browser.submit("main form button[type=submit]").await;
+        assert_eq!(current_step(&browser).await.as_deref(), Some("fainting"));
+        for _ in 0..4 {
+            browser.submit("main form button[type=submit]").await;
+        }
+        assert_eq!(current_step(&browser).await.as_deref(), Some("check"));
+        let answers = browser.visible_text("main").await;
+        assert!(answers.contains("while lying down"), "{answers}");
+        assert!(answers.contains("Counted"), "{answers}");
         browser.submit("main form button[type=submit]").await;
         assert_eq!(shown_level(&browser).await, "emergency");
         let (first, _) = browser
@@ -680,7 +798,8 @@ async fn a_self_check_gives_a_decision_and_a_private_diary() {
         browser.check_page("self-check").await;
         browser.fill("#hours_ago", "20").await;
         browser.choose("#modality", "sports").await;
-        send_checkin(&browser, &[Answer::MILD_SORENESS]).await;
+        browser.submit("main form button[type=submit]").await;
+        send_checkin_checked(&browser, &[Answer::MILD_SORENESS], Some("self-check")).await;
         assert_eq!(shown_level(&browser).await, "expected");
         let diary = browser.visible_text("#diary-link").await;
         assert!(
@@ -691,7 +810,10 @@ async fn a_self_check_gives_a_decision_and_a_private_diary() {
 
         browser.open_page(&diary).await;
         browser.check_page("self-check-diary").await;
-        send_checkin(&browser, &[Answer::FEVER]).await;
+        // The next check-in starts with what was reported last time.
+        browser.click("main a.button").await;
+        assert_eq!(current_step(&browser).await.as_deref(), Some("last"));
+        send_checkin_checked(&browser, &[Answer::FEVER], Some("self-check-diary")).await;
         assert_eq!(shown_level(&browser).await, "see_doctor");
         browser.check_page("self-check-diary-decision").await;
     })
@@ -745,34 +867,37 @@ async fn the_checkin_form_works_by_keyboard_and_by_touch() {
     run(TEST, |service, browser| async move {
         let token = service.clinic_with_token("Keyboard Clinic").await;
         let link = service.treatment_link(&token, 20).await;
-        browser.open_page(&link).await;
+        // The first page and the page with the most questions.
+        for page in [
+            link.clone(),
+            format!("{link}?step=fainting"),
+            format!("{link}?step=swelling"),
+        ] {
+            browser.open_page(&page).await;
+            let name = page
+                .split_once("step=")
+                .map_or("first", |(_, step)| step)
+                .to_owned();
+            browser.check_page(&format!("checkin-page-{name}")).await;
+            let (measured, small) = small_targets(&browser, 44.0).await;
+            assert!(
+                measured > 5,
+                "only {measured} touch targets were found on {page}"
+            );
+            assert!(
+                small.is_empty(),
+                "touch targets under 44 x 44 px on the phone-sized {page}:\n  {}",
+                small.join("\n  ")
+            );
+        }
+        browser.open_page(&format!("{link}?step=check")).await;
+        let (_, small) = small_targets(&browser, 44.0).await;
+        assert!(small.is_empty(), "check your answers: {small:?}");
 
-        // Open every fold, so their controls are measured too.
-        browser
-            .script(
-                "document.querySelectorAll('details').forEach((fold) => { fold.open = true; });",
-                vec![],
-            )
-            .await;
-        let (measured, small) = small_targets(&browser, 44.0).await;
-        // Every symptom has a fold and a box at least, most have lists.
-        let kinds = aftercare_core::SymptomKind::ALL.len();
-        assert!(
-            measured > kinds * 3,
-            "only {measured} touch targets were found"
-        );
-        assert!(
-            small.is_empty(),
-            "touch targets under 44 x 44 px on the phone-sized check-in page:\n  {}",
-            small.join("\n  ")
-        );
-
-        // By keyboard from the top of a fresh page: open the soreness
-        // fold, tick it, pick "mild", and send.
+        // By keyboard alone from the top of a fresh page, through every
+        // page: tick soreness, pick "mild" on its page, go on, send.
         browser.open_page(&link).await;
-        browser.tab_to("summary:symptom-soreness", 40).await;
-        browser.press(Key::Enter).await;
-        browser.tab_to("symptom-soreness", 3).await;
+        browser.tab_to("symptom-soreness", 40).await;
         browser.press(Key::Space).await;
         assert!(
             browser
@@ -783,7 +908,31 @@ async fn the_checkin_form_works_by_keyboard_and_by_touch() {
                 .expect("read the box"),
             "Space ticks the focused box"
         );
-        browser.tab_to("soreness-severity", 3).await;
+        let by_keyboard = async |browser: &Browser, limit: usize| {
+            browser.tab_to("button", limit).await;
+            let before = browser.find("html").await;
+            browser.press(Key::Enter).await;
+            browser
+                .client()
+                .wait()
+                .for_element(fantoccini::Locator::Css("main"))
+                .await
+                .expect("the next page");
+            let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+            while before.tag_name().await.is_ok() {
+                assert!(std::time::Instant::now() < deadline, "Enter loaded no page");
+                tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+            }
+            browser
+                .client()
+                .wait()
+                .for_element(fantoccini::Locator::Css("main"))
+                .await
+                .expect("the next page");
+        };
+        by_keyboard(&browser, 80).await;
+        assert_eq!(current_step(&browser).await.as_deref(), Some("soreness"));
+        browser.tab_to("soreness-severity", 5).await;
         // "Not stated", then "Mild": one step down ("gone" is asked apart).
         browser.press(Key::Down).await;
         assert_eq!(
@@ -796,16 +945,17 @@ async fn the_checkin_form_works_by_keyboard_and_by_touch() {
                 .as_deref(),
             Some("mild")
         );
-        browser.tab_to("button", 200).await;
-        let before = browser.find("html").await;
-        browser.press(Key::Enter).await;
-        browser
-            .client()
-            .wait()
-            .for_element(fantoccini::Locator::Css("#decision"))
-            .await
-            .expect("the decision after sending by keyboard");
-        assert!(before.tag_name().await.is_err(), "a new page was loaded");
+        by_keyboard(&browser, 80).await;
+        assert_eq!(current_step(&browser).await.as_deref(), Some("background"));
+        by_keyboard(&browser, 40).await;
+        assert_eq!(current_step(&browser).await.as_deref(), Some("note"));
+        by_keyboard(&browser, 10).await;
+        assert_eq!(current_step(&browser).await.as_deref(), Some("check"));
+        by_keyboard(&browser, 40).await;
+        assert!(
+            browser.has("#decision").await,
+            "the decision after sending by keyboard"
+        );
         assert_eq!(shown_level(&browser).await, "expected");
         // The answer was about the soreness typed in, not an empty check-in.
         let why = browser.visible_text("#decision").await;

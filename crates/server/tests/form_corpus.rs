@@ -57,6 +57,8 @@ fn the_seeds_are_read_or_refused_as_made() {
         ("treatment_bad", false),
         ("selfcheck_ok", true),
         ("selfcheck_bad", false),
+        ("checkin_steps_unticked_details", true),
+        ("checkin_steps_refused_pages", true),
     ] {
         let bytes = std::fs::read(corpus_dir().join(file)).expect("a seed");
         assert_eq!(form_checks::check_form(&bytes), accepted, "{file}");
@@ -112,4 +114,43 @@ fn the_format_1_1_seeds_read_as_the_format_says() {
     );
     let signs = read("checkin_warning_signs");
     assert_eq!(signs["symptoms"].as_array().map(Vec::len), Some(7));
+}
+
+/// The check-in entered one page at a time: answers on a symptom's page
+/// count though it was never ticked, "better" keeps what was said
+/// last time filled in, "gone" keeps only that, and a page with a wrong
+/// answer changes nothing.
+#[test]
+fn the_step_seeds_read_as_the_pages_were_answered() {
+    let read = |file: &str| {
+        let bytes = std::fs::read(corpus_dir().join(file)).expect("a seed");
+        let (_, read) =
+            aftercare_server::web::fuzzing::checkin_steps(&bytes[1..], 1_795_608_000_000);
+        let checkin = read.unwrap_or_else(|errors| panic!("{file}: {errors:?}"));
+        serde_json::to_value(&checkin).expect("check-in JSON")
+    };
+    let unticked = read("checkin_steps_unticked_details");
+    assert_eq!(
+        unticked["symptoms"],
+        serde_json::json!([
+            // Its page, sent with only "mild": the places filled in from
+            // last time were unticked there.
+            { "kind": "soreness", "severity": "mild" },
+            { "kind": "bruising", "painful": true },
+            { "kind": "headache", "sudden": false },
+            { "kind": "fever", "severity": "none" }
+        ])
+    );
+    assert_eq!(unticked["context"]["seen_by_clinician"], true);
+    // Filled in from last time, and unticked on the background page.
+    assert_eq!(
+        unticked["context"]["anticoagulants"],
+        serde_json::Value::Null
+    );
+    let refused = read("checkin_steps_refused_pages");
+    assert_eq!(refused["symptoms"], serde_json::json!([]));
+    assert_eq!(
+        refused["context"],
+        serde_json::json!({ "anticoagulants": true })
+    );
 }

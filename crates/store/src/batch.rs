@@ -23,10 +23,11 @@ use std::fmt::Write as _;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use aftercare_core::{Checkin, Course, Guideline, triage};
+use aftercare_core::{Checkin, Course, CourseMemory, Guideline, triage_remembering};
 use sqlx::Row;
 use tokio::sync::{mpsc, oneshot};
 
+use crate::course_cache::{CachedCourse, CourseCache};
 use crate::model::{
     Actor, Alert, AlertId, AuditId, CheckinId, Millis, StoredCheckin, StoredDecision, Submitted,
     Treatment, TreatmentId,
@@ -136,6 +137,12 @@ impl QueuedCheckin {
     }
 }
 
+/// One answer per submission of a group, in order.
+pub(crate) type Answers = Vec<Result<Submitted, StoreError>>;
+
+/// Courses as a group left them, by treatment id, for the writer's cache.
+pub(crate) type KeptCourses = Vec<(String, CachedCourse)>;
+
 /// What the group transaction knows about one course.
 pub(crate) struct CourseState {
     treatment: Treatment,
@@ -145,6 +152,8 @@ pub(crate) struct CourseState {
     keys: Vec<Option<String>>,
     /// When each check-in arrived, by position, for the hourly cap.
     received: Vec<Millis>,
+    /// What triage remembers of the course (see [`CourseMemory`]).
+    memory: CourseMemory,
     /// Check-ins this group adds.
     added: usize,
 }
@@ -202,10 +211,29 @@ impl Plan {
             .collect()
     }
 
-    /// One answer per submission, in order, once the plan is written.
-    pub(crate) fn answers(self) -> Vec<Result<Submitted, StoreError>> {
+    /// One answer per submission, in order, once the plan is written; and
+    /// the courses as the group leaves them, for the writer's cache once
+    /// the group has committed.
+    pub(crate) fn answers(self) -> (Answers, KeptCourses) {
+        let kept = self
+            .courses
+            .into_values()
+            .map(|state| {
+                (
+                    state.treatment.id.as_str().to_owned(),
+                    CachedCourse {
+                        details: state.course.treatment,
+                        checkins: state.course.checkins,
+                        keys: state.keys,
+                        received: state.received,
+                        memory: state.memory,
+                    },
+                )
+            })
+            .collect();
         let written = self.written;
-        self.outcomes
+        let answers = self
+            .outcomes
             .into_iter()
             .map(|outcome| match outcome {
                 Outcome::Failed(error) => Err(error),
@@ -223,29 +251,46 @@ impl Plan {
                     })
                 }
             })
-            .collect()
+            .collect();
+        (answers, kept)
     }
 }
 
-/// The courses a group's submissions name, by link hash; and the ids of
-/// those with earlier check-ins to read.
-pub(crate) fn course_states(rows: Vec<CourseRow>) -> (HashMap<String, CourseState>, Vec<String>) {
+/// The courses a group's submissions name, by link hash, each as the
+/// writer's cache kept it when it still is the stored course; and the ids
+/// of the others with earlier check-ins to read.
+pub(crate) fn course_states(
+    rows: Vec<CourseRow>,
+    cache: &CourseCache,
+) -> (HashMap<String, CourseState>, Vec<String>) {
     let mut courses = HashMap::with_capacity(rows.len());
     let mut with_history = Vec::new();
     for row in rows {
-        if row.checkin_count > 0 {
-            with_history.push(row.treatment.id.as_str().to_owned());
+        let id = row.treatment.id.as_str();
+        let cached = (row.checkin_count > 0)
+            .then(|| cache.take(id, row.checkin_count, &row.treatment.details))
+            .flatten();
+        if cached.is_none() && row.checkin_count > 0 {
+            with_history.push(id.to_owned());
         }
+        let cached = cached.unwrap_or_else(|| CachedCourse {
+            details: row.treatment.details.clone(),
+            checkins: Vec::new(),
+            keys: Vec::new(),
+            received: Vec::new(),
+            memory: CourseMemory::default(),
+        });
         courses.insert(
             row.link_hash,
             CourseState {
                 course: Course {
-                    treatment: row.treatment.details.clone(),
-                    checkins: Vec::new(),
+                    treatment: cached.details,
+                    checkins: cached.checkins,
                 },
                 treatment: row.treatment,
-                keys: Vec::new(),
-                received: Vec::new(),
+                keys: cached.keys,
+                received: cached.received,
+                memory: cached.memory,
                 added: 0,
             },
         );
@@ -349,15 +394,23 @@ impl Store {
             .map_or(0, |batcher| batcher.grouped.load(Ordering::Relaxed))
     }
 
+    /// Writes one submission as a group of its own: what a group that
+    /// failed as a whole falls back to, so one bad submission cannot sink
+    /// the others.
     async fn submit_alone(&self, submission: Submission) -> Result<Submitted, StoreError> {
-        self.submit_checkin(
-            &submission.link_hash,
-            submission.idempotency_key.as_deref(),
-            submission.checkin,
-            &submission.guideline,
-            submission.now,
-        )
-        .await
+        let guideline = Arc::clone(&submission.guideline);
+        let (_, stored) = self.store_group(vec![submission], &guideline).await;
+        match stored {
+            Ok(mut answers) => answers.pop().unwrap_or_else(|| {
+                Err(StoreError::Corrupt(
+                    "a group of one gave no answer".to_owned(),
+                ))
+            }),
+            Err(GroupFailure::NothingStored(error)) => Err(error),
+            Err(GroupFailure::AtCommit(error)) => Err(StoreError::Unavailable(format!(
+                "the check-in may not have been stored ({error}); send it again"
+            ))),
+        }
     }
 
     /// Writes one group; answers every job.
@@ -383,13 +436,6 @@ impl Store {
         guideline: &Arc<Guideline>,
         grouped: &AtomicU64,
     ) {
-        if group.len() == 1 && self.sqlite_writer.is_none() {
-            for job in group {
-                let answer = self.submit_alone(job.submission).await;
-                let _ = job.reply.send(answer);
-            }
-            return;
-        }
         let size = group.len();
         let (submissions, replies): (Vec<Submission>, Vec<_>) = group
             .into_iter()
@@ -447,9 +493,10 @@ impl Store {
         let _writer = self.writer().await;
         let guideline = Arc::clone(guideline);
         let limits = self.checkin_limits;
+        let cache = Arc::clone(&self.course_cache);
         let joined = tokio::task::spawn_blocking(move || {
             let borrowed: Vec<&Submission> = submissions.iter().collect();
-            let stored = writer.store_group(&borrowed, &guideline, limits);
+            let stored = writer.store_group(&borrowed, &guideline, limits, &cache);
             (submissions, stored)
         })
         .await;
@@ -478,10 +525,11 @@ impl Store {
             .await
             .map_err(|error| GroupFailure::NothingStored(error.into()))?;
         match self.store_group_in(&mut tx, submissions, guideline).await {
-            Ok(answers) => {
+            Ok((answers, kept)) => {
                 tx.commit()
                     .await
                     .map_err(|error| GroupFailure::AtCommit(error.into()))?;
+                self.course_cache.put_back(kept);
                 Ok(answers)
             }
             Err(error) => {
@@ -497,7 +545,7 @@ impl Store {
         tx: &mut sqlx::Transaction<'_, sqlx::Any>,
         submissions: &[&Submission],
         guideline: &Guideline,
-    ) -> Result<Vec<Result<Submitted, StoreError>>, StoreError> {
+    ) -> Result<(Answers, KeptCourses), StoreError> {
         // Lock the courses first (a no-op write takes SQLite's write lock
         // and PostgreSQL's row locks) so nobody adds a check-in between our
         // read and our write.
@@ -525,7 +573,7 @@ impl Store {
                 })
             })
             .collect::<Result<Vec<_>, StoreError>>()?;
-        let (mut courses, with_history) = course_states(rows);
+        let (mut courses, with_history) = course_states(rows, &self.course_cache);
         if !with_history.is_empty() {
             let sql = format!(
                 "SELECT {CHECKIN_COLUMNS}, idempotency_key FROM checkins WHERE treatment_id IN ({}) \
@@ -648,7 +696,7 @@ fn plan_one(
         .map_err(|error| StoreError::Corrupt(error.to_string()))?;
     let seq = seq_of(state.course.checkins.len());
     state.course.checkins.push(submission.checkin.clone());
-    let decision = triage(guideline, &state.course);
+    let decision = triage_remembering(guideline, &state.course, &mut state.memory);
     let checkin = StoredCheckin {
         id: CheckinId::generate(),
         treatment_id: state.treatment.id.clone(),

@@ -9,11 +9,21 @@
 //! Every operation a practitioner can reach takes the clinic id and scopes
 //! its SQL to it, so no id sent from outside can reach another clinic.
 
+mod alert_history;
+pub use alert_history::AlertRecord;
+mod accounts;
+pub use accounts::TokenHolder;
 mod archive;
+mod archive_check;
 mod batch;
+mod course_cache;
 pub use batch::QueuedCheckin;
+mod drafts;
+pub use drafts::DraftKind;
 mod error;
 mod followup;
+mod links;
+pub use links::ReissuedLink;
 pub mod model;
 mod private_file;
 mod queries;
@@ -146,6 +156,8 @@ pub struct Store {
     sqlite_writer: Option<sqlite_writer::SqliteWriter>,
     /// Caps on check-ins.
     checkin_limits: CheckinLimits,
+    /// The courses the check-in writer last wrote (see `course_cache`).
+    course_cache: std::sync::Arc<course_cache::CourseCache>,
 }
 
 static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("migrations/sqlite");
@@ -231,6 +243,7 @@ impl Store {
             batcher: None,
             sqlite_writer: None,
             checkin_limits: options.checkin_limits,
+            course_cache: std::sync::Arc::default(),
         };
         if options.migrate {
             store.migrate().await?;

@@ -42,6 +42,7 @@ macro_rules! typed_id {
         }
     };
 }
+pub(crate) use typed_id;
 
 typed_id!(
     /// A clinic.
@@ -137,6 +138,11 @@ pub struct Practitioner {
     pub role: Role,
     /// Created.
     pub created_at: Millis,
+    /// When the owner deactivated the account; `None` while it is active.
+    pub deactivated_at: Option<Millis>,
+    /// Whether the password is one the owner chose, to be changed at the
+    /// next sign-in before anything else.
+    pub must_change_password: bool,
 }
 
 /// An API token's record; the secret itself is never stored, only a hash.

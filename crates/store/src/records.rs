@@ -16,7 +16,9 @@ use crate::model::{
     Actor, Alert, AlertId, CheckinId, Client, ClientId, ClinicId, CourseRecord, DecisionId, Millis,
     Treatment, TreatmentId,
 };
-use crate::queries::{ALERT_COLUMNS, TREATMENT_COLUMNS, alert, audit, course_of, treatment};
+use crate::queries::{
+    ALERT_COLUMNS, TREATMENT_COLUMNS, alert, audit, course_in_clinic, course_of, treatment,
+};
 use crate::{Backend, Store, StoreError, millis_of};
 
 /// One day in milliseconds.
@@ -341,6 +343,15 @@ async fn erase_course_in(
         id,
     )
     .await?;
+    // A check-in still being entered on the course's link goes with it.
+    touch(
+        tx,
+        "DELETE FROM checkin_drafts WHERE key_hash IN \
+         (SELECT link_hash FROM treatments WHERE clinic_id = $1 AND id = $2)",
+        clinic,
+        id,
+    )
+    .await?;
     erased.treatments = touch(
         tx,
         "DELETE FROM treatments WHERE clinic_id = $1 AND id = $2",
@@ -480,15 +491,7 @@ impl Store {
         id: &TreatmentId,
     ) -> Result<CourseRecord, StoreError> {
         let mut tx = self.pool().begin().await?;
-        let row = sqlx::query(&format!(
-            "SELECT {TREATMENT_COLUMNS} FROM treatments WHERE clinic_id = $1 AND id = $2"
-        ))
-        .bind(clinic.as_str().to_owned())
-        .bind(id.as_str().to_owned())
-        .fetch_optional(&mut *tx)
-        .await?
-        .ok_or(StoreError::NotFound("treatment"))?;
-        let record = course_of(&mut tx, treatment(&row)?).await?;
+        let record = course_in_clinic(&mut tx, clinic, id).await?;
         tx.commit().await?;
         Ok(record)
     }
@@ -632,6 +635,11 @@ impl Store {
             tx.rollback().await?;
             return Err(StoreError::NotFound("diary"));
         }
+        // A check-in still being entered in the diary goes with it.
+        sqlx::query("DELETE FROM checkin_drafts WHERE key_hash = $1")
+            .bind(link_hash.to_owned())
+            .execute(&mut *tx)
+            .await?;
         tx.commit().await?;
         Ok(())
     }

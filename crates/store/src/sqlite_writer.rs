@@ -15,9 +15,11 @@ use std::sync::{Arc, Mutex, PoisonError};
 use aftercare_core::Guideline;
 use rusqlite::{Connection, OpenFlags, TransactionBehavior, params};
 
+use crate::batch::{Answers, KeptCourses};
 use crate::batch::{
     CourseRow, GroupFailure, Outcome, Submission, Written, add_history, course_states, plan_group,
 };
+use crate::course_cache::CourseCache;
 use crate::model::{Actor, AuditId, Submitted, TreatmentId};
 use crate::queries::{
     ALERT_COLUMNS, CHECKIN_COLUMNS, DECISION_COLUMNS, TREATMENT_COLUMNS, alert, stored_checkin,
@@ -68,6 +70,7 @@ impl SqliteWriter {
         submissions: &[&Submission],
         guideline: &Guideline,
         limits: CheckinLimits,
+        cache: &CourseCache,
     ) -> Result<Vec<Result<Submitted, StoreError>>, GroupFailure> {
         // A panic while writing leaves the connection usable: the
         // transaction it held was rolled back when it was dropped.
@@ -79,10 +82,11 @@ impl SqliteWriter {
             .transaction_with_behavior(TransactionBehavior::Immediate)
             .map_err(|error| GroupFailure::NothingStored(error.into()))?;
         // On an error the transaction is dropped, which rolls it back.
-        let answers = write_group(&tx, submissions, guideline, limits)
+        let (answers, kept) = write_group(&tx, submissions, guideline, limits, cache)
             .map_err(GroupFailure::NothingStored)?;
         tx.commit()
             .map_err(|error| GroupFailure::AtCommit(error.into()))?;
+        cache.put_back(kept);
         Ok(answers)
     }
 }
@@ -92,7 +96,8 @@ fn write_group(
     submissions: &[&Submission],
     guideline: &Guideline,
     limits: CheckinLimits,
-) -> Result<Vec<Result<Submitted, StoreError>>, StoreError> {
+    cache: &CourseCache,
+) -> Result<(Answers, KeptCourses), StoreError> {
     // The transaction began with the write lock, so the courses cannot
     // change between this read and the writes below.
     let mut hashes: Vec<&str> = submissions.iter().map(|s| s.link_hash.as_str()).collect();
@@ -114,7 +119,7 @@ fn write_group(
             }
         }
     }
-    let (mut courses, with_history) = course_states(rows);
+    let (mut courses, with_history) = course_states(rows, cache);
     let mut earlier = Vec::new();
     {
         let mut read = tx.prepare_cached(&format!(

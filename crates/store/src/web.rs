@@ -29,6 +29,10 @@ pub struct Swept {
     pub setup_links: u64,
     /// Failed sign-ins.
     pub login_failures: u64,
+    /// Check-in answers entered on the pages and never sent.
+    pub drafts: u64,
+    /// Password reset links used or past their end.
+    pub password_resets: u64,
 }
 
 /// A signed-in therapist's session.
@@ -42,6 +46,9 @@ pub struct WebSession {
     pub clinic_name: String,
     /// The token every form of this session must send back.
     pub csrf_token: String,
+    /// Whether the practitioner must choose a new password before anything
+    /// else (their first password was chosen by the owner).
+    pub must_change_password: bool,
     /// When the session ends.
     pub expires_at: Millis,
 }
@@ -199,7 +206,8 @@ impl Store {
         Ok(())
     }
 
-    /// The live session a token opens, if any.
+    /// The live session a token opens, if any; none for a deactivated
+    /// practitioner.
     pub async fn web_session(
         &self,
         token_hash: &str,
@@ -207,10 +215,10 @@ impl Store {
     ) -> Result<Option<WebSession>, StoreError> {
         let row = sqlx::query(
             "SELECT s.clinic_id, s.practitioner_id, s.csrf_token, s.expires_at, p.role, p.name AS practitioner_name, \
-             c.name AS clinic_name FROM web_sessions s \
+             p.must_change_password, c.name AS clinic_name FROM web_sessions s \
              JOIN practitioners p ON p.id = s.practitioner_id AND p.clinic_id = s.clinic_id \
              JOIN clinics c ON c.id = s.clinic_id \
-             WHERE s.token_hash = $1 AND s.expires_at > $2",
+             WHERE s.token_hash = $1 AND s.expires_at > $2 AND p.deactivated_at IS NULL",
         )
         .bind(token_hash.to_owned())
         .bind(now)
@@ -226,6 +234,7 @@ impl Store {
                 practitioner_name: row.try_get("practitioner_name")?,
                 clinic_name: row.try_get("clinic_name")?,
                 csrf_token: row.try_get("csrf_token")?,
+                must_change_password: row.try_get::<i64, _>("must_change_password")? != 0,
                 expires_at: row.try_get("expires_at")?,
             })
         })
@@ -513,7 +522,7 @@ impl Store {
     ) -> Result<Swept, StoreError> {
         let _writer = self.writer().await;
         let mut tx = self.pool().begin().await?;
-        let mut removed = [0_u64; 4];
+        let mut removed = [0_u64; 6];
         let statements = [
             ("DELETE FROM selfcheck_diaries WHERE expires_at <= $1", now),
             ("DELETE FROM web_sessions WHERE expires_at <= $1", now),
@@ -522,6 +531,11 @@ impl Store {
                 now,
             ),
             ("DELETE FROM login_failures WHERE at < $1", failures_before),
+            ("DELETE FROM checkin_drafts WHERE expires_at <= $1", now),
+            (
+                "DELETE FROM password_resets WHERE expires_at <= $1 OR used_at IS NOT NULL",
+                now,
+            ),
         ];
         for ((sql, bound), count) in statements.into_iter().zip(&mut removed) {
             *count = sqlx::query(sql)
@@ -531,12 +545,21 @@ impl Store {
                 .rows_affected();
         }
         tx.commit().await?;
-        let [diaries, sessions, setup_links, login_failures] = removed;
+        let [
+            diaries,
+            sessions,
+            setup_links,
+            login_failures,
+            drafts,
+            password_resets,
+        ] = removed;
         Ok(Swept {
             diaries,
             sessions,
             setup_links,
             login_failures,
+            drafts,
+            password_resets,
         })
     }
 

@@ -46,6 +46,11 @@ fn a_bad_archive_is_refused_naming_the_field() {
         ("unreadable_checkin_body.json", "checkins[0].body"),
         ("row_of_another_clinic.json", "clients[0].clinic_id"),
         ("not_json.txt", ""),
+        (
+            "token_of_someone_outside.json",
+            "api_tokens[0].practitioner_id",
+        ),
+        ("decision_that_is_not_one.json", "decisions[0].body"),
     ] {
         let bytes = std::fs::read(corpus_dir().join(file)).expect("a seed");
         match ClinicArchive::parse(&bytes) {

@@ -396,3 +396,59 @@ async fn caps_hold_inside_groups_on_postgres() {
     };
     caps_scenario(&url).await;
 }
+
+/// Two instances on one database take turns on the same courses: each
+/// writer keeps the courses it wrote for its next check-in, and must see
+/// that the other wrote in between (the check-in count moved) and read the
+/// course again. Every decision is still the engine's for the whole course
+/// up to it, carried red flags included.
+async fn two_instances_scenario(url: &str) {
+    let first = Store::open(url, &StoreOptions::default())
+        .await
+        .expect("open");
+    let second = Store::open(url, &StoreOptions::default())
+        .await
+        .expect("open again");
+    let guideline = Arc::new(Guideline::shipped());
+    let now = TREATED_AT + 400 * HOUR;
+    let (clinic, links, treatments) = clinic_with_courses(&first, "Two Instances", 2).await;
+    let mut answers: Vec<Vec<Answer>> = vec![Vec::new(), Vec::new()];
+    for step in 0..12 {
+        // Runs of two on one instance, so each sees its own kept course
+        // and the other's writes in turn.
+        let store = if (step / 2) % 2 == 0 { &first } else { &second };
+        for (index, link) in links.iter().enumerate() {
+            let hours = 2 + 12 * i64::try_from(step).expect("small");
+            let answer = store
+                .submit_checkin_shared(
+                    link,
+                    None,
+                    checkin(hours, symptoms_for(index, step)),
+                    &guideline,
+                    now,
+                )
+                .await;
+            answers[index].push((step, answer));
+        }
+    }
+    for (index, treatment_id) in treatments.iter().enumerate() {
+        check_course(&first, &clinic, treatment_id, &guideline, &answers[index]).await;
+    }
+    first.close().await;
+    second.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_instances_taking_turns_on_a_course_decide_on_all_of_it_on_sqlite() {
+    let (url, dir) = fresh_sqlite_url();
+    two_instances_scenario(&url).await;
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_instances_taking_turns_on_a_course_decide_on_all_of_it_on_postgres() {
+    let Some(url) = fresh_postgres_url().await else {
+        return;
+    };
+    two_instances_scenario(&url).await;
+}

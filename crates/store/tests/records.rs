@@ -139,7 +139,7 @@ async fn every_table_of_the_schema_is_archived_or_excluded_with_a_reason() {
             let Some((_, kept)) = archived.iter().find(|(name, _)| *name == table) else {
                 panic!(
                     "{backend:?}: table `{table}` is neither archived nor excluded: add it to the \
-                     archive (crates/store/src/archive.rs) or to UNARCHIVED_TABLES with the reason"
+                     archive (crates/store/src/archive/rows.rs) or to UNARCHIVED_TABLES with the reason"
                 );
             };
             let in_schema: BTreeSet<&str> = columns.iter().map(|(name, _)| name.as_str()).collect();
@@ -299,6 +299,7 @@ async fn rich_clinic(store: &Store) -> Clinic {
             &actor,
             &FollowupSettings {
                 escalation_minutes: Some(60),
+                country: Some("IE".to_owned()),
                 webhook_url: Some("https://hooks.records.example/aftercare".to_owned()),
                 webhook_secret: Some("a-webhook-secret-of-some-length".to_owned()),
                 ..FollowupSettings::default()
@@ -421,6 +422,11 @@ async fn a_whole_installation_moves_to_the_other_backend_and_back_unchanged() {
     let clinic = rich_clinic(&source).await;
     let archive = source.export_installation().await.expect("export");
     let clinic_archive = &archive.clinic_archives[0];
+    assert_eq!(
+        clinic_archive.followup_settings[0].country.as_deref(),
+        Some("IE"),
+        "the clinic's country travels with its settings"
+    );
     for (table, rows) in [
         ("followup_settings", clinic_archive.followup_settings.len()),
         (

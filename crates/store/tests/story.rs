@@ -676,8 +676,8 @@ async fn an_unknown_url_scheme_fails_loudly() {
     assert!(error.to_string().contains("mysql"), "{error}");
 }
 
-/// Expired diaries, sessions, setup links and old failed sign-ins go;
-/// live ones stay.
+/// Expired diaries, sessions, setup links, check-in drafts and old failed
+/// sign-ins go; live ones stay.
 async fn sweeping_removes_only_what_has_expired(store: &Store) {
     let now: i64 = 1_800_000_000_000;
     let hour = 60 * 60 * 1000;
@@ -707,6 +707,18 @@ async fn sweeping_removes_only_what_has_expired(store: &Store) {
         .record_attempts(&["recent-subject"], now - 60_000)
         .await
         .expect("recent failure");
+    for (key, ends) in [("expired-draft", now - hour), ("open-draft", now + hour)] {
+        store
+            .save_checkin_draft(
+                key,
+                aftercare_store::DraftKind::SelfCheck,
+                "symptom=headache",
+                now - 2 * hour,
+                ends,
+            )
+            .await
+            .expect("a draft");
+    }
 
     let swept = store
         .sweep_expired(now, now - 24 * hour)
@@ -719,6 +731,8 @@ async fn sweeping_removes_only_what_has_expired(store: &Store) {
             sessions: 0,
             setup_links: 1,
             login_failures: 1,
+            drafts: 1,
+            password_resets: 0,
         }
     );
     assert!(matches!(
@@ -753,6 +767,14 @@ async fn sweeping_removes_only_what_has_expired(store: &Store) {
             .expect("read")
             .0,
         0
+    );
+    assert!(
+        store
+            .checkin_draft("open-draft", now)
+            .await
+            .expect("read")
+            .is_some(),
+        "a draft still open stays"
     );
     // A second sweep finds nothing more.
     assert_eq!(

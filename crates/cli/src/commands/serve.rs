@@ -206,20 +206,7 @@ fn delivery_warnings(smtp_configured: bool, public_url: &str) -> Vec<String> {
                 .to_owned(),
         );
     }
-    let authority = public_url
-        .split_once("://")
-        .map_or(public_url, |(_, rest)| rest)
-        .split('/')
-        .next()
-        .unwrap_or_default();
-    let host = match authority.strip_prefix('[') {
-        Some(bracketed) => bracketed.split(']').next().unwrap_or_default(),
-        None => authority.split(':').next().unwrap_or_default(),
-    };
-    let loopback = host.eq_ignore_ascii_case("localhost")
-        || host
-            .parse::<std::net::IpAddr>()
-            .is_ok_and(|address| address.is_loopback());
+    let loopback = aftercare_server::ServerSettings::is_loopback_url(public_url);
     if loopback {
         warnings.push(format!(
             "the public address is {public_url}, this machine's loopback: client links and QR \

@@ -41,6 +41,9 @@ pub struct Guideline {
     pub(crate) evaluation_order: Vec<usize>,
     /// For each rule, the symptom kinds it is about (for tools).
     pub(crate) required_kinds: Vec<Option<BitSet>>,
+    /// A hash of the text it was read from: what a [`crate::triage::CourseMemory`]
+    /// checks before it trusts the rule positions it keeps.
+    pub(crate) source_hash: u64,
 }
 
 /// What a person is told at one level.
@@ -84,7 +87,12 @@ pub struct Rule {
 impl Guideline {
     /// Loads and checks a guideline from TOML text.
     pub fn from_toml(text: &str) -> Result<Guideline, GuidelineError> {
-        parse::parse(text)
+        use std::hash::{Hash as _, Hasher as _};
+        let mut guideline = parse::parse(text)?;
+        let mut hasher = std::hash::DefaultHasher::new();
+        text.hash(&mut hasher);
+        guideline.source_hash = hasher.finish();
+        Ok(guideline)
     }
 
     /// The guideline shipped inside Aftercare.

@@ -362,6 +362,7 @@ impl Source<'_> {
             prefilters,
             evaluation_order,
             required_kinds,
+            source_hash: 0,
         })
     }
 

@@ -153,7 +153,13 @@ impl<'c> Facts<'c> {
         // symptom that comes back worse still counts as getting worse.
         let mut previous_peaks: [Option<Peak>; KINDS] = [None; KINDS];
         let mut settled = BitSet::EMPTY;
+        // Only the kinds of the last check-in need a peak: once each is
+        // settled the rest of a long course has nothing more to say.
+        let wanted = BitSet::of(last.symptoms.iter().map(|s| s.kind.index()));
         for earlier in course.checkins[..last_index].iter().rev() {
+            if wanted.difference(settled).is_empty() {
+                break;
+            }
             let mut mentioned = BitSet::EMPTY;
             for symptom in &earlier.symptoms {
                 let kind = symptom.kind.index();

@@ -26,6 +26,7 @@ const OWN_LEVEL_HOURS: f64 = 24.0;
 const AT_MOST_URGENT_HOURS: f64 = 7.0 * 24.0;
 
 /// A red flag opened at an earlier check-in.
+#[derive(Clone)]
 struct Flag {
     /// Position of the rule in the guideline.
     rule: usize,
@@ -38,6 +39,7 @@ struct Flag {
 }
 
 /// A finding a clinician has seen: the rule and the symptoms it stood on.
+#[derive(Clone)]
 struct AssessedFinding {
     rule: usize,
     /// The check-in where the person said a clinician had seen them.
@@ -47,13 +49,20 @@ struct AssessedFinding {
 }
 
 /// The red flags of a course, walked check-in by check-in.
-#[derive(Default)]
+#[derive(Clone, Default)]
 pub(super) struct History {
     open: Vec<Flag>,
     assessed: Vec<AssessedFinding>,
 }
 
 impl History {
+    /// Whether a check-in can close any flag: it says a clinician has seen
+    /// the person, or reports a symptom gone.
+    pub fn may_close(checkin: &Checkin) -> bool {
+        checkin.context.seen_by_clinician == Some(true)
+            || !checkin.symptoms.iter().all(Symptom::is_present)
+    }
+
     /// Closes what check-in `index` closes: every flag opened before it
     /// when it says a clinician has seen the person, and each flag whose
     /// symptom it reports gone.
@@ -67,6 +76,11 @@ impl History {
                     symptoms: symptom_places(&flag.evidence),
                 });
             }
+            return;
+        }
+        // Only a check-in that reports something gone can close a flag
+        // (the common case, with many flags open, skips them all).
+        if !History::may_close(checkin) {
             return;
         }
         self.open
@@ -155,18 +169,38 @@ impl History {
                 flag.level.min(Level::SeeDoctor)
             }
         };
-        let before_last = || self.open.iter().filter(|flag| flag.opened < last);
-        for flag in before_last() {
+        // Each flag's level now, once; then the best flag of each rule in
+        // one pass (a long course can hold a flag per check-in).
+        let levels: Vec<Level> = self.open.iter().map(carried_level).collect();
+        let mut best: Vec<(usize, Level, usize)> = Vec::new();
+        for (position, flag) in self.open.iter().enumerate() {
+            if flag.opened >= last {
+                continue;
+            }
+            let level = levels[position];
+            match best.iter_mut().find(|(rule, ..)| *rule == flag.rule) {
+                Some(entry) => {
+                    let (_, best_level, best_position) = *entry;
+                    if (level, flag.opened) > (best_level, self.open[best_position].opened) {
+                        *entry = (flag.rule, level, position);
+                    }
+                }
+                None => best.push((flag.rule, level, position)),
+            }
+        }
+        for (position, flag) in self.open.iter().enumerate() {
+            let is_best = best
+                .iter()
+                .any(|&(rule, _, at)| rule == flag.rule && at == position);
+            if !is_best {
+                continue;
+            }
             let rule = &guideline.rules[flag.rule];
-            let level = carried_level(flag);
-            let outranked = before_last().any(|other| {
-                other.rule == flag.rule
-                    && (carried_level(other), other.opened) > (level, flag.opened)
-            });
+            let level = levels[position];
             let fired_now = reasons
                 .iter()
                 .any(|r| r.rule == rule.id && r.earlier.is_none() && r.level >= level);
-            if outranked || fired_now {
+            if fired_now {
                 continue;
             }
             let opened = &course.checkins[flag.opened];

@@ -20,15 +20,72 @@ use flags::History;
 /// long symptoms have lasted, whether they are getting worse, and which
 /// red flags are still open (safety property 5).
 pub fn triage<'g>(guideline: &'g Guideline, course: &Course) -> Decision<'g> {
+    triage_remembering(guideline, course, &mut CourseMemory::default())
+}
+
+/// What triage keeps of a course from one check-in to the next: the red
+/// flags opened and closed by its earlier check-ins. Carried from the
+/// decision on a course's n-th check-in to the (n+1)-th, it lets triage
+/// walk only the new check-in instead of the whole course again, so a
+/// long course costs about what a short one does.
+///
+/// It belongs to one course whose check-ins are only ever appended, and
+/// to one guideline (a memory made with another is set aside and the
+/// course walked from its start).
+#[derive(Clone, Default)]
+pub struct CourseMemory {
+    history: History,
+    /// How many check-ins `history` has walked.
+    walked: usize,
+    /// The guideline it was made with.
+    guideline: u64,
+}
+
+impl std::fmt::Debug for CourseMemory {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CourseMemory")
+            .field("walked", &self.walked)
+            .finish_non_exhaustive()
+    }
+}
+
+/// [`triage`], remembering in `memory` what the next triage of the same
+/// course (grown by check-ins) can reuse. The decision is the same as
+/// [`triage`]'s for the same course.
+pub fn triage_remembering<'g>(
+    guideline: &'g Guideline,
+    course: &Course,
+    memory: &mut CourseMemory,
+) -> Decision<'g> {
     let last = course.checkins.len().checked_sub(1);
-    let mut history = History::default();
-    for index in 0..last.unwrap_or(0) {
+    let earlier = last.unwrap_or(0);
+    if memory.guideline != guideline.source_hash || memory.walked > earlier {
+        *memory = CourseMemory {
+            guideline: guideline.source_hash,
+            ..CourseMemory::default()
+        };
+    }
+    for index in memory.walked..earlier {
+        let history = &mut memory.history;
         history.close_by(guideline, course, index);
         let reasons = history.fresh_reasons(guideline, course, index, Level::SeeDoctor);
         history.open(index, &reasons, guideline);
     }
+    memory.walked = earlier;
+    // The last check-in changes the remembered flags only when it closes
+    // some; only then is a copy needed (the memory must stay as of the
+    // check-ins before it).
+    let closed;
+    let history = match last {
+        Some(last) if History::may_close(&course.checkins[last]) => {
+            let mut copy = memory.history.clone();
+            copy.close_by(guideline, course, last);
+            closed = copy;
+            &closed
+        }
+        _ => &memory.history,
+    };
     let mut reasons = if let Some(last) = last {
-        history.close_by(guideline, course, last);
         history.fresh_reasons(guideline, course, last, Level::Expected)
     } else {
         let facts = Facts::at(course, None);

@@ -1,6 +1,6 @@
 //! `/api/v1/alerts`: decisions the therapist must hear about.
 
-use aftercare_store::{Alert, AlertId};
+use aftercare_store::{Alert, AlertId, ClientId};
 use axum::Json as JsonResponse;
 use axum::extract::State;
 use serde::{Deserialize, Serialize};
@@ -99,6 +99,8 @@ pub(crate) struct AlertFilter {
     /// `open` (default): unacknowledged, most serious first, then oldest;
     /// `all`: every alert, newest first.
     state: Option<AlertState>,
+    /// Only the alerts about this client, newest first: their alert history.
+    client_id: Option<String>,
 }
 
 /// The values of `?state=`.
@@ -147,14 +149,36 @@ pub(crate) async fn list_alerts(
             .as_deref()
             .map(AlertState::parse)
             .transpose()?,
+        client_id: query.take("client_id")?,
     };
     let page = PositionPageParams::take(&mut query)?;
-    query.finish(&["state", "limit", "after"])?;
+    query.finish(&["state", "client_id", "limit", "after"])?;
     let open_only = filter.state != Some(AlertState::All);
-    let found = state
-        .store
-        .list_alerts(&caller.0.clinic_id, open_only, &page)
-        .await?;
+    let clinic = &caller.0.clinic_id;
+    let found = match &filter.client_id {
+        None => state.store.list_alerts(clinic, open_only, &page).await?,
+        Some(text) => {
+            // An unknown client (or another clinic's) is "not found", not
+            // an empty history, so a typo is noticed.
+            let not_found = || ApiError::NotFound {
+                what: "client",
+                path: Some("client_id".to_owned()),
+            };
+            let client = ClientId::parse(text).ok_or_else(not_found)?;
+            state
+                .store
+                .client(clinic, &client)
+                .await
+                .map_err(|error| match error {
+                    aftercare_store::StoreError::NotFound(_) => not_found(),
+                    other => other.into(),
+                })?;
+            state
+                .store
+                .list_client_alerts(clinic, &client, open_only, &page)
+                .await?
+        }
+    };
     Ok(JsonResponse(Page {
         items: AlertView::with_findings(&state, found.items).await?,
         next: found.next,

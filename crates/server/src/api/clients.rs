@@ -66,12 +66,12 @@ pub(crate) struct NewClientRequest {
     #[serde(default)]
     #[schema(
         max_length = 254,
-        pattern = "^[^@\\s\\u0000-\\u001F\\u007F-\\u009F]+@[^@\\s.\\u0000-\\u001F\\u007F-\\u009F][^@\\s\\u0000-\\u001F\\u007F-\\u009F]*\\.[^@\\s\\u0000-\\u001F\\u007F-\\u009F]*[^@\\s.\\u0000-\\u001F\\u007F-\\u009F]$"
+        pattern = r#"^[^@\s\u0000-\u001F\u007F-\u009F<>,;:"()\[\]\\]+@[^@\s.\u0000-\u001F\u007F-\u009F<>,;:"()\[\]\\]+(\.[^@\s.\u0000-\u001F\u007F-\u009F<>,;:"()\[\]\\]+)+$"#
     )]
     email: Option<String>,
     /// Phone: 3 to 20 digits, with spaces, dashes, dots, brackets and a leading `+`.
     #[serde(default)]
-    #[schema(max_length = 32, pattern = "^\\+?[ ().-]*([0-9][ ().-]*){3,20}$")]
+    #[schema(max_length = 32, pattern = "^\\+?[ ().-]*([0-9][ ().-]*){6,20}$")]
     phone: Option<String>,
     /// Whether the client agreed to be followed up; the time of agreement
     /// is recorded as now.

@@ -1,5 +1,6 @@
 //! Follow-up: the clinic's settings (plan, reminders, quiet hours, time
-//! zone, escalation, webhook), one treatment's plan, and the delivery log.
+//! zone, country, escalation, webhook), one treatment's plan, and the
+//! delivery log.
 
 use aftercare_store::{
     Channel, FollowupRecord, FollowupSettings, MessageRecord, MessageStatus, TreatmentId,
@@ -9,6 +10,7 @@ use axum::extract::State;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
+use crate::api::records::Member;
 use crate::auth::Caller;
 use crate::error::{ApiError, FieldError};
 use crate::extract::{Json, PathParam, QueryParams};
@@ -40,6 +42,10 @@ pub(crate) struct FollowupSettingsView {
     /// IANA time zone of the clinic and its clients.
     #[schema(example = "Europe/Berlin")]
     time_zone: String,
+    /// The clinic's country (ISO 3166-1 alpha-2), which decides the
+    /// emergency and medical help numbers clients are shown; `null` until set.
+    #[schema(example = "DE")]
+    country: Option<String>,
     /// Minutes after which an unacknowledged `see_doctor`-or-above alert
     /// goes to the clinic's owners too; `null` for never.
     escalation_minutes: Option<u32>,
@@ -62,6 +68,7 @@ impl From<FollowupSettings> for FollowupSettingsView {
             reminder_delay_minutes: settings.reminder_delay_minutes,
             invitation_expiry_hours: settings.invitation_expiry_hours,
             time_zone: settings.time_zone,
+            country: settings.country,
             escalation_minutes: settings.escalation_minutes,
             client_channel: settings.client_channel,
             webhook_url: settings.webhook_url,
@@ -88,6 +95,12 @@ pub(crate) struct FollowupSettingsRequest {
     quiet_until: String,
     /// An IANA time zone name.
     time_zone: String,
+    /// An ISO 3166-1 alpha-2 code of a country whose numbers this service
+    /// knows (`GET /api/v1/followup/settings` shows the one set), or
+    /// `null` for none; kept when omitted.
+    #[serde(default)]
+    #[schema(value_type = Option<String>, example = "DE")]
+    country: Member<String>,
     /// 5 to 10080, or `null` for no escalation.
     #[serde(default)]
     escalation_minutes: Option<u32>,
@@ -184,6 +197,20 @@ impl FollowupSettingsRequest {
                 "an IANA time zone name, e.g. Europe/Berlin or UTC",
             ));
         }
+        let country = match self.country {
+            Member::Absent => current.country.clone(),
+            Member::Null => None,
+            Member::Value(code) => {
+                let known = aftercare_core::phone_numbers::numbers_for(&code);
+                if known.is_none() {
+                    errors.push(FieldError::new(
+                        "country",
+                        "an ISO 3166-1 alpha-2 code of a country this service knows the numbers of, e.g. GB, DE or US; or null",
+                    ));
+                }
+                known.map(|country| country.code.to_owned())
+            }
+        };
         let webhook_url = self.webhook_url.filter(|url| !url.trim().is_empty());
         if let Some(url) = &webhook_url
             && !crate::delivery::webhook_url_allowed(url, allow)
@@ -241,6 +268,7 @@ impl FollowupSettingsRequest {
             quiet_start_minute: quiet_start,
             quiet_end_minute: quiet_end,
             time_zone: self.time_zone,
+            country,
             escalation_minutes: self.escalation_minutes,
             client_channel: self.client_channel,
             webhook_url,

@@ -39,6 +39,31 @@ pub(crate) fn routes(table: RouteTable) -> RouteTable {
             Access::Clinic,
             practitioners::get_practitioner,
         )
+        .post(
+            "/api/v1/practitioners/{id}/deactivate",
+            Access::Clinic,
+            practitioners::deactivate_practitioner,
+        )
+        .post(
+            "/api/v1/practitioners/{id}/reactivate",
+            Access::Clinic,
+            practitioners::reactivate_practitioner,
+        )
+        .post(
+            "/api/v1/practitioners/{id}/reset-link",
+            Access::Clinic,
+            practitioners::create_reset_link,
+        )
+        .post(
+            "/api/v1/practitioners/{id}/ownership",
+            Access::Clinic,
+            practitioners::transfer_ownership,
+        )
+        .post(
+            "/api/v1/practitioners/{id}/password",
+            Access::Clinic,
+            practitioners::change_password,
+        )
         .get("/api/v1/tokens", Access::Clinic, tokens::list_tokens)
         .post("/api/v1/tokens", Access::Clinic, tokens::create_token)
         .delete("/api/v1/tokens/{id}", Access::Clinic, tokens::revoke_token)
@@ -84,6 +109,21 @@ pub(crate) fn routes(table: RouteTable) -> RouteTable {
             "/api/v1/treatments/{id}/course",
             Access::Clinic,
             treatments::get_course,
+        )
+        .post(
+            "/api/v1/treatments/{id}/link",
+            Access::Clinic,
+            treatments::renew_link,
+        )
+        .post(
+            "/api/v1/treatments/{id}/link/email",
+            Access::Clinic,
+            treatments::email_link,
+        )
+        .post(
+            "/api/v1/treatments/{id}/link/sms",
+            Access::Clinic,
+            treatments::text_link,
         )
         .get(
             "/api/v1/links/{token}/course",

@@ -27,7 +27,7 @@ use crate::time_format::rfc3339;
 
 /// A member of a JSON object that may be left out, `null`, or a value.
 #[derive(Debug, Default)]
-enum Member<T> {
+pub(crate) enum Member<T> {
     /// Left out: the field keeps its value.
     #[default]
     Absent,
@@ -75,13 +75,13 @@ pub(crate) struct ClientPatch {
     #[schema(
         value_type = Option<String>,
         max_length = 254,
-        pattern = "^[^@\\s\\u0000-\\u001F\\u007F-\\u009F]+@[^@\\s.\\u0000-\\u001F\\u007F-\\u009F][^@\\s\\u0000-\\u001F\\u007F-\\u009F]*\\.[^@\\s\\u0000-\\u001F\\u007F-\\u009F]*[^@\\s.\\u0000-\\u001F\\u007F-\\u009F]$"
+        pattern = r#"^[^@\s\u0000-\u001F\u007F-\u009F<>,;:"()\[\]\\]+@[^@\s.\u0000-\u001F\u007F-\u009F<>,;:"()\[\]\\]+(\.[^@\s.\u0000-\u001F\u007F-\u009F<>,;:"()\[\]\\]+)+$"#
     )]
     email: Member<String>,
     /// Phone: 3 to 20 digits, with spaces, dashes, dots, brackets and a
     /// leading `+`; or `null` to remove it.
     #[serde(default)]
-    #[schema(value_type = Option<String>, max_length = 32, pattern = "^\\+?[ ().-]*([0-9][ ().-]*){3,20}$")]
+    #[schema(value_type = Option<String>, max_length = 32, pattern = "^\\+?[ ().-]*([0-9][ ().-]*){6,20}$")]
     phone: Member<String>,
     /// Whether the client agrees to be followed up; agreeing again keeps
     /// the time of the first agreement.

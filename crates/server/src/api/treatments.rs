@@ -5,7 +5,7 @@ use aftercare_store::secret::Secret;
 use aftercare_store::{ClientId, NewTreatment, PractitionerId, Treatment, TreatmentId, millis_of};
 use axum::Json as JsonResponse;
 use axum::extract::State;
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
@@ -20,6 +20,7 @@ use crate::openapi::responses;
 use crate::pagination::{Page, PageParams};
 use crate::state::AppState;
 use crate::time_format::rfc3339;
+use crate::web::links::{self, Handover, LinkRefused};
 
 /// The prefix of client link secrets.
 pub(crate) const LINK_PREFIX: &str = "acl_";
@@ -316,4 +317,130 @@ pub(crate) async fn get_course(
         .course(&caller.0.clinic_id, &id, &caller.actor(), state.now())
         .await?;
     Ok(JsonResponse(record.into()))
+}
+
+/// A new client link sent to the client: how, and until when it works.
+#[derive(Debug, Serialize, ToSchema)]
+pub(crate) struct SentLinkView {
+    /// `email`, or `sms` (a text message through the clinic's webhook).
+    sent_by: String,
+    /// When the new link stops working (the old one already has).
+    #[schema(format = DateTime)]
+    expires_at: String,
+}
+
+impl From<LinkRefused> for ApiError {
+    fn from(refused: LinkRefused) -> Self {
+        match refused {
+            LinkRefused::Store(error) => error.into(),
+            LinkRefused::Expired => ApiError::LinkExpired,
+            LinkRefused::NoRoute(why) => {
+                ApiError::Conflict(format!("no message can carry the link: {why}"))
+            }
+        }
+    }
+}
+
+/// Makes the treatment's client link anew; the old link stops working at
+/// once. The new link keeps the old one's expiry and is in the answer and
+/// nowhere else.
+#[utoipa::path(
+    post,
+    path = "/api/v1/treatments/{id}/link",
+    tag = "treatments",
+    security(("bearer" = [])),
+    params(("id" = String, Path, description = "Treatment id.")),
+    responses(
+        (status = 201, description = "The new link.", body = LinkView),
+        (status = 401, response = responses::Unauthorized),
+        (status = 404, response = responses::NotFound),
+        (status = 410, response = responses::Gone),
+        (status = 422, response = responses::Unprocessable),
+        (status = 503, response = responses::Unavailable),
+    )
+)]
+pub(crate) async fn renew_link(
+    State(state): State<AppState>,
+    caller: Caller,
+    id: PathParam,
+) -> Result<Response, ApiError> {
+    let id = id.id(TreatmentId::parse, "treatment")?;
+    let made = links::renew_link(&state, &caller.0, &id, Handover::Shown).await?;
+    let link = LinkView {
+        url: state.settings.client_link_url(made.secret.expose()),
+        token: made.secret.expose().to_owned(),
+        expires_at: rfc3339(made.expires_at),
+    };
+    Ok(created(&format!("/api/v1/treatments/{id}"), link))
+}
+
+/// Sends the client a new link by email (the old link stops working at
+/// once). The email is queued and sent by the scheduler; 409 when no
+/// email can go (no SMTP server, no address, or no consent to follow-up).
+#[utoipa::path(
+    post,
+    path = "/api/v1/treatments/{id}/link/email",
+    tag = "treatments",
+    security(("bearer" = [])),
+    params(("id" = String, Path, description = "Treatment id.")),
+    responses(
+        (status = 202, description = "Queued.", body = SentLinkView),
+        (status = 401, response = responses::Unauthorized),
+        (status = 404, response = responses::NotFound),
+        (status = 409, response = responses::Conflict),
+        (status = 410, response = responses::Gone),
+        (status = 422, response = responses::Unprocessable),
+        (status = 503, response = responses::Unavailable),
+    )
+)]
+pub(crate) async fn email_link(
+    State(state): State<AppState>,
+    caller: Caller,
+    id: PathParam,
+) -> Result<Response, ApiError> {
+    send_link(&state, &caller, id, Handover::Email).await
+}
+
+/// Sends the client a new link by text message through the clinic's
+/// webhook (event kind `link.sms`, with the phone number in `to`); the old
+/// link stops working at once. 409 when no text message can go (no
+/// webhook, no phone number, or no consent to follow-up).
+#[utoipa::path(
+    post,
+    path = "/api/v1/treatments/{id}/link/sms",
+    tag = "treatments",
+    security(("bearer" = [])),
+    params(("id" = String, Path, description = "Treatment id.")),
+    responses(
+        (status = 202, description = "Queued.", body = SentLinkView),
+        (status = 401, response = responses::Unauthorized),
+        (status = 404, response = responses::NotFound),
+        (status = 409, response = responses::Conflict),
+        (status = 410, response = responses::Gone),
+        (status = 422, response = responses::Unprocessable),
+        (status = 503, response = responses::Unavailable),
+    )
+)]
+pub(crate) async fn text_link(
+    State(state): State<AppState>,
+    caller: Caller,
+    id: PathParam,
+) -> Result<Response, ApiError> {
+    send_link(&state, &caller, id, Handover::TextMessage).await
+}
+
+/// A new link, queued for the client by `handover`.
+async fn send_link(
+    state: &AppState,
+    caller: &Caller,
+    id: PathParam,
+    handover: Handover,
+) -> Result<Response, ApiError> {
+    let id = id.id(TreatmentId::parse, "treatment")?;
+    let made = links::renew_link(state, &caller.0, &id, handover).await?;
+    let view = SentLinkView {
+        sent_by: handover.as_str().to_owned(),
+        expires_at: rfc3339(made.expires_at),
+    };
+    Ok((axum::http::StatusCode::ACCEPTED, JsonResponse(view)).into_response())
 }

@@ -131,6 +131,38 @@ impl Mailer {
     }
 }
 
+impl Mailer {
+    /// Sends one plain-text email at once, outside the outbox: for a
+    /// message whose link is a secret that must not be stored (a password
+    /// reset link).
+    pub(super) async fn send_now(
+        &self,
+        to: &str,
+        subject: &str,
+        body: String,
+    ) -> Result<(), DeliveryError> {
+        let to: Mailbox = to.parse().map_err(|_| {
+            DeliveryError::Permanent("the recipient is not a valid email address".to_owned())
+        })?;
+        let email = Message::builder()
+            .from(self.from.clone())
+            .to(to)
+            .subject(subject)
+            .header(ContentType::TEXT_PLAIN)
+            .body(body)
+            .map_err(|error| {
+                DeliveryError::Permanent(format!("cannot build the email: {error}"))
+            })?;
+        match self.transport.send(email).await {
+            Ok(_) => Ok(()),
+            Err(error) => Err(DeliveryError::Transient(format!(
+                "SMTP failed{}",
+                smtp_code(&error)
+            ))),
+        }
+    }
+}
+
 /// The SMTP reply code of an error, if any, and never the reply's text:
 /// servers put the recipient's address in it ("550 <…>: no such user"),
 /// and the reason is stored and shown to the clinic.

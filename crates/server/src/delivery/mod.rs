@@ -24,7 +24,9 @@ use aftercare_store::{Channel, ClaimedMessage};
 pub use email::{SmtpPassword, SmtpSettings, SmtpTls};
 pub(crate) use target::{EXPECTED as WEBHOOK_URL_EXPECTED, check_url as webhook_url_allowed};
 pub(crate) use text::Content;
-pub use webhook::{MESSAGE_ID_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER, signature};
+pub use webhook::{
+    MESSAGE_ID_HEADER, NEW_LINK_KIND, SIGNATURE_HEADER, TIMESTAMP_HEADER, signature,
+};
 
 /// Why a message was not delivered.
 #[derive(Debug, thiserror::Error)]
@@ -39,6 +41,19 @@ pub enum DeliveryError {
     /// The SMTP settings cannot work (bad host or address).
     #[error("SMTP settings: {0}")]
     Config(String),
+}
+
+/// Sends one plain-text email at once through the service's SMTP server,
+/// outside the outbox (see `email::Mailer::send_now`).
+pub(crate) async fn send_email_now(
+    settings: &SmtpSettings,
+    to: &str,
+    subject: &str,
+    body: String,
+) -> Result<(), DeliveryError> {
+    email::Mailer::new(settings)?
+        .send_now(to, subject, body)
+        .await
 }
 
 /// What sends messages: an SMTP transport (when configured) and an HTTP

@@ -23,6 +23,14 @@ impl Content {
     pub(crate) fn of(message: &ClaimedMessage, link: String) -> Content {
         let clinic = &message.clinic_name;
         let (subject, opening) = match message.kind {
+            // A therapist sent the client a new link by hand.
+            _ if message.is_new_link() => (
+                format!("{clinic}: your private link"),
+                format!(
+                    "{clinic} sends you a new private link to tell them how you are feeling \
+                     after your treatment:"
+                ),
+            ),
             MessageKind::Invitation => (
                 format!("{clinic}: how are you after your treatment?"),
                 format!(

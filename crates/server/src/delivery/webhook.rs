@@ -19,6 +19,9 @@ pub const TIMESTAMP_HEADER: &str = "aftercare-timestamp";
 /// The header with the message id, the same on every attempt.
 pub const MESSAGE_ID_HEADER: &str = "aftercare-message-id";
 
+/// The `kind` of a webhook that carries a new link to a client's phone.
+pub const NEW_LINK_KIND: &str = "link.sms";
+
 /// The body of a webhook.
 #[derive(Serialize)]
 struct Payload<'a> {
@@ -88,7 +91,12 @@ pub(super) async fn post(
     }
     let payload = Payload {
         id: message.id.as_str(),
-        kind: message.kind.as_str(),
+        // A new link a therapist sent by hand goes to the client's phone.
+        kind: if message.is_new_link() {
+            NEW_LINK_KIND
+        } else {
+            message.kind.as_str()
+        },
         priority: if message.high_priority {
             "high"
         } else {

@@ -237,6 +237,8 @@ impl Scheduler {
                 sessions = swept.sessions,
                 setup_links = swept.setup_links,
                 login_failures = swept.login_failures,
+                drafts = swept.drafts,
+                password_resets = swept.password_resets,
                 "expired records deleted"
             );
         }

@@ -2,10 +2,17 @@
 //! emergency, the instruction to call the emergency number before
 //! anything else), then why, what to do and when to check in next.
 //!
+//! When the clinic's country is known, the numbers are the country's own,
+//! as links a phone dials with one tap (`tel:`): the emergency number on
+//! `emergency` and `urgent` answers, the national medical help line (where
+//! there is one) on `urgent` and `see_doctor` answers. Without a country
+//! the words stay "your local emergency number".
+//!
 //! Every reason the decision gives is shown, also the red flags carried
 //! from an earlier check-in and the findings held after a clinician's
 //! assessment, each marked as such.
 
+use aftercare_core::phone_numbers::{Country, HelpLine, PhoneNumber};
 use aftercare_core::vocabulary::SymptomKind;
 use aftercare_core::{Checkin, Course, Level, Timestamp};
 use maud::{Markup, html};
@@ -30,6 +37,15 @@ pub(crate) enum Audience {
 }
 
 impl Audience {
+    /// The numbers of the clinic's country, if the reader has a clinic
+    /// that set one.
+    fn phones(self) -> Option<&'static Country> {
+        match self {
+            Audience::Client(reach) | Audience::Therapist(reach) => reach.phones,
+            Audience::SelfCheck => None,
+        }
+    }
+
     /// A line of the guideline as this reader may see it: contact is never
     /// promised when no message can go out, and someone without a
     /// therapist is pointed to "a therapist or doctor". `None`: leave it out.
@@ -266,10 +282,12 @@ pub(crate) fn decision_block(
                 _ => { h3 id="decision-heading" { (heading) } }
             }
             @if decision.level == Level::Emergency {
-                @match audience {
-                    Audience::Client(_) => { p class="emergency-call" { "Call your local emergency number now. Do not wait for a reply from your therapist." } }
-                    Audience::SelfCheck => { p class="emergency-call" { "Call your local emergency number now. Do not wait." } }
-                    Audience::Therapist(_) => { p class="emergency-call" { "The client was told to call their local emergency number now." } }
+                @match (audience, audience.phones()) {
+                    (Audience::Client(_), Some(phones)) => { p class="emergency-call" { (call(phones.emergency)) " now. Do not wait for a reply from your therapist." } }
+                    (Audience::Client(_), None) => { p class="emergency-call" { "Call your local emergency number now. Do not wait for a reply from your therapist." } }
+                    (Audience::SelfCheck, _) => { p class="emergency-call" { "Call your local emergency number now. Do not wait." } }
+                    (Audience::Therapist(_), Some(phones)) => { p class="emergency-call" { "The client was told to call " (phones.emergency.shown) " now." } }
+                    (Audience::Therapist(_), None) => { p class="emergency-call" { "The client was told to call their local emergency number now. The clinic's owner can set its country in Settings, so that clients see the number to call." } }
                 }
             }
             @if let Some(summary) = audience.words(&decision.summary) { p class="lead" { (summary) } }
@@ -294,6 +312,7 @@ pub(crate) fn decision_block(
                 ul { @for line in &advice { li { (line) } } }
             }
             (next_step(decision, audience))
+            (helpline_advice(decision, audience))
             @if !decision.disclaimer.is_empty() { p class="muted" { (decision.disclaimer) } }
         }
     }
@@ -311,6 +330,14 @@ fn next_step(decision: &DecisionView, audience: Audience) -> Markup {
                     Audience::Therapist(_) => { "The client was told to get medical care today." }
                     _ => { "Get medical care today, before anything else. Check in again after you have been seen, or at once if anything gets worse." }
                 } }
+                @if let (Some(phones), false) = (audience.phones(), matches!(audience, Audience::Therapist(_))) {
+                    p class="phones" {
+                        @if let Some(line) = phones.medical_line {
+                            "If you cannot see a doctor today, " (call_line(line)) ". "
+                        }
+                        "In an emergency, " (call_lower(phones.emergency)) "."
+                    }
+                }
             }
             (_, None) => { p id="next-step" { "No further check-in is needed unless something changes." } }
             (_, Some(hours)) => {
@@ -322,6 +349,43 @@ fn next_step(decision: &DecisionView, audience: Audience) -> Markup {
                     Audience::Therapist(_) => { "The client was asked to check in again in about " (hours) " hours. No reminder can reach them: check the dashboard." }
                 } }
             }
+        }
+    }
+}
+
+/// Helpline advice for a `see_doctor` answer, where the clinic's
+/// country has a national medical help line.
+fn helpline_advice(decision: &DecisionView, audience: Audience) -> Markup {
+    let line = match audience {
+        Audience::Client(reach) if decision.level == Level::SeeDoctor => {
+            reach.phones.and_then(|phones| phones.medical_line)
+        }
+        _ => None,
+    };
+    html! {
+        @if let Some(line) = line {
+            p class="phones" { "For advice before you see a doctor, you can " (call_line(line)) "." }
+        }
+    }
+}
+
+/// `Call 999` as a link a phone dials.
+fn call(number: PhoneNumber) -> Markup {
+    html! { a class="call" href={ "tel:" (number.dial()) } { "Call " (number.shown) } }
+}
+
+/// `call 999` as a link, inside a sentence.
+fn call_lower(number: PhoneNumber) -> Markup {
+    html! { a class="call" href={ "tel:" (number.dial()) } { "call " (number.shown) } }
+}
+
+/// `call NHS 111`, or `call healthdirect on 1800 022 222` when the name
+/// does not say the number, as a link.
+fn call_line(line: HelpLine) -> Markup {
+    html! {
+        a class="call" href={ "tel:" (line.number.dial()) } {
+            "call " (line.name)
+            @if !line.name.contains(line.number.shown) { " on " (line.number.shown) }
         }
     }
 }
@@ -409,6 +473,7 @@ mod tests {
         let reach = Reach {
             therapist: true,
             client: true,
+            phones: None,
         };
         let page = decision_block(
             &decision,
@@ -425,5 +490,51 @@ mod tests {
         assert!(page.contains("Already seen by a clinician"));
         assert!(page.contains("Severe soreness."));
         assert_eq!(page.matches("<li data-level=").count(), 3);
+    }
+
+    fn answer(level: &str, country: Option<&str>, audience: fn(Reach) -> Audience) -> String {
+        let decision = DecisionView::parse(&format!(
+            r#"{{"level": "{level}", "summary": "Words.", "next_checkin_hours": 24}}"#
+        ))
+        .expect("a decision");
+        let reach = Reach {
+            therapist: true,
+            client: true,
+            phones: country.and_then(aftercare_core::phone_numbers::numbers_for),
+        };
+        decision_block(&decision, 1, &Reported::default(), audience(reach)).into_string()
+    }
+
+    #[test]
+    fn an_emergency_answer_gives_the_country_number_to_tap_first() {
+        let page = answer("emergency", Some("GB"), Audience::Client);
+        let call = page
+            .find(r#"<a class="call" href="tel:999">Call 999</a> now."#)
+            .expect("999");
+        assert!(page.find("<h1").expect("a heading") < call);
+        assert!(call < page.find("Words.").expect("the summary"));
+        assert!(answer("emergency", Some("US"), Audience::Client).contains(r#"href="tel:911""#));
+        let unknown = answer("emergency", None, Audience::Client);
+        assert!(unknown.contains("Call your local emergency number now."));
+        assert!(!unknown.contains("tel:"));
+        let therapist = answer("emergency", None, Audience::Therapist);
+        assert!(therapist.contains("set its country in Settings"));
+    }
+
+    #[test]
+    fn urgent_and_see_doctor_answers_offer_the_help_line_where_there_is_one() {
+        let urgent = answer("urgent", Some("GB"), Audience::Client);
+        assert!(urgent.contains(r#"<a class="call" href="tel:111">call NHS 111</a>"#));
+        assert!(urgent.contains(r#"href="tel:999">call 999</a>"#));
+        let australia = answer("urgent", Some("AU"), Audience::Client);
+        assert!(
+            australia.contains(r#"href="tel:1800022222">call healthdirect on 1800 022 222</a>"#)
+        );
+        let us = answer("urgent", Some("US"), Audience::Client);
+        assert!(us.contains(r#"href="tel:911""#) && !us.contains("If you cannot see a doctor"));
+        assert!(answer("see_doctor", Some("GB"), Audience::Client).contains(r#"href="tel:111""#));
+        assert!(!answer("see_doctor", Some("GB"), Audience::Client).contains("tel:999"));
+        assert!(!answer("urgent", None, Audience::Client).contains("tel:"));
+        assert!(!answer("urgent", Some("GB"), Audience::Therapist).contains("tel:"));
     }
 }

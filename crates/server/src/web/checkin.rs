@@ -8,23 +8,27 @@
 //! stored.
 
 use aftercare_core::Timestamp;
-use aftercare_store::secret::{Secret, hash_text};
+use aftercare_store::DraftKind;
+use aftercare_store::secret::Secret;
 use aftercare_store::{CourseRecord, Millis};
 use axum::Extension;
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
 use maud::{Markup, html};
 
 use crate::api::treatments::LINK_PREFIX;
 use crate::metrics::DecisionSource;
 use crate::observe::WriteHandedOver;
 use crate::state::AppState;
+use crate::time_format::ClinicTime;
 use crate::web::answer::{Audience, DecisionView, Reported, decision_block};
 use crate::web::chart;
+use crate::web::checkin_flow::{Flow, Step};
 use crate::web::checkin_form::{SoFar, checkin_fields, read_checkin};
 use crate::web::error::WebError;
 use crate::web::form::{FieldErrors, FormData, anonymous_csrf, field_id};
-use crate::web::layout::{PageResponse, page};
+use crate::web::layout::{PageResponse, page, see_other};
 use crate::web::questions::is_warning_sign;
 use crate::web::reach::Reach;
 use crate::web::session::secure_cookies;
@@ -33,16 +37,7 @@ use crate::web::words;
 /// The hash of a client link from the path, or "not found" for text that
 /// cannot be one.
 fn link_hash(token: &str) -> Result<String, WebError> {
-    let plausible = token.starts_with(LINK_PREFIX)
-        && token.len() <= 128
-        && token
-            .bytes()
-            .all(|byte| byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'_'));
-    if plausible {
-        Ok(hash_text(token))
-    } else {
-        Err(WebError::NotFound("link"))
-    }
+    super::path_token_hash(token, LINK_PREFIX, "link")
 }
 
 /// An instant as a check-in time.
@@ -52,11 +47,10 @@ pub(crate) fn timestamp(millis: Millis) -> Timestamp {
     Timestamp::new(at)
 }
 
-/// A time for people: `2026-11-20 15:00 UTC`.
+/// A time for people in UTC, `Fri 20 Nov 2026, 15:00 UTC`, for pages of
+/// no clinic; a clinic's pages use its [`ClinicTime`](crate::time_format::ClinicTime).
 pub(crate) fn when(millis: Millis) -> String {
-    let at = timestamp(millis).get();
-    let format = time::macros::format_description!("[year]-[month]-[day] [hour]:[minute] UTC");
-    at.format(&format).unwrap_or_default()
+    crate::time_format::ClinicTime::utc().when(millis)
 }
 
 /// The check-in page: the treatment, the form, and the errors if any.
@@ -67,6 +61,7 @@ fn checkin_page(
     submission: &str,
     form: &FormData,
     errors: &FieldErrors,
+    clock: &ClinicTime,
 ) -> Markup {
     let treatment = &record.treatment.details;
     page(
@@ -74,7 +69,7 @@ fn checkin_page(
         None,
         &html! {
             h1 { "How are you feeling after your treatment?" }
-            p { (words::modality(treatment.modality)) ", " (when(aftercare_store::millis_of(treatment.at))) ". "
+            p { (words::modality(treatment.modality)) ", " (clock.when(aftercare_store::millis_of(treatment.at))) ". "
                 "Your answers go to your therapist. This is decision support, not a diagnosis." }
             @if !errors.is_empty() {
                 div class="errors" role="alert" {
@@ -100,47 +95,141 @@ fn levels(record: &CourseRecord) -> Vec<aftercare_core::Level> {
     record.answered_levels()
 }
 
-/// `GET /c/{link}`: the check-in form.
+/// Which page of the check-in a GET asks for: `?step=` names it (the
+/// first page when absent) and `then=check` comes back to "check your
+/// answers" after it.
+#[derive(Debug, Default, serde::Deserialize)]
+pub(crate) struct StepQuery {
+    step: Option<String>,
+    then: Option<String>,
+}
+
+impl StepQuery {
+    /// Whether a page is named.
+    pub(crate) fn names_step(&self) -> bool {
+        self.step.is_some()
+    }
+
+    /// Whether the page comes back to "check your answers".
+    pub(crate) fn then_check(&self) -> bool {
+        self.then.as_deref() == Some("check")
+    }
+
+    /// The page asked for, the first when none; "not found" for a page
+    /// this check-in does not have.
+    pub(crate) fn step(&self, flow: &Flow<'_>) -> Result<Step, WebError> {
+        match &self.step {
+            None => Ok(flow.first()),
+            Some(name) => Step::parse(name)
+                .filter(|step| flow.offers(*step))
+                .ok_or(WebError::NotFound("page")),
+        }
+    }
+}
+
+/// The pages of a check-in on a client link.
+fn client_flow<'a>(
+    token: &str,
+    record: &CourseRecord,
+    so_far: &'a SoFar,
+    now: Millis,
+    clock: &ClinicTime,
+) -> Flow<'a> {
+    let treatment = &record.treatment.details;
+    Flow {
+        base: format!("/c/{token}"),
+        so_far,
+        asks_treatment: false,
+        about: html! {
+            "Your " (words::modality(treatment.modality).to_lowercase()) ", "
+            (clock.when(aftercare_store::millis_of(treatment.at))) ". Your answers go to your therapist."
+        },
+        send: "Send my check-in",
+        now,
+        footer: html! {
+            @if !record.checkins.is_empty() {
+                p { a href={ "/c/" (token) "/course" } { "See your check-ins so far" } }
+            }
+        },
+    }
+}
+
+/// The draft of a check-in kept under `key`, if any.
+pub(crate) async fn load_draft(
+    state: &AppState,
+    key: &str,
+    now: Millis,
+) -> Result<Option<FormData>, WebError> {
+    Ok(state
+        .store
+        .checkin_draft(key, now)
+        .await?
+        .map(|answers| FormData::parse(answers.as_bytes())))
+}
+
+/// `GET /c/{link}`: a page of the check-in (`?step=`), the first when
+/// none is named.
 pub(crate) async fn form(
     State(state): State<AppState>,
     Path(token): Path<String>,
+    Query(query): Query<StepQuery>,
     headers: HeaderMap,
 ) -> Result<PageResponse, WebError> {
     let hash = link_hash(&token)?;
-    let record = state.store.course_by_link(&hash, state.now()).await?;
+    let now = state.now();
+    let record = state.store.course_by_link(&hash, now).await?;
+    let so_far = SoFar::of(&record.course(), &levels(&record));
+    let clock = ClinicTime::of(&state.store, &record.treatment.clinic_id).await?;
+    let flow = client_flow(&token, &record, &so_far, now, &clock);
+    let step = query.step(&flow)?;
+    let draft = load_draft(&state, &hash, now)
+        .await?
+        .unwrap_or_else(|| flow.start_draft());
     let (csrf, set) = anonymous_csrf(&headers, secure_cookies(&state));
-    let submission = Secret::generate("").expose().to_owned();
-    Ok(PageResponse::new(checkin_page(
-        &token,
-        &record,
-        &csrf,
-        &submission,
-        &FormData::default(),
+    let submission = draft.raw("submission").to_owned();
+    let hidden: &[(&str, &str)] = if step == Step::Check {
+        &[("submission", &submission)]
+    } else {
+        &[]
+    };
+    let markup = flow.page(
+        step,
+        &draft,
         &FieldErrors::default(),
-    ))
-    .with_cookie(set))
+        &csrf,
+        query.then_check(),
+        hidden,
+    );
+    Ok(PageResponse::new(markup).with_cookie(set))
 }
 
-/// `POST /c/{link}`: stores the check-in and shows the decision. The
-/// form's one-time `submission` value makes a resend (reload, double tap)
-/// show the first answer instead of storing twice.
+/// `POST /c/{link}`: with a `step` field, one page of the check-in (its
+/// answers kept in the draft, then the next page; on `step=check`, the
+/// draft is sent). Without, the whole check-in in one form, as the
+/// one-page form sends it. Either way the check-in is read by the one
+/// reader, stored, and answered with the decision. A one-time
+/// `submission` value makes a resend (reload, double tap) show the first
+/// answer instead of storing twice.
 pub(crate) async fn submit(
     State(state): State<AppState>,
     Path(token): Path<String>,
     headers: HeaderMap,
     handed_over: Option<Extension<WriteHandedOver>>,
     form: FormData,
-) -> Result<PageResponse, WebError> {
+) -> Result<Response, WebError> {
     let hash = link_hash(&token)?;
     form.check_cookie_csrf(&headers)?;
+    if let Some(step) = form.get("step") {
+        let step = step.to_owned();
+        return step_submit(&state, &token, &hash, handed_over, &form, &step).await;
+    }
     let now = state.now();
-    let submission = form
-        .get("submission")
-        .filter(|key| key.len() <= 128 && key.bytes().all(|byte| byte.is_ascii_graphic()));
+    let submission = plausible_submission(&form);
     let checkin = match read_checkin(&form, now) {
         Ok(checkin) => checkin,
         Err(errors) => {
             let record = state.store.course_by_link(&hash, now).await?;
+            let clock = ClinicTime::of(&state.store, &record.treatment.clinic_id).await?;
             let submission =
                 submission.map_or_else(|| Secret::generate("").expose().to_owned(), str::to_owned);
             return Ok(PageResponse::new(checkin_page(
@@ -150,22 +239,147 @@ pub(crate) async fn submit(
                 &submission,
                 &form,
                 &errors,
+                &clock,
             ))
-            .with_status(StatusCode::UNPROCESSABLE_ENTITY));
+            .with_status(StatusCode::UNPROCESSABLE_ENTITY)
+            .into_response());
         }
     };
+    Ok(answer(
+        &state,
+        &token,
+        &hash,
+        submission,
+        Some(checkin),
+        handed_over,
+    )
+    .await?
+    .into_response())
+}
+
+/// The one-time submission value of a form, if it is one we could have made.
+fn plausible_submission(form: &FormData) -> Option<&str> {
+    form.get("submission")
+        .filter(|key| key.len() <= 128 && key.bytes().all(|byte| byte.is_ascii_graphic()))
+}
+
+/// One page of the step-by-step check-in, posted.
+async fn step_submit(
+    state: &AppState,
+    token: &str,
+    hash: &str,
+    handed_over: Option<Extension<WriteHandedOver>>,
+    form: &FormData,
+    step: &str,
+) -> Result<Response, WebError> {
+    let now = state.now();
+    // An unknown or expired link opens no page.
+    let record = state.store.course_by_link(hash, now).await?;
+    let so_far = SoFar::of(&record.course(), &levels(&record));
+    let clock = ClinicTime::of(&state.store, &record.treatment.clinic_id).await?;
+    let flow = client_flow(token, &record, &so_far, now, &clock);
+    let step = Step::parse(step)
+        .filter(|step| flow.offers(*step))
+        .ok_or(WebError::NotFound("page"))?;
+    let then_check = form.get("then") == Some("check");
+    let stored = load_draft(state, hash, now).await?;
+    if step == Step::Check {
+        let sent = plausible_submission(form);
+        let Some(draft) = stored else {
+            // Sent already (a reload of the answer): the first answer.
+            if let Some(key) = sent
+                && state
+                    .store
+                    .decision_for_resend(hash, key, now)
+                    .await?
+                    .is_some()
+            {
+                return Ok(answer(state, token, hash, Some(key), None, handed_over)
+                    .await?
+                    .into_response());
+            }
+            return Ok(see_other(&flow.url(flow.first(), false), &[]));
+        };
+        return match read_checkin(&draft, now) {
+            Ok(checkin) => {
+                let key = plausible_submission(&draft)
+                    .map_or_else(|| Secret::generate("").expose().to_owned(), str::to_owned);
+                let page =
+                    answer(state, token, hash, Some(&key), Some(checkin), handed_over).await?;
+                state.store.delete_checkin_draft(hash).await?;
+                Ok(page.into_response())
+            }
+            Err(errors) => {
+                let submission = draft.raw("submission").to_owned();
+                Ok(PageResponse::new(flow.page(
+                    step,
+                    &draft,
+                    &errors,
+                    form.raw("csrf_token"),
+                    false,
+                    &[("submission", &submission)],
+                ))
+                .with_status(StatusCode::UNPROCESSABLE_ENTITY)
+                .into_response())
+            }
+        };
+    }
+    let draft = stored.unwrap_or_else(|| flow.start_draft());
+    let mut merged = match flow.merge_checked(step, &draft, form, then_check) {
+        Ok(merged) => merged,
+        Err(page) => return Ok(page.into_response()),
+    };
+    if merged.get("submission").is_none() {
+        merged = FormData::from_fields(
+            merged
+                .fields()
+                .iter()
+                .cloned()
+                .chain([(
+                    "submission".to_owned(),
+                    Secret::generate("").expose().to_owned(),
+                )])
+                .collect(),
+        );
+    }
+    state
+        .store
+        .save_checkin_draft(
+            hash,
+            DraftKind::ClientLink,
+            &merged.encode(),
+            now,
+            record.treatment.link_expires_at,
+        )
+        .await?;
+    Ok(see_other(&flow.next(&merged, step, then_check), &[]))
+}
+
+/// Stores `checkin` (unless this submission was stored already) and
+/// shows the decision; with no check-in, shows the decision the
+/// submission got.
+async fn answer(
+    state: &AppState,
+    token: &str,
+    hash: &str,
+    submission: Option<&str>,
+    checkin: Option<aftercare_core::Checkin>,
+    handed_over: Option<Extension<WriteHandedOver>>,
+) -> Result<PageResponse, WebError> {
+    let now = state.now();
     // A form sent again answers with what the first sending got; the
     // check-in's time differs, so the store would see another check-in.
     let earlier = match submission {
-        Some(key) => state.store.decision_for_resend(&hash, key, now).await?,
+        Some(key) => state.store.decision_for_resend(hash, key, now).await?,
         None => None,
     };
     let (body, stored) = if let Some(body) = earlier {
         (body, None)
     } else {
+        let checkin = checkin.ok_or(WebError::NotFound("check-in"))?;
         let queued = state
             .store
-            .queue_checkin(&hash, submission, checkin, &state.guideline, now)
+            .queue_checkin(hash, submission, checkin, &state.guideline, now)
             .await?;
         // Answered with the outcome once queued (see `time_limit`).
         if let Some(Extension(handed_over)) = handed_over {
@@ -195,7 +409,7 @@ pub(crate) async fn submit(
             &stored.checkin,
         )
     });
-    let reach = link_reach(&state, &hash).await?;
+    let reach = link_reach(state, hash).await?;
     Ok(PageResponse::new(page(
         decision.level.heading(),
         None,
@@ -220,12 +434,12 @@ async fn link_reach(state: &AppState, hash: &str) -> Result<Reach, WebError> {
     Reach::of(state, &treatment.clinic_id, Some(&client)).await
 }
 
-/// The check-ins of a course with their decisions, newest last. Each
-/// check-in lists everything entered (every symptom with every detail,
-/// warning signs first, then the background answers and the note); an answer that
-/// carries an earlier report or holds a finding after a clinician's
-/// assessment says so.
-pub(crate) fn course_table(record: &CourseRecord) -> Markup {
+/// The check-ins of a course with their decisions, newest last, the times
+/// in the clinic's zone. Each check-in lists everything entered (every
+/// symptom with every detail, warning signs first, then the background
+/// answers and the note); an answer that carries an earlier report or
+/// holds a finding after a clinician's assessment says so.
+pub(crate) fn course_table_in(record: &CourseRecord, clock: &ClinicTime) -> Markup {
     let treated = record.treatment.details.at;
     html! {
         table {
@@ -235,7 +449,7 @@ pub(crate) fn course_table(record: &CourseRecord) -> Markup {
                     @let decision = record.decisions.iter().find(|d| d.checkin_id == checkin.id);
                     @let view = decision.and_then(|d| DecisionView::parse(d.body.get()));
                     tr {
-                        td { (when(aftercare_store::millis_of(checkin.checkin.at))) br; span class="muted" { (format!("{:.0}", checkin.checkin.at.hours_since(treated))) " h after" } }
+                        td { (clock.when(aftercare_store::millis_of(checkin.checkin.at))) br; span class="muted" { (format!("{:.0}", checkin.checkin.at.hours_since(treated))) " h after" } }
                         @let background = words::background(&checkin.checkin.context);
                         @let note = words::note(&checkin.checkin);
                         td {
@@ -294,6 +508,7 @@ pub(crate) async fn course(
         .and_then(|decision| DecisionView::parse(decision.body.get()));
     let course = record.course();
     let reach = link_reach(&state, &hash).await?;
+    let clock = ClinicTime::of(&state.store, &record.treatment.clinic_id).await?;
     Ok(PageResponse::new(page(
         "Your check-ins",
         None,
@@ -306,7 +521,7 @@ pub(crate) async fn course(
                 p { "No check-ins yet." }
             }
             (chart::timeline(&course, &levels(&record)))
-            (course_table(&record))
+            (course_table_in(&record, &clock))
             p { a class="button" href={ "/c/" (token) } { "Send a check-in" } }
         },
     )))

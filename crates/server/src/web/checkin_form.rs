@@ -28,35 +28,126 @@ pub(crate) struct SoFar {
     /// Whether an earlier answer was `see_doctor` or above: the form asks
     /// whether a clinician has seen the person since.
     ask_seen_by_clinician: bool,
+    /// What was said last about each kind in `reported`, to fill its
+    /// questions in again when it is still there or better.
+    last_said: Vec<Symptom>,
+    /// The background answers of the latest check-in, to fill in the
+    /// medicine and pregnancy answers again, to be confirmed.
+    last_context: Option<Context>,
 }
 
 impl SoFar {
     /// From a course and the levels its check-ins were given.
     pub(crate) fn of(course: &Course, levels: &[Level]) -> SoFar {
         let mut reported = Vec::new();
+        let mut last_said = Vec::new();
         for kind in SymptomKind::ALL {
             let last = course
                 .checkins
                 .iter()
                 .rev()
                 .find_map(|checkin| checkin.symptoms.iter().find(|s| s.kind == *kind));
-            if last.is_some_and(Symptom::is_present) {
+            if let Some(last) = last.filter(|last| last.is_present()) {
                 reported.push(*kind);
+                last_said.push(last.clone());
             }
         }
         SoFar {
             reported,
             ask_seen_by_clinician: levels.iter().any(|level| *level >= Level::SeeDoctor),
+            last_said,
+            last_context: course
+                .checkins
+                .last()
+                .map(|checkin| checkin.context.clone()),
         }
     }
 
-    fn reported(&self, kind: SymptomKind) -> bool {
+    /// Whether `kind` was present when last mentioned.
+    pub(crate) fn reported(&self, kind: SymptomKind) -> bool {
         self.reported.contains(&kind)
+    }
+
+    /// The kinds present when last mentioned, in the format's order.
+    pub(crate) fn reported_kinds(&self) -> &[SymptomKind] {
+        &self.reported
+    }
+
+    /// Whether the form asks if a clinician has seen the person since.
+    pub(crate) fn asks_seen_by_clinician(&self) -> bool {
+        self.ask_seen_by_clinician
+    }
+
+    /// What was said last about `kind`, as the form's fields.
+    pub(crate) fn last_fields(&self, kind: SymptomKind) -> Vec<(String, String)> {
+        self.last_said
+            .iter()
+            .find(|symptom| symptom.kind == kind)
+            .map(symptom_as_fields)
+            .unwrap_or_default()
+    }
+
+    /// The medicine and pregnancy answers of the latest check-in, as the
+    /// form's fields, for the person to confirm.
+    pub(crate) fn confirm_fields(&self) -> Vec<(String, String)> {
+        let Some(context) = &self.last_context else {
+            return Vec::new();
+        };
+        [
+            ("new_medication", context.new_medication),
+            ("pregnant", context.pregnant),
+            ("anticoagulants", context.anticoagulants),
+        ]
+        .into_iter()
+        .filter(|(_, answer)| *answer == Some(true))
+        .map(|(name, _)| (name.to_owned(), "yes".to_owned()))
+        .collect()
     }
 }
 
+/// A symptom as the fields the form would send for it (a "no" that only
+/// a ticked box can say is left out: the box starts unticked).
+fn symptom_as_fields(symptom: &Symptom) -> Vec<(String, String)> {
+    let kind = symptom.kind.as_str();
+    let mut fields = Vec::new();
+    let mut put = |suffix: &str, value: &str| {
+        fields.push((format!("{kind}.{suffix}"), value.to_owned()));
+    };
+    if let Some(value) = symptom.severity {
+        put("severity", value.as_str());
+    }
+    if let Some(value) = symptom.frequency {
+        put("frequency", value.as_str());
+    }
+    if let Some(value) = symptom.interference {
+        put("interference", value.as_str());
+    }
+    for region in &symptom.regions {
+        put("regions", region.as_str());
+    }
+    if let Some(value) = symptom.side {
+        put("side", value.as_str());
+    }
+    if let Some(sudden) = symptom.sudden {
+        put("sudden", if sudden { "yes" } else { "no" });
+    }
+    for (suffix, answer) in [
+        ("painful", symptom.painful),
+        ("warm_or_red", symptom.warm_or_red),
+        ("while_lying_down", symptom.while_lying_down),
+        ("while_exercising", symptom.while_exercising),
+        ("seizure", symptom.seizure),
+        ("injured", symptom.injured),
+    ] {
+        if answer == Some(true) {
+            put(suffix, "yes");
+        }
+    }
+    fields
+}
+
 /// The fainting-only answers: field suffix and the words of the box.
-const FAINTING_ANSWERS: [(&str, &str); 4] = [
+pub(crate) const FAINTING_ANSWERS: [(&str, &str); 4] = [
     (
         "while_lying_down",
         "I was lying down (on the treatment table counts)",
@@ -67,7 +158,7 @@ const FAINTING_ANSWERS: [(&str, &str); 4] = [
 ];
 
 /// A labelled select of a vocabulary, with "not stated" first.
-fn select<T: Copy>(
+pub(crate) fn select<T: Copy>(
     name: &str,
     label: &str,
     all: impl IntoIterator<Item = T>,
@@ -92,7 +183,7 @@ fn select<T: Copy>(
 }
 
 /// A labelled checkbox that says "yes" when ticked.
-fn checkbox(name: &str, label: &str, form: &FormData) -> Markup {
+pub(crate) fn checkbox(name: &str, label: &str, form: &FormData) -> Markup {
     let id = field_id(name);
     html! {
         label class="check" for=(id) {
@@ -157,7 +248,7 @@ fn touched(kind: SymptomKind, form: &FormData, errors: &FieldErrors) -> bool {
 }
 
 /// Every per-symptom field the reader takes, by suffix.
-fn detail_fields(kind: SymptomKind) -> Vec<&'static str> {
+pub(crate) fn detail_fields(kind: SymptomKind) -> Vec<&'static str> {
     let mut fields = vec![
         "severity",
         "frequency",
@@ -184,7 +275,6 @@ fn symptom_fold(
     so_far: &SoFar,
 ) -> Markup {
     let name = kind.as_str();
-    let asked = |question| asks(kind, question);
     let field = |suffix: &str| format!("{name}.{suffix}");
     let open = touched(kind, form, errors) || so_far.reported(kind);
     html! {
@@ -198,50 +288,68 @@ fn symptom_fold(
             @if so_far.reported(kind) || form.get(&field("gone")).is_some() {
                 (checkbox(&field("gone"), "It has gone since my last check-in", form))
             }
-            @if asked(Question::Severity) {
-                (select(&field("severity"), severity_question(kind), severity_choices(kind, form), Severity::as_str, |value| words::severity_of(kind, value), form, errors))
+            (symptom_questions(kind, form, errors))
+            @if kind == SymptomKind::Fainting {
+                p class="hint" { "Chest pain, shortness of breath or a racing heartbeat with it, or still not feeling fully yourself (weak, unsteady, confused, or finding it hard to speak): tick each of those as well." }
             }
-            @if asked(Question::Frequency) {
-                (select(&field("frequency"), frequency_question(kind), Frequency::ALL.iter().copied(), Frequency::as_str, words::frequency, form, errors))
-            }
-            @if asked(Question::Interference) {
-                (select(&field("interference"), "How much does it get in the way of daily activities?", Interference::ALL.iter().copied(), Interference::as_str, words::interference, form, errors))
-            }
-            @if asked(Question::Sudden) {
-                (yes_no(&field("sudden"), sudden_question(kind), None, form, errors))
-            }
-            @if asked(Question::Regions) {
-                fieldset {
-                    legend { "Where?" }
-                    div class="grid" {
-                        @for region in questions::regions(kind) {
-                            @let regions = field("regions");
-                            label class="check" for={ (name) "-regions-" (region.as_str()) } {
-                                input type="checkbox" id={ (name) "-regions-" (region.as_str()) } name=(regions) value=(region.as_str()) checked[form.has(&regions, region.as_str())];
-                                (words::region(region))
-                            }
+        }
+    }
+}
+
+/// The questions the table asks about `kind`, beyond "I have this" and
+/// "it has gone": one symptom's fold of the one-page form, or its own
+/// page in the step-by-step check-in.
+pub(crate) fn symptom_questions(
+    kind: SymptomKind,
+    form: &FormData,
+    errors: &FieldErrors,
+) -> Markup {
+    let name = kind.as_str();
+    let asked = |question| asks(kind, question);
+    let field = |suffix: &str| format!("{name}.{suffix}");
+    html! {
+        @if asked(Question::Severity) {
+            (select(&field("severity"), severity_question(kind), severity_choices(kind, form), Severity::as_str, |value| words::severity_of(kind, value), form, errors))
+        }
+        @if asked(Question::Frequency) {
+            (select(&field("frequency"), frequency_question(kind), Frequency::ALL.iter().copied(), Frequency::as_str, words::frequency, form, errors))
+        }
+        @if asked(Question::Interference) {
+            (select(&field("interference"), "How much does it get in the way of daily activities?", Interference::ALL.iter().copied(), Interference::as_str, words::interference, form, errors))
+        }
+        @if asked(Question::Sudden) {
+            (yes_no(&field("sudden"), sudden_question(kind), None, form, errors))
+        }
+        @if asked(Question::Regions) {
+            fieldset {
+                legend { "Where?" }
+                div class="grid" {
+                    @for region in questions::regions(kind) {
+                        @let regions = field("regions");
+                        label class="check" for={ (name) "-regions-" (region.as_str()) } {
+                            input type="checkbox" id={ (name) "-regions-" (region.as_str()) } name=(regions) value=(region.as_str()) checked[form.has(&regions, region.as_str())];
+                            (words::region(region))
                         }
                     }
-                    (error_line(errors, &field("regions")))
                 }
+                (error_line(errors, &field("regions")))
             }
-            @if asked(Question::Side) {
-                (select(&field("side"), "Which side?", Side::ALL.iter().copied(), Side::as_str, words::side, form, errors))
-            }
-            @if asked(Question::Painful) {
-                (checkbox(&field("painful"), "It hurts", form))
-            }
-            @if asked(Question::WarmOrRed) {
-                (checkbox(&field("warm_or_red"), "The skin over it is warm, red or darker than usual", form))
-            }
-            @if asked(Question::Fainting) {
-                fieldset {
-                    legend { "When you fainted" }
-                    @for (answer, label) in FAINTING_ANSWERS {
-                        (checkbox(&field(answer), label, form))
-                    }
+        }
+        @if asked(Question::Side) {
+            (select(&field("side"), "Which side?", Side::ALL.iter().copied(), Side::as_str, words::side, form, errors))
+        }
+        @if asked(Question::Painful) {
+            (checkbox(&field("painful"), "It hurts", form))
+        }
+        @if asked(Question::WarmOrRed) {
+            (checkbox(&field("warm_or_red"), "The skin over it is warm, red or darker than usual", form))
+        }
+        @if asked(Question::Fainting) {
+            fieldset {
+                legend { "When you fainted" }
+                @for (answer, label) in FAINTING_ANSWERS {
+                    (checkbox(&field(answer), label, form))
                 }
-                p class="hint" { "Chest pain, shortness of breath or a racing heartbeat with it, or still not feeling fully yourself (weak, unsteady, confused, or finding it hard to speak): tick each of those as well." }
             }
         }
     }
@@ -311,18 +419,47 @@ pub(crate) fn checkin_fields(form: &FormData, errors: &FieldErrors, so_far: &SoF
         }
         fieldset {
             legend { "Since your treatment" }
-            @if so_far.ask_seen_by_clinician {
-                (yes_no("seen_by_clinician", "Has a doctor, nurse or urgent-care service seen you about it since?", Some("About what you reported at an earlier check-in, since your last check-in."), form, errors))
-            }
-            (select("hydration", "How much have you been drinking?", Hydration::ALL.iter().copied(), Hydration::as_str, words::hydration, form, errors))
-            (number("sleep_hours", "Hours slept last night", "A number from 0 to 24, for example 7.5.", form, errors))
-            (select("stress", "Your stress level", Stress::ALL.iter().copied(), Stress::as_str, words::stress, form, errors))
-            (number("caffeine_cups", "Cups of coffee, tea or energy drinks today", "A number from 0 to 50.", form, errors))
-            (checkbox("new_medication", "I started a new medicine recently", form))
-            (checkbox("strenuous_exercise", "I did hard exercise since the treatment", form))
-            (checkbox("pregnant", "I am pregnant", form))
-            (checkbox("anticoagulants", "I take blood thinners", form))
+            (background_fields(form, errors, so_far))
         }
+        (note_field(form, errors))
+    }
+}
+
+/// The fields of the background questions.
+pub(crate) const BACKGROUND_FIELDS: [&str; 9] = [
+    "hydration",
+    "sleep_hours",
+    "stress",
+    "caffeine_cups",
+    "new_medication",
+    "strenuous_exercise",
+    "pregnant",
+    "anticoagulants",
+    "seen_by_clinician",
+];
+
+/// The background questions, asked once per check-in after the
+/// symptoms; whether a clinician has seen the person only after an
+/// answer at `see_doctor` or above, never pre-filled.
+pub(crate) fn background_fields(form: &FormData, errors: &FieldErrors, so_far: &SoFar) -> Markup {
+    html! {
+        @if so_far.ask_seen_by_clinician {
+            (yes_no("seen_by_clinician", "Has a doctor, nurse or urgent-care service seen you about it since?", Some("About what you reported at an earlier check-in, since your last check-in."), form, errors))
+        }
+        (select("hydration", "How much have you been drinking?", Hydration::ALL.iter().copied(), Hydration::as_str, words::hydration, form, errors))
+        (number("sleep_hours", "Hours slept last night", "A number from 0 to 24, for example 7.5.", form, errors))
+        (select("stress", "Your stress level", Stress::ALL.iter().copied(), Stress::as_str, words::stress, form, errors))
+        (number("caffeine_cups", "Cups of coffee, tea or energy drinks today", "A number from 0 to 50.", form, errors))
+        (checkbox("new_medication", "I started a new medicine recently", form))
+        (checkbox("strenuous_exercise", "I did hard exercise since the treatment", form))
+        (checkbox("pregnant", "I am pregnant", form))
+        (checkbox("anticoagulants", "I take blood thinners", form))
+    }
+}
+
+/// The note, free text.
+pub(crate) fn note_field(form: &FormData, errors: &FieldErrors) -> Markup {
+    html! {
         label for="note" { "Anything else you want to say (optional)" }
         textarea id="note" name="note" maxlength="2000" { (form.raw("note")) }
         (error_line(errors, "note"))

@@ -6,7 +6,7 @@ use aftercare_core::vocabulary::{Modality, Pressure, Region};
 use aftercare_core::{Treatment as TreatmentDetails, course::DurationMinutes};
 use aftercare_store::secret::Secret;
 use aftercare_store::{
-    Actor, ClientId, Millis, NewClient, NewTreatment, PageRequest, Treatment, millis_of,
+    Actor, AlertId, ClientId, Millis, NewClient, NewTreatment, PageRequest, Treatment, millis_of,
 };
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -15,8 +15,9 @@ use maud::{Markup, html};
 
 use crate::api::treatments::LINK_PREFIX;
 use crate::state::AppState;
-use crate::web::checkin::{timestamp, when};
+use crate::time_format::{ClinicTime, LocalTimeError};
 use crate::web::error::WebError;
+use crate::web::finding::finding_lines;
 use crate::web::form::{FieldErrors, FormData, error_line, set_cookie, text_input};
 use crate::web::layout::{PageResponse, page, see_other};
 use crate::web::session::{Therapist, secure_cookies};
@@ -55,6 +56,7 @@ fn clients_page(
                 input type="hidden" name="csrf_token" value=(therapist.0.csrf_token);
                 (text_input("text", "name", "Name", form.raw("name"), errors, "off"))
                 (text_input("email", "email", "Email (optional)", form.raw("email"), errors, "off"))
+                (text_input("tel", "phone", "Phone (optional, for text messages)", form.raw("phone"), errors, "off"))
                 label class="check" for="follow_up_consent" {
                     input type="checkbox" id="follow_up_consent" name="follow_up_consent" value="yes" checked[form.has("follow_up_consent", "yes")];
                     "The client agrees to be followed up after treatments"
@@ -98,6 +100,7 @@ pub(crate) async fn create(
     let mut errors = FieldErrors::default();
     check_text(&form, &mut errors, "name", "the client's name", 200);
     check_email(&form, &mut errors, "email", false);
+    let phone = check_phone(&form, &mut errors);
     let principal = &therapist.0.principal;
     if !errors.is_empty() {
         let clients = state
@@ -125,13 +128,29 @@ pub(crate) async fn create(
             NewClient {
                 name: form.get("name").unwrap_or_default().to_owned(),
                 email: form.get("email").map(str::to_lowercase),
-                phone: None,
+                phone,
                 consent_at: form.has("follow_up_consent", "yes").then_some(now),
             },
             now,
         )
         .await?;
     Ok(see_other(&format!("/clients/{}", client.id), &[]))
+}
+
+/// Reads the optional `phone` field with the API's check
+/// ([`crate::input::is_phone`]); says what is wrong otherwise.
+pub(crate) fn check_phone(form: &FormData, errors: &mut FieldErrors) -> Option<String> {
+    let phone = form.get("phone")?;
+    if crate::input::is_phone(phone) {
+        Some(phone.to_owned())
+    } else {
+        errors.add(
+            "phone",
+            "Enter a phone number of 6 to 20 digits, such as +44 20 7946 0000; \
+             only digits, spaces, a leading +, dots, dashes and brackets.",
+        );
+        None
+    }
 }
 
 /// A client id from the path; unknown text is "not found".
@@ -148,6 +167,7 @@ pub(crate) async fn show(
     let id = client_id(&id)?;
     let clinic = &therapist.0.principal.clinic_id;
     let client = state.store.client(clinic, &id).await?;
+    let clock = ClinicTime::of(&state.store, clinic).await?;
     let treatments = state
         .store
         .list_treatments(
@@ -159,15 +179,17 @@ pub(crate) async fn show(
             },
         )
         .await?;
+    let history = alert_history(&state, &therapist, &id, &clock).await?;
     Ok(PageResponse::new(page(
         &client.name,
         Some(&therapist.nav()),
         &html! {
             h1 { (client.name) }
             p {
-                @if let Some(email) = &client.email { (email) br; }
+                @if let Some(email) = &client.email { a href={ "mailto:" (email) } { (email) } br; }
+                @if let Some(phone) = &client.phone { a href={ "tel:" (tel_target(phone)) } { (phone) } br; }
                 @match client.consent_at {
-                    Some(at) => { "Agreed to follow-up on " (when(at)) "." }
+                    Some(at) => { "Agreed to follow-up on " (clock.when(at)) "." }
                     None => { "Has not agreed to follow-up." }
                 }
             }
@@ -185,18 +207,94 @@ pub(crate) async fn show(
             } @else {
                 ul id="treatments" {
                     @for treatment in treatments.items.iter().rev() {
-                        li { a href={ "/treatments/" (treatment.id) } { (when(millis_of(treatment.details.at))) ": " (words::modality(treatment.details.modality)) } }
+                        li { a href={ "/treatments/" (treatment.id) } { (clock.when(millis_of(treatment.details.at))) ": " (words::modality(treatment.details.modality)) } }
                     }
                 }
             }
+            (history)
         },
     )))
 }
 
-/// `datetime-local` text for an instant (UTC).
-fn local_input(millis: Millis) -> String {
-    let format = time::macros::format_description!("[year]-[month]-[day]T[hour]:[minute]");
-    timestamp(millis).get().format(&format).unwrap_or_default()
+/// The most alerts a client's page lists.
+const ALERT_HISTORY_LIMIT: i64 = 200;
+
+/// A phone number as a `tel:` link wants it: the digits and a leading `+`.
+pub(crate) fn tel_target(phone: &str) -> String {
+    phone
+        .chars()
+        .enumerate()
+        .filter(|(at, c)| c.is_ascii_digit() || (*at == 0 && *c == '+'))
+        .map(|(_, c)| c)
+        .collect()
+}
+
+/// Every alert about a client, newest first: its level, what it was about
+/// (in clinical words), when it was raised, and who acknowledged it and
+/// when. The read is recorded in the audit trail: findings are health data.
+async fn alert_history(
+    state: &AppState,
+    therapist: &Therapist,
+    client: &ClientId,
+    clock: &ClinicTime,
+) -> Result<Markup, WebError> {
+    let principal = &therapist.0.principal;
+    let clinic = &principal.clinic_id;
+    let alerts = state
+        .store
+        .client_alerts(clinic, client, ALERT_HISTORY_LIMIT)
+        .await?;
+    let ids: Vec<AlertId> = alerts.iter().map(|item| item.alert.id.clone()).collect();
+    let findings = state.store.alert_findings(clinic, &ids).await?;
+    if !alerts.is_empty() {
+        state
+            .store
+            .record_audit(
+                Some(clinic),
+                &Actor::Practitioner(principal.practitioner_id.clone()),
+                "alerts.read",
+                &format!("client:{client}"),
+                state.now(),
+            )
+            .await?;
+    }
+    Ok(html! {
+        h2 id="alert-history-heading" { "Alert history" }
+        @if alerts.is_empty() {
+            p id="alert-history" { "No alerts about this client." }
+        } @else {
+            ol id="alert-history" class="alerts" aria-labelledby="alert-history-heading" {
+                @for item in &alerts {
+                    li class="alert" data-level=(item.alert.level.as_str()) {
+                        span class="level" data-level=(item.alert.level.as_str()) { (item.alert.level.heading()) }
+                        " "
+                        a href={ "/treatments/" (item.alert.treatment_id) } { "Raised " (clock.when(item.alert.created_at)) }
+                        @let lines = findings.iter().find(|found| found.alert_id == item.alert.id).map(finding_lines).unwrap_or_default();
+                        @if !lines.is_empty() {
+                            ul class="finding" { @for line in &lines { li { (line) } } }
+                        }
+                        p class="muted acknowledged" {
+                            (acknowledged_line(item, clock))
+                        }
+                    }
+                }
+            }
+        }
+    })
+}
+
+/// "Acknowledged by <name> at <time>", or "Not acknowledged yet".
+pub(crate) fn acknowledged_line(item: &aftercare_store::AlertRecord, clock: &ClinicTime) -> String {
+    match (item.alert.acknowledged_at, &item.acknowledged_by_name) {
+        (Some(at), Some(name)) => format!("Acknowledged by {name} at {}", clock.when(at)),
+        (Some(at), None) => format!("Acknowledged at {}", clock.when(at)),
+        (None, _) => "Not acknowledged yet".to_owned(),
+    }
+}
+
+/// The label of the treatment time, naming the zone it is typed in.
+pub(crate) fn when_label(clock: &ClinicTime) -> String {
+    format!("When ({} time)", clock.name())
 }
 
 /// The details of a treatment (kind, pressure, length, regions, notes),
@@ -243,6 +341,7 @@ fn treatment_page(
     client: &aftercare_store::Client,
     form: &FormData,
     errors: &FieldErrors,
+    clock: &ClinicTime,
     default_at: &str,
 ) -> Markup {
     let at = if form.raw("at").is_empty() {
@@ -255,7 +354,7 @@ fn treatment_page(
         @if !errors.is_empty() { p class="error" role="alert" { "Some answers need a change: see below." } }
         form method="post" action={ "/clients/" (client.id) "/treatments" } {
             input type="hidden" name="csrf_token" value=(therapist.0.csrf_token);
-            (text_input("datetime-local", "at", "When (UTC)", at, errors, "off"))
+            (text_input("datetime-local", "at", &when_label(clock), at, errors, "off"))
             (treatment_fields(form, errors))
             p { button type="submit" { "Record the treatment" } }
         }
@@ -269,16 +368,16 @@ pub(crate) async fn new_treatment_form(
     Path(id): Path<String>,
 ) -> Result<PageResponse, WebError> {
     let id = client_id(&id)?;
-    let client = state
-        .store
-        .client(&therapist.0.principal.clinic_id, &id)
-        .await?;
+    let clinic = &therapist.0.principal.clinic_id;
+    let client = state.store.client(clinic, &id).await?;
+    let clock = ClinicTime::of(&state.store, clinic).await?;
     let body = treatment_page(
         &therapist,
         &client,
         &FormData::default(),
         &FieldErrors::default(),
-        &local_input(state.now()),
+        &clock,
+        &clock.input(state.now()),
     );
     Ok(PageResponse::new(page(
         "Record a treatment",
@@ -287,26 +386,48 @@ pub(crate) async fn new_treatment_form(
     )))
 }
 
-/// Reads the treatment form, or says what is wrong with which field.
+/// An instant as a treatment time (UTC); `None` beyond the years a
+/// timestamp holds.
+fn instant(millis: Millis) -> Option<aftercare_core::Timestamp> {
+    time::OffsetDateTime::from_unix_timestamp_nanos(i128::from(millis) * 1_000_000)
+        .ok()
+        .map(aftercare_core::Timestamp::new)
+}
+
+/// Reads the treatment form, or says what is wrong with which field. The
+/// time is read in the clinic's zone (see [`ClinicTime::read_input`]).
 pub(crate) fn read_treatment(
     form: &FormData,
     now: Millis,
     lifetime_days: u32,
+    clock: &ClinicTime,
 ) -> Result<(TreatmentDetails, Option<String>), FieldErrors> {
     let mut errors = FieldErrors::default();
-    let format = time::macros::format_description!("[year]-[month]-[day]T[hour]:[minute]");
-    let at = match form.get("at") {
-        None => Some(timestamp(now)),
-        Some(text) => {
-            let text = text.get(..16).unwrap_or(text);
-            if let Ok(at) = time::PrimitiveDateTime::parse(text, &format) {
-                Some(aftercare_core::Timestamp::new(at.assume_utc()))
-            } else {
-                errors.add("at", "Enter a date and time such as 2026-11-20T15:00.");
-                None
-            }
+    let at = match form.get("at").map(|text| clock.read_input(text)) {
+        None => Some(now),
+        Some(Ok(millis)) => Some(millis),
+        Some(Err(LocalTimeError::Unreadable)) => {
+            errors.add("at", "Enter a date and time such as 2026-11-20T15:00.");
+            None
+        }
+        Some(Err(LocalTimeError::Skipped)) => {
+            errors.add(
+                "at",
+                format!(
+                    "That time did not happen in {}: the clocks went forward then. Enter the time as the clock showed it.",
+                    clock.name()
+                ),
+            );
+            None
         }
     };
+    let at = at.and_then(|millis| {
+        let at = instant(millis);
+        if at.is_none() {
+            errors.add("at", "Enter a date and time such as 2026-11-20T15:00.");
+        }
+        at
+    });
     if let Some(at) = at {
         let millis = millis_of(at);
         if millis > now + aftercare_store::MAX_CLOCK_SKEW_MILLIS {
@@ -325,7 +446,7 @@ pub(crate) fn read_treatment(
     let pressure = match form.get("pressure") {
         None => None,
         Some(text) => {
-            let found = Pressure::ALL.iter().copied().find(|p| p.as_str() == text);
+            let found = Pressure::from_wire(text);
             if found.is_none() {
                 errors.add("pressure", "Choose one of the pressures offered.");
             }
@@ -385,10 +506,19 @@ pub(crate) async fn create_treatment(
     let principal = &therapist.0.principal;
     let client = state.store.client(&principal.clinic_id, &id).await?;
     let now = state.now();
-    let (details, notes) = match read_treatment(&form, now, state.settings.link_lifetime_days) {
+    let clock = ClinicTime::of(&state.store, &principal.clinic_id).await?;
+    let read = read_treatment(&form, now, state.settings.link_lifetime_days, &clock);
+    let (details, notes) = match read {
         Ok(read) => read,
         Err(errors) => {
-            let body = treatment_page(&therapist, &client, &form, &errors, &local_input(now));
+            let body = treatment_page(
+                &therapist,
+                &client,
+                &form,
+                &errors,
+                &clock,
+                &clock.input(now),
+            );
             return Ok(PageResponse::new(page(
                 "Record a treatment",
                 Some(&therapist.nav()),

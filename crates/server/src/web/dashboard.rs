@@ -3,13 +3,14 @@
 //! When no message can go out (no SMTP server and no clinic webhook), the
 //! page says so first: this page is then the only way to hear of them.
 
-use aftercare_store::AlertId;
+use aftercare_store::{AlertId, AlertRecord};
 use axum::extract::{Path, Query, State};
 use axum::response::Response;
-use maud::html;
+use maud::{Markup, html};
 
 use crate::state::AppState;
-use crate::web::checkin::when;
+use crate::time_format::ClinicTime;
+use crate::web::clients::{acknowledged_line, tel_target};
 use crate::web::error::WebError;
 use crate::web::finding::finding_lines;
 use crate::web::form::FormData;
@@ -27,6 +28,28 @@ pub(crate) struct Paging {
     /// How many alerts to skip.
     #[serde(default)]
     from: Option<String>,
+}
+
+/// How many acknowledged alerts the dashboard shows, latest first; every
+/// alert stays in its client's alert history.
+const ACKNOWLEDGED_SHOWN: i64 = 10;
+
+/// How to reach the client an alert is about: phone and email as links.
+fn contact_line(contact: &AlertRecord) -> Markup {
+    html! {
+        p class="contact" {
+            @if let Some(phone) = &contact.client_phone {
+                "Phone " a href={ "tel:" (tel_target(phone)) } { (phone) }
+                @if contact.client_email.is_some() { " · " }
+            }
+            @if let Some(email) = &contact.client_email {
+                "Email " a href={ "mailto:" (email) } { (email) }
+            }
+            @if contact.client_phone.is_none() && contact.client_email.is_none() {
+                "No phone or email on record."
+            }
+        }
+    }
 }
 
 /// `GET /dashboard`.
@@ -50,8 +73,23 @@ pub(crate) async fn dashboard(
         .dashboard_alerts(clinic, PAGE_SIZE, from)
         .await?;
     let ids: Vec<AlertId> = alerts.iter().map(|item| item.alert.id.clone()).collect();
-    let findings = state.store.alert_findings(clinic, &ids).await?;
+    let acknowledged = state
+        .store
+        .acknowledged_alerts(clinic, ACKNOWLEDGED_SHOWN)
+        .await?;
+    let mut all_ids = ids.clone();
+    all_ids.extend(acknowledged.iter().map(|item| item.alert.id.clone()));
+    let findings = state.store.alert_findings(clinic, &all_ids).await?;
+    let contacts = state.store.alert_records(clinic, &ids).await?;
+    let finding_of = |id: &AlertId| {
+        findings
+            .iter()
+            .find(|found| &found.alert_id == id)
+            .map(finding_lines)
+            .unwrap_or_default()
+    };
     let reach = Reach::of(&state, clinic, None).await?;
+    let clock = ClinicTime::of(&state.store, clinic).await?;
     let csrf = &therapist.0.csrf_token;
     Ok(PageResponse::new(page(
         "Alerts",
@@ -76,17 +114,41 @@ pub(crate) async fn dashboard(
                             div {
                                 span class="level" data-level=(item.alert.level.as_str()) { (item.alert.level.heading()) }
                                 " "
-                                a href={ "/treatments/" (item.alert.treatment_id) } { (item.client_name) }
-                                br;
-                                @let lines = findings.iter().find(|found| found.alert_id == item.alert.id).map(finding_lines).unwrap_or_default();
+                                a href={ "/clients/" (item.client_id) } { (item.client_name) }
+                                @let lines = finding_of(&item.alert.id);
                                 @if !lines.is_empty() {
                                     ul class="finding" { @for line in &lines { li { (line) } } }
                                 }
-                                span class="muted" { "Raised " (when(item.alert.created_at)) "; treated " (when(item.treated_at)) }
+                                @if let Some(contact) = contacts.iter().find(|found| found.alert.id == item.alert.id) {
+                                    (contact_line(contact))
+                                }
+                                span class="muted" { "Raised " (clock.when(item.alert.created_at)) "; treated " (clock.when(item.treated_at)) ". " }
+                                a href={ "/treatments/" (item.alert.treatment_id) } { "Open the course" }
                             }
                             form method="post" action={ "/alerts/" (item.alert.id) "/acknowledge" } {
                                 input type="hidden" name="csrf_token" value=(csrf);
                                 button type="submit" { "Acknowledge" }
+                            }
+                        }
+                    }
+                }
+            }
+            @if !acknowledged.is_empty() {
+                h2 id="acknowledged-heading" { "Recently acknowledged" }
+                ol id="acknowledged" aria-labelledby="acknowledged-heading" {
+                    @for item in &acknowledged {
+                        // Not `.alert[data-level]`: those are the open alerts.
+                        li class="acknowledged" {
+                            div {
+                                strong { (item.alert.level.heading()) }
+                                " "
+                                a href={ "/clients/" (item.client_id) } { (item.client_name) }
+                                @let lines = finding_of(&item.alert.id);
+                                @if !lines.is_empty() {
+                                    ul class="finding" { @for line in &lines { li { (line) } } }
+                                }
+                                span class="muted acknowledged" { (acknowledged_line(item, &clock)) ". " }
+                                a href={ "/treatments/" (item.alert.treatment_id) } { "Open the course" }
                             }
                         }
                     }

@@ -15,6 +15,10 @@ pub(crate) enum WebError {
     /// The page needs a signed-in therapist.
     #[error("sign-in required")]
     LoginRequired,
+    /// The practitioner must replace the first password the owner chose
+    /// before any other page opens.
+    #[error("password change required")]
+    PasswordChangeRequired,
     /// A form came without the token of its page (or with a wrong one).
     #[error("form token missing or wrong")]
     BadCsrf,
@@ -83,6 +87,9 @@ impl IntoResponse for WebError {
     fn into_response(self) -> Response {
         let (status, title, text) = match &self {
             WebError::LoginRequired => return Redirect::to("/login").into_response(),
+            WebError::PasswordChangeRequired => {
+                return Redirect::to(crate::web::session::PASSWORD_CHANGE_PAGE).into_response();
+            }
             WebError::BadCsrf => (
                 StatusCode::FORBIDDEN,
                 "This form has expired",

@@ -6,7 +6,7 @@
 use aftercare_core::Level;
 use aftercare_store::AlertFinding;
 
-use crate::web::answer::{DecisionView, Reported, shown_order};
+use crate::web::answer::{DecisionView, ReasonView, Reported, shown_order};
 use crate::web::words;
 
 /// The finding of an alert, one line per reason, most serious first:
@@ -35,15 +35,7 @@ pub(crate) fn finding_lines(found: &AlertFinding) -> Vec<String> {
         .into_iter()
         .filter(|reason| !serious || reason.level >= Level::ContactTherapist)
         .map(|reason| {
-            let mut symptoms: Vec<String> = Vec::new();
-            for path in &reason.evidence {
-                if let Some(symptom) = reported.symptom(path) {
-                    let text = words::described(symptom);
-                    if !symptoms.contains(&text) {
-                        symptoms.push(text);
-                    }
-                }
-            }
+            let symptoms = evidence_words(reason, &reported);
             // The guideline speaks to the client; this is read by the therapist.
             let why = in_brief(&reason.why).replace("your therapist", "the therapist");
             if symptoms.is_empty() {
@@ -53,6 +45,22 @@ pub(crate) fn finding_lines(found: &AlertFinding) -> Vec<String> {
             }
         })
         .collect()
+}
+
+/// The symptoms a reason stands on, each once, with every detail the
+/// client gave about it, e.g. `Swelling: left side only, warm or red,
+/// hurts (Calves)`: the finding in clinical words.
+pub(crate) fn evidence_words(reason: &ReasonView, reported: &Reported<'_>) -> Vec<String> {
+    let mut symptoms: Vec<String> = Vec::new();
+    for path in &reason.evidence {
+        if let Some(symptom) = reported.symptom(path) {
+            let text = words::described(symptom);
+            if !symptoms.contains(&text) {
+                symptoms.push(text);
+            }
+        }
+    }
+    symptoms
 }
 
 /// A reason's first clause, as a sentence.

@@ -54,6 +54,24 @@ impl FormData {
         )
     }
 
+    /// A form of these fields, in this order.
+    pub(crate) fn from_fields(fields: Vec<(String, String)>) -> FormData {
+        FormData(fields)
+    }
+
+    /// Every field, in the order sent.
+    pub(crate) fn fields(&self) -> &[(String, String)] {
+        &self.0
+    }
+
+    /// The form as an `application/x-www-form-urlencoded` body, which
+    /// [`FormData::parse`] reads back field for field.
+    pub(crate) fn encode(&self) -> String {
+        form_urlencoded::Serializer::new(String::new())
+            .extend_pairs(&self.0)
+            .finish()
+    }
+
     /// The name of the first field whose name or value holds a control
     /// character no store may be given (see `input::is_refused`).
     pub(crate) fn refused_field(&self) -> Option<String> {

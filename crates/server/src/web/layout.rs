@@ -40,7 +40,7 @@ pub(crate) fn page(title: &str, nav: Option<&Nav<'_>>, content: &Markup) -> Mark
                             span class="clinic" { (nav.clinic_name) }
                             a href="/dashboard" { "Alerts" }
                             a href="/clients" { "Clients" }
-                            @if nav.is_owner { a href="/team" { "Team" } }
+                            @if nav.is_owner { a href="/team" { "Team" } a href="/settings" { "Settings" } }
                             form method="post" action="/logout" class="inline" {
                                 input type="hidden" name="csrf_token" value=(nav.csrf_token);
                                 button type="submit" class="link" { "Sign out" }

@@ -1,8 +1,10 @@
 //! Whether a message can go out from this service at all: email needs the
 //! operator's SMTP settings, a webhook the clinic's follow-up settings.
 //! Without either, no reminder reaches a client and no alert reaches a
-//! therapist; pages then say so instead of promising a message.
+//! therapist; pages then say so instead of promising a message. The
+//! clinic's country says which numbers a client can call.
 
+use aftercare_core::phone_numbers::{Country, numbers_for};
 use aftercare_store::{Client, ClinicId};
 
 use crate::scheduler::plan::client_route;
@@ -17,6 +19,9 @@ pub(crate) struct Reach {
     /// A reminder reaches the client (consent given, and a channel and an
     /// address to use).
     pub(crate) client: bool,
+    /// The emergency and medical help numbers of the clinic's country;
+    /// `None` until the owner sets a country this service knows.
+    pub(crate) phones: Option<&'static Country>,
 }
 
 impl Reach {
@@ -40,6 +45,11 @@ impl Reach {
                 )
                 .is_some()
         });
-        Ok(Reach { therapist, client })
+        let phones = settings.country.as_deref().and_then(numbers_for);
+        Ok(Reach {
+            therapist,
+            client,
+            phones,
+        })
     }
 }

@@ -4,7 +4,7 @@
 //! own page. The work is done in [`crate::records`], as for the API.
 
 use aftercare_core::vocabulary::Pressure;
-use aftercare_store::{Client, ClientId, Millis, PageRequest, Role, StoreError, Treatment, Update};
+use aftercare_store::{Client, ClientId, PageRequest, StoreError, Treatment, Update};
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -13,8 +13,8 @@ use maud::{Markup, html};
 use crate::api::records::ClientRecordView;
 use crate::records::{self, ClientEdit, TreatmentEdit};
 use crate::state::AppState;
-use crate::web::checkin::{timestamp, when};
-use crate::web::clients::{read_treatment, treatment_fields};
+use crate::time_format::ClinicTime;
+use crate::web::clients::{read_treatment, treatment_fields, when_label};
 use crate::web::course::treatment_id;
 use crate::web::error::WebError;
 use crate::web::form::{FieldErrors, FormData, anonymous_csrf, error_line, text_input};
@@ -26,15 +26,6 @@ use crate::web::setup::{check_email, check_text};
 /// A client id from the path; unknown text is "not found".
 fn client_id(text: &str) -> Result<ClientId, WebError> {
     ClientId::parse(text).ok_or(WebError::NotFound("client"))
-}
-
-/// Refuses anyone but the clinic's owner.
-fn require_owner(therapist: &Therapist) -> Result<(), WebError> {
-    if therapist.0.principal.role == Role::Owner {
-        Ok(())
-    } else {
-        Err(WebError::Forbidden)
-    }
 }
 
 /// A form's fields as if they had been posted, to show stored values.
@@ -130,12 +121,7 @@ pub(crate) async fn client_save(
     let mut errors = FieldErrors::default();
     check_text(&form, &mut errors, "name", "the client's name", 200);
     check_email(&form, &mut errors, "email", false);
-    let phone = form.get("phone");
-    if let Some(phone) = phone
-        && crate::input::phone("phone", phone).is_err()
-    {
-        errors.add("phone", "Enter a phone number such as +44 20 7946 0000.");
-    }
+    let phone = crate::web::clients::check_phone(&form, &mut errors);
     if !errors.is_empty() {
         return Ok(
             PageResponse::new(client_page(&therapist, &client, &form, &errors))
@@ -146,7 +132,7 @@ pub(crate) async fn client_save(
     let edit = ClientEdit {
         name: form.get("name").map(str::to_owned),
         email: Update::Set(form.get("email").map(str::to_lowercase)),
-        phone: Update::Set(phone.map(str::to_owned)),
+        phone: Update::Set(phone),
         follow_up_consent: Some(form.has("follow_up_consent", "yes")),
     };
     records::correct_client(&state, principal, &id, edit).await?;
@@ -215,7 +201,7 @@ pub(crate) async fn erase_form(
     therapist: Therapist,
     Path(id): Path<String>,
 ) -> Result<PageResponse, WebError> {
-    require_owner(&therapist)?;
+    therapist.require_owner()?;
     let id = client_id(&id)?;
     let client = state
         .store
@@ -239,7 +225,7 @@ pub(crate) async fn erase(
     form: FormData,
 ) -> Result<Response, WebError> {
     therapist.check(&form)?;
-    require_owner(&therapist)?;
+    therapist.require_owner()?;
     let id = client_id(&id)?;
     let principal = &therapist.0.principal;
     let client = state.store.client(&principal.clinic_id, &id).await?;
@@ -287,29 +273,24 @@ pub(crate) async fn export(
     Ok(response)
 }
 
-/// `datetime-local` text for an instant (UTC).
-fn local_input(millis: Millis) -> String {
-    let format = time::macros::format_description!("[year]-[month]-[day]T[hour]:[minute]");
-    timestamp(millis).get().format(&format).unwrap_or_default()
-}
-
 fn treatment_page(
     therapist: &Therapist,
     treatment: &Treatment,
     form: &FormData,
     errors: &FieldErrors,
+    clock: &ClinicTime,
 ) -> Markup {
     page(
         "Correct a treatment",
         Some(&therapist.nav()),
         &html! {
-            h1 { "Correct the treatment of " (when(aftercare_store::millis_of(treatment.details.at))) }
+            h1 { "Correct the treatment of " (clock.when(aftercare_store::millis_of(treatment.details.at))) }
             p { "Change what was mistyped. If the client has checked in, their course is answered again with the "
                 "current guideline; earlier answers stay as they were." }
             (errors_box(errors))
             form method="post" action={ "/treatments/" (treatment.id) "/edit" } {
                 input type="hidden" name="csrf_token" value=(therapist.0.csrf_token);
-                (text_input("datetime-local", "at", "When (UTC)", form.raw("at"), errors, "off"))
+                (text_input("datetime-local", "at", &when_label(clock), form.raw("at"), errors, "off"))
                 (treatment_fields(form, errors))
                 div class="actions" {
                     button type="submit" { "Save the correction" }
@@ -327,12 +308,11 @@ pub(crate) async fn treatment_form(
     Path(id): Path<String>,
 ) -> Result<PageResponse, WebError> {
     let id = treatment_id(&id)?;
-    let treatment = state
-        .store
-        .treatment(&therapist.0.principal.clinic_id, &id)
-        .await?;
+    let clinic = &therapist.0.principal.clinic_id;
+    let treatment = state.store.treatment(clinic, &id).await?;
+    let clock = ClinicTime::of(&state.store, clinic).await?;
     let details = &treatment.details;
-    let at = local_input(aftercare_store::millis_of(details.at));
+    let at = clock.input(aftercare_store::millis_of(details.at));
     let duration = details
         .duration_min
         .map(|minutes| minutes.get().to_string())
@@ -356,6 +336,7 @@ pub(crate) async fn treatment_form(
         &treatment,
         &form,
         &FieldErrors::default(),
+        &clock,
     )))
 }
 
@@ -372,14 +353,17 @@ pub(crate) async fn treatment_save(
     let id = treatment_id(&id)?;
     let principal = &therapist.0.principal;
     let treatment = state.store.treatment(&principal.clinic_id, &id).await?;
+    let clock = ClinicTime::of(&state.store, &principal.clinic_id).await?;
     let refused = |errors: FieldErrors| {
-        PageResponse::new(treatment_page(&therapist, &treatment, &form, &errors))
-            .with_status(StatusCode::UNPROCESSABLE_ENTITY)
-            .into_response()
+        PageResponse::new(treatment_page(
+            &therapist, &treatment, &form, &errors, &clock,
+        ))
+        .with_status(StatusCode::UNPROCESSABLE_ENTITY)
+        .into_response()
     };
     // The link's lifetime bounds the time of a new treatment only: a
     // correction keeps the link as it is, however old the treatment.
-    let (details, notes) = match read_treatment(&form, state.now(), u32::MAX) {
+    let (details, notes) = match read_treatment(&form, state.now(), u32::MAX, &clock) {
         Ok(read) => read,
         Err(errors) => return Ok(refused(errors)),
     };

@@ -5,21 +5,24 @@
 
 use aftercare_core::vocabulary::Modality;
 use aftercare_core::{Course, Level, Treatment, triage};
+use aftercare_store::DraftKind;
 use aftercare_store::Millis;
 use aftercare_store::secret::{Secret, hash_text};
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
 use maud::{Markup, html};
 
 use crate::metrics::DecisionSource;
 use crate::state::AppState;
 use crate::web::answer::{Audience, DecisionView, Reported, decision_block};
 use crate::web::chart;
-use crate::web::checkin::{timestamp, when};
+use crate::web::checkin::{StepQuery, load_draft, timestamp, when};
+use crate::web::checkin_flow::{Flow, Step};
 use crate::web::checkin_form::{SoFar, checkin_fields, read_checkin};
 use crate::web::error::WebError;
-use crate::web::form::{FieldErrors, FormData, anonymous_csrf, error_line, field_id};
-use crate::web::layout::{PageResponse, page};
+use crate::web::form::{FieldErrors, FormData, anonymous_csrf, cookie, error_line, field_id};
+use crate::web::layout::{PageResponse, page, see_other};
 use crate::web::session::Peer;
 use crate::web::session::secure_cookies;
 use crate::web::words;
@@ -42,8 +45,32 @@ fn errors_box(errors: &FieldErrors) -> Markup {
     }
 }
 
-fn start_page(csrf: &str, form: &FormData, errors: &FieldErrors) -> Markup {
+/// When and what the treatment was: the self-check's first questions.
+pub(crate) fn treatment_fields(form: &FormData, errors: &FieldErrors) -> Markup {
     let invalid = errors.get("hours_ago").is_some();
+    html! {
+        fieldset {
+            legend { "Your treatment" }
+            label for="hours_ago" { "About how many hours ago was it?" }
+            p class="hint" id="hours_ago-hint" { "For example 20 for yesterday afternoon; up to 720 (30 days)." }
+            input type="text" inputmode="decimal" id="hours_ago" name="hours_ago" value=(form.raw("hours_ago")) required
+                aria-invalid=[invalid.then_some("true")]
+                aria-describedby={ "hours_ago-hint" @if invalid { " hours_ago-error" } };
+            (error_line(errors, "hours_ago"))
+            label for="modality" { "What kind of treatment?" }
+            select id="modality" name="modality" {
+                @for value in Modality::ALL {
+                    option value=(value.as_str()) selected[form.raw("modality") == value.as_str()] { (words::modality(*value)) }
+                }
+            }
+            (error_line(errors, "modality"))
+        }
+    }
+}
+
+/// The whole self-check on one page: shown again, with the errors, when
+/// a one-page form is sent with a wrong answer.
+fn start_page(csrf: &str, form: &FormData, errors: &FieldErrors) -> Markup {
     page(
         "Self-check",
         None,
@@ -54,22 +81,7 @@ fn start_page(csrf: &str, form: &FormData, errors: &FieldErrors) -> Markup {
             (errors_box(errors))
             form method="post" action="/self-check" {
                 input type="hidden" name="csrf_token" value=(csrf);
-                fieldset {
-                    legend { "Your treatment" }
-                    label for="hours_ago" { "About how many hours ago was it?" }
-                    p class="hint" id="hours_ago-hint" { "For example 20 for yesterday afternoon; up to 720 (30 days)." }
-                    input type="text" inputmode="decimal" id="hours_ago" name="hours_ago" value=(form.raw("hours_ago")) required
-                        aria-invalid=[invalid.then_some("true")]
-                        aria-describedby={ "hours_ago-hint" @if invalid { " hours_ago-error" } };
-                    (error_line(errors, "hours_ago"))
-                    label for="modality" { "What kind of treatment?" }
-                    select id="modality" name="modality" {
-                        @for value in Modality::ALL {
-                            option value=(value.as_str()) selected[form.raw("modality") == value.as_str()] { (words::modality(*value)) }
-                        }
-                    }
-                    (error_line(errors, "modality"))
-                }
+                (treatment_fields(form, errors))
                 (checkin_fields(form, errors, &SoFar::default()))
                 p { button type="submit" { "Get my answer" } }
             }
@@ -77,15 +89,69 @@ fn start_page(csrf: &str, form: &FormData, errors: &FieldErrors) -> Markup {
     )
 }
 
-/// `GET /self-check`.
-pub(crate) async fn form(State(state): State<AppState>, headers: HeaderMap) -> PageResponse {
+/// The cookie that holds the random id of a first self-check's draft.
+const DRAFT_COOKIE: &str = "ac_draft";
+/// How long the answers of an unsent self-check are kept.
+const DRAFT_MILLIS: Millis = 6 * 60 * 60 * 1000;
+/// Self-check drafts one address may start in an hour.
+const DRAFTS_PER_ADDRESS_PER_HOUR: i64 = 60;
+
+/// The pages of a self-check: a first one (`base` `/self-check`, asking
+/// about the treatment) or the next one in a diary.
+fn selfcheck_flow(base: String, so_far: &SoFar, first: bool, now: Millis) -> Flow<'_> {
+    Flow {
+        footer: html! {
+            @if !first { p { a href=(base) { "Back to my diary" } } }
+        },
+        base,
+        so_far,
+        asks_treatment: first,
+        about: html! { "Self-check: nothing is shared with anyone." },
+        send: "Get my answer",
+        now,
+    }
+}
+
+/// The hash a first self-check's draft is kept under, from its cookie.
+fn draft_key(headers: &HeaderMap) -> Option<String> {
+    cookie(headers, DRAFT_COOKIE).map(|id| hash_text(&format!("self-check-draft:{id}")))
+}
+
+/// The `Set-Cookie` of a self-check draft: HttpOnly, SameSite=Strict,
+/// only for the self-check's pages; `max_age` 0 deletes it.
+fn draft_cookie(value: &str, max_age: i64, secure: bool) -> String {
+    let secure = if secure { "; Secure" } else { "" };
+    format!(
+        "{DRAFT_COOKIE}={value}; Path=/self-check; HttpOnly; SameSite=Strict; Max-Age={max_age}{secure}"
+    )
+}
+
+/// `GET /self-check`: a page of the self-check (`?step=`), the first
+/// (the treatment) when none is named.
+pub(crate) async fn form(
+    State(state): State<AppState>,
+    Query(query): Query<StepQuery>,
+    headers: HeaderMap,
+) -> Result<PageResponse, WebError> {
+    let now = state.now();
+    let so_far = SoFar::default();
+    let flow = selfcheck_flow("/self-check".to_owned(), &so_far, true, now);
+    let step = query.step(&flow)?;
+    let draft = match draft_key(&headers) {
+        Some(key) => load_draft(&state, &key, now).await?,
+        None => None,
+    }
+    .unwrap_or_default();
     let (csrf, set) = anonymous_csrf(&headers, secure_cookies(&state));
-    PageResponse::new(start_page(
-        &csrf,
-        &FormData::default(),
+    Ok(PageResponse::new(flow.page(
+        step,
+        &draft,
         &FieldErrors::default(),
+        &csrf,
+        query.then_check(),
+        &[],
     ))
-    .with_cookie(set)
+    .with_cookie(set))
 }
 
 /// The treatment the self-check form describes, or the fields at fault.
@@ -166,38 +232,79 @@ const DIARIES_PER_ADDRESS_PER_HOUR: i64 = 20;
 
 const HOUR_MILLIS: Millis = 60 * 60 * 1000;
 
-/// Refuses with 429 when the address has started too many diaries this
-/// hour; otherwise gives the subject to count the new one under.
-async fn diary_allowance(
+/// One diary (or draft) admitted at a time in this process, so that
+/// requests sent side by side are counted one after another and the
+/// first ones pass; across processes, counting before checking keeps
+/// them under the limit.
+static ADMISSION: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
+/// Counts one more diary (or draft, by `what`) started from the
+/// address, then refuses with 429 when that makes more than `limit` this
+/// hour. Counted before it is checked, so that requests sent side by
+/// side cannot all pass the limit.
+async fn admit_from_address(
     state: &AppState,
     peer: Option<std::net::IpAddr>,
+    what: &str,
+    limit: i64,
     now: Millis,
-) -> Result<Option<String>, WebError> {
+) -> Result<(), WebError> {
     let Some(ip) = peer else {
-        return Ok(None);
+        return Ok(());
     };
-    let subject = hash_text(&format!("diary-address:{ip}"));
-    let (started, oldest) = state
+    let subject = hash_text(&format!("{what}-address:{ip}"));
+    let attempt = state.store.record_attempt(&subject, now).await?;
+    let (others, _) = state
         .store
-        .attempts_since(&subject, now - HOUR_MILLIS)
+        .attempts_besides(&subject, now - HOUR_MILLIS, &attempt)
         .await?;
-    if started >= DIARIES_PER_ADDRESS_PER_HOUR {
+    if others >= limit {
+        state.store.forget_attempt(&attempt).await?;
+        let (_, oldest) = state
+            .store
+            .attempts_since(&subject, now - HOUR_MILLIS)
+            .await?;
         let wait_millis = oldest.unwrap_or(now) + HOUR_MILLIS - now;
         let seconds = u64::try_from(wait_millis / 1000).unwrap_or(1).max(1);
         return Err(WebError::TooManyDiaries(seconds));
     }
-    Ok(Some(subject))
+    Ok(())
 }
 
-/// `POST /self-check`: answers at once and starts a diary.
+/// Starts a diary holding `course` (the address's diaries counted first)
+/// and answers with its first decision.
+async fn start_diary(
+    state: &AppState,
+    peer: Option<std::net::IpAddr>,
+    course: &Course,
+    now: Millis,
+) -> Result<Markup, WebError> {
+    let secret = Secret::generate(DIARY_PREFIX);
+    {
+        let _one_at_a_time = ADMISSION.lock().await;
+        admit_from_address(state, peer, "diary", DIARIES_PER_ADDRESS_PER_HOUR, now).await?;
+        state
+            .store
+            .create_diary(&secret.hash(), &course.to_json(), now, now + DIARY_MILLIS)
+            .await?;
+    }
+    answer_page(state, secret.expose(), course, true)
+}
+
+/// `POST /self-check`: with a `step` field, one page of the self-check
+/// (kept in a draft; `step=check` sends it); without, the whole
+/// self-check in one form. Sending answers at once and starts a diary.
 pub(crate) async fn submit(
     State(state): State<AppState>,
     Peer(peer): Peer,
     headers: HeaderMap,
     form: FormData,
-) -> Result<PageResponse, WebError> {
+) -> Result<Response, WebError> {
     form.check_cookie_csrf(&headers)?;
     let now = state.now();
+    if let Some(step) = form.get("step") {
+        return selfcheck_step(&state, peer, &headers, &form, step, now).await;
+    }
     let mut errors = FieldErrors::default();
     let treatment = read_treatment(&form, now, &mut errors);
     let checkin = read_checkin(&form, now);
@@ -209,42 +316,116 @@ pub(crate) async fn submit(
         }
         return Ok(
             PageResponse::new(start_page(form.raw("csrf_token"), &form, &errors))
-                .with_status(StatusCode::UNPROCESSABLE_ENTITY),
+                .with_status(StatusCode::UNPROCESSABLE_ENTITY)
+                .into_response(),
         );
     };
     let course = Course {
         treatment,
         checkins: vec![checkin],
     };
-    let counted_as = diary_allowance(&state, peer, now).await?;
-    let secret = Secret::generate(DIARY_PREFIX);
+    Ok(PageResponse::new(start_diary(&state, peer, &course, now).await?).into_response())
+}
+
+/// One page of a first self-check, posted.
+async fn selfcheck_step(
+    state: &AppState,
+    peer: Option<std::net::IpAddr>,
+    headers: &HeaderMap,
+    form: &FormData,
+    step: &str,
+    now: Millis,
+) -> Result<Response, WebError> {
+    let so_far = SoFar::default();
+    let flow = selfcheck_flow("/self-check".to_owned(), &so_far, true, now);
+    let step = Step::parse(step)
+        .filter(|step| flow.offers(*step))
+        .ok_or(WebError::NotFound("page"))?;
+    let key = draft_key(headers);
+    let stored = match &key {
+        Some(key) => load_draft(state, key, now).await?,
+        None => None,
+    };
+    let secure = secure_cookies(state);
+    if step == Step::Check {
+        let (Some(key), Some(draft)) = (key, stored) else {
+            return Ok(see_other(&flow.url(flow.first(), false), &[]));
+        };
+        let mut errors = FieldErrors::default();
+        let treatment = read_treatment(&draft, now, &mut errors);
+        match (treatment, read_checkin(&draft, now)) {
+            (Some(treatment), Ok(checkin)) if errors.is_empty() => {
+                let course = Course {
+                    treatment,
+                    checkins: vec![checkin],
+                };
+                let markup = start_diary(state, peer, &course, now).await?;
+                state.store.delete_checkin_draft(&key).await?;
+                return Ok(PageResponse::new(markup)
+                    .with_cookie(Some(draft_cookie("", 0, secure)))
+                    .into_response());
+            }
+            (_, read) => {
+                if let Err(more) = read {
+                    for (field, message) in more.iter() {
+                        errors.add(field, message);
+                    }
+                }
+                return Ok(PageResponse::new(flow.page(
+                    step,
+                    &draft,
+                    &errors,
+                    form.raw("csrf_token"),
+                    false,
+                    &[],
+                ))
+                .with_status(StatusCode::UNPROCESSABLE_ENTITY)
+                .into_response());
+            }
+        }
+    }
+    let then_check = form.get("then") == Some("check");
+    let had_draft = stored.is_some();
+    let draft = stored.unwrap_or_default();
+    let merged = match flow.merge_checked(step, &draft, form, then_check) {
+        Ok(merged) => merged,
+        Err(page) => return Ok(page.into_response()),
+    };
+    let (key, cookies) = match key {
+        Some(key) if had_draft => (key, Vec::new()),
+        _ => {
+            // A new draft, under a new random id in a cookie.
+            let _one_at_a_time = ADMISSION.lock().await;
+            admit_from_address(
+                state,
+                peer,
+                "self-check-draft",
+                DRAFTS_PER_ADDRESS_PER_HOUR,
+                now,
+            )
+            .await?;
+            let id = Secret::generate("").expose().to_owned();
+            let key = hash_text(&format!("self-check-draft:{id}"));
+            let max_age = DRAFT_MILLIS / 1000;
+            (key, vec![draft_cookie(&id, max_age, secure)])
+        }
+    };
     state
         .store
-        .create_diary(&secret.hash(), &course.to_json(), now, now + DIARY_MILLIS)
+        .save_checkin_draft(
+            &key,
+            DraftKind::SelfCheck,
+            &merged.encode(),
+            now,
+            now + DRAFT_MILLIS,
+        )
         .await?;
-    if let Some(subject) = counted_as {
-        state.store.record_attempts(&[&subject], now).await?;
-    }
-    Ok(PageResponse::new(answer_page(
-        &state,
-        secret.expose(),
-        &course,
-        true,
-    )?))
+    Ok(see_other(&flow.next(&merged, step, then_check), &cookies))
 }
 
 /// The hash of a diary link, or "not found" for text that cannot be one.
 pub(crate) fn diary_hash(token: &str) -> Result<String, WebError> {
-    let plausible = token.starts_with(DIARY_PREFIX)
-        && token.len() <= 128
-        && token
-            .bytes()
-            .all(|byte| byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'_'));
-    if plausible {
-        Ok(hash_text(token))
-    } else {
-        Err(WebError::NotFound("diary"))
-    }
+    super::path_token_hash(token, DIARY_PREFIX, "diary")
 }
 
 /// Reads a stored diary course.
@@ -266,13 +447,14 @@ fn levels(state: &AppState, course: &Course) -> Vec<Level> {
         .collect()
 }
 
+/// The diary: the course so far, and a link to check in again; or, when
+/// a one-page form came back with a wrong answer (`sent`: its token, what
+/// it said and what is wrong), that form again.
 fn diary_page(
     state: &AppState,
     token: &str,
     course: &Course,
-    csrf: &str,
-    form: &FormData,
-    errors: &FieldErrors,
+    sent: Option<(&str, &FormData, &FieldErrors)>,
 ) -> Markup {
     let levels = levels(state, course);
     page(
@@ -290,53 +472,92 @@ fn diary_page(
                 }
             }
             h2 { "Check in again" }
-            (errors_box(errors))
-            form method="post" action={ "/self-check/d/" (token) } {
-                input type="hidden" name="csrf_token" value=(csrf);
-                (checkin_fields(form, errors, &SoFar::of(course, &levels)))
-                p { button type="submit" { "Get my answer" } }
+            @if let Some((csrf, form, errors)) = sent {
+                (errors_box(errors))
+                form method="post" action={ "/self-check/d/" (token) } {
+                    input type="hidden" name="csrf_token" value=(csrf);
+                    (checkin_fields(form, errors, &SoFar::of(course, &levels)))
+                    p { button type="submit" { "Get my answer" } }
+                }
+            } @else {
+                p { "A few short questions, one page at a time." }
+                p { a class="button" href={ "/self-check/d/" (token) "?step=" (diary_flow_first(course, &levels)) } { "Check in again" } }
             }
             p { a href={ "/self-check/d/" (token) "/erase" } { "Erase this diary" } }
         },
     )
 }
 
-/// `GET /self-check/d/{link}`.
+/// The name of the first page of a diary's next check-in.
+fn diary_flow_first(course: &Course, levels: &[Level]) -> &'static str {
+    let so_far = SoFar::of(course, levels);
+    if so_far.reported_kinds().is_empty() {
+        Step::Feel.name()
+    } else {
+        Step::Last.name()
+    }
+}
+
+/// Until when the answers of a diary's next check-in are kept.
+fn diary_draft_expiry(now: Millis) -> Millis {
+    now + DRAFT_MILLIS
+}
+
+/// `GET /self-check/d/{link}`: the diary; with `?step=`, a page of its
+/// next check-in.
 pub(crate) async fn diary(
     State(state): State<AppState>,
     Path(token): Path<String>,
+    Query(query): Query<StepQuery>,
     headers: HeaderMap,
 ) -> Result<PageResponse, WebError> {
     let hash = diary_hash(&token)?;
-    let course = parse_course(&state.store.diary(&hash, state.now()).await?)?;
+    let now = state.now();
+    let course = parse_course(&state.store.diary(&hash, now).await?)?;
     let (csrf, set) = anonymous_csrf(&headers, secure_cookies(&state));
-    Ok(PageResponse::new(diary_page(
-        &state,
-        &token,
-        &course,
-        &csrf,
-        &FormData::default(),
-        &FieldErrors::default(),
-    ))
-    .with_cookie(set))
+    if query.names_step() {
+        let levels = levels(&state, &course);
+        let so_far = SoFar::of(&course, &levels);
+        let flow = selfcheck_flow(format!("/self-check/d/{token}"), &so_far, false, now);
+        let step = query.step(&flow)?;
+        let draft = load_draft(&state, &hash, now)
+            .await?
+            .unwrap_or_else(|| flow.start_draft());
+        return Ok(PageResponse::new(flow.page(
+            step,
+            &draft,
+            &FieldErrors::default(),
+            &csrf,
+            query.then_check(),
+            &[],
+        ))
+        .with_cookie(set));
+    }
+    Ok(PageResponse::new(diary_page(&state, &token, &course, None)).with_cookie(set))
 }
 
 /// The most check-ins one diary keeps: far more than a follow-up needs,
 /// and it bounds what each diary page triages and stores.
 const MAX_DIARY_CHECKINS: usize = 100;
 
-/// `POST /self-check/d/{link}`: adds a check-in to the diary and answers.
+/// `POST /self-check/d/{link}`: with a `step` field, one page of the
+/// diary's next check-in (`step=check` sends it); without, the whole
+/// check-in in one form. Sending adds the check-in to the diary and
+/// answers.
 pub(crate) async fn diary_submit(
     State(state): State<AppState>,
     Path(token): Path<String>,
     headers: HeaderMap,
     form: FormData,
-) -> Result<PageResponse, WebError> {
+) -> Result<Response, WebError> {
     let hash = diary_hash(&token)?;
     form.check_cookie_csrf(&headers)?;
     let now = state.now();
     let stored = state.store.diary(&hash, now).await?;
-    let mut course = parse_course(&stored)?;
+    let course = parse_course(&stored)?;
+    if let Some(step) = form.get("step") {
+        return diary_step(&state, &token, &hash, &stored, course, &form, step, now).await;
+    }
     let checkin = match read_checkin(&form, now) {
         Ok(checkin) => checkin,
         Err(errors) => {
@@ -344,13 +565,90 @@ pub(crate) async fn diary_submit(
                 &state,
                 &token,
                 &course,
-                form.raw("csrf_token"),
-                &form,
-                &errors,
+                Some((form.raw("csrf_token"), &form, &errors)),
             ))
-            .with_status(StatusCode::UNPROCESSABLE_ENTITY));
+            .with_status(StatusCode::UNPROCESSABLE_ENTITY)
+            .into_response());
         }
     };
+    Ok(
+        PageResponse::new(
+            add_to_diary(&state, &token, &hash, &stored, course, checkin, now).await?,
+        )
+        .into_response(),
+    )
+}
+
+/// One page of a diary's next check-in, posted.
+#[allow(clippy::too_many_arguments)]
+async fn diary_step(
+    state: &AppState,
+    token: &str,
+    hash: &str,
+    stored: &str,
+    course: Course,
+    form: &FormData,
+    step: &str,
+    now: Millis,
+) -> Result<Response, WebError> {
+    let levels = levels(state, &course);
+    let so_far = SoFar::of(&course, &levels);
+    let flow = selfcheck_flow(format!("/self-check/d/{token}"), &so_far, false, now);
+    let step = Step::parse(step)
+        .filter(|step| flow.offers(*step))
+        .ok_or(WebError::NotFound("page"))?;
+    let draft = load_draft(state, hash, now).await?;
+    if step == Step::Check {
+        let Some(draft) = draft else {
+            return Ok(see_other(&format!("/self-check/d/{token}"), &[]));
+        };
+        return match read_checkin(&draft, now) {
+            Ok(checkin) => {
+                let markup = add_to_diary(state, token, hash, stored, course, checkin, now).await?;
+                state.store.delete_checkin_draft(hash).await?;
+                Ok(PageResponse::new(markup).into_response())
+            }
+            Err(errors) => Ok(PageResponse::new(flow.page(
+                step,
+                &draft,
+                &errors,
+                form.raw("csrf_token"),
+                false,
+                &[],
+            ))
+            .with_status(StatusCode::UNPROCESSABLE_ENTITY)
+            .into_response()),
+        };
+    }
+    let then_check = form.get("then") == Some("check");
+    let draft = draft.unwrap_or_else(|| flow.start_draft());
+    let merged = match flow.merge_checked(step, &draft, form, then_check) {
+        Ok(merged) => merged,
+        Err(page) => return Ok(page.into_response()),
+    };
+    state
+        .store
+        .save_checkin_draft(
+            hash,
+            DraftKind::Diary,
+            &merged.encode(),
+            now,
+            diary_draft_expiry(now),
+        )
+        .await?;
+    Ok(see_other(&flow.next(&merged, step, then_check), &[]))
+}
+
+/// Adds a check-in to a diary that still holds `stored`, and answers.
+async fn add_to_diary(
+    state: &AppState,
+    token: &str,
+    hash: &str,
+    stored: &str,
+    mut course: Course,
+    checkin: aftercare_core::Checkin,
+    now: Millis,
+) -> Result<Markup, WebError> {
     if course.checkins.len() >= MAX_DIARY_CHECKINS {
         return Err(WebError::CourseFull);
     }
@@ -360,9 +658,7 @@ pub(crate) async fn diary_submit(
     })?;
     state
         .store
-        .update_diary(&hash, &stored, &course.to_json(), now)
+        .update_diary(hash, stored, &course.to_json(), now)
         .await?;
-    Ok(PageResponse::new(answer_page(
-        &state, &token, &course, false,
-    )?))
+    answer_page(state, token, &course, false)
 }

@@ -21,16 +21,25 @@ use crate::web::form::{FormData, anonymous_csrf, cookie, set_cookie};
 use crate::web::layout::{Nav, PageResponse, page, see_other};
 
 /// The session cookie.
-const SESSION_COOKIE: &str = "ac_session";
+pub(crate) const SESSION_COOKIE: &str = "ac_session";
 /// How long a session lasts: a working day.
 const SESSION_MILLIS: Millis = 12 * 60 * 60 * 1000;
 /// The shortest password accepted at setup.
 pub(crate) const MIN_PASSWORD_CHARS: usize = 12;
 
 /// A signed-in therapist; pages that take one redirect to the login
-/// without a live session.
+/// without a live session, and to the change of password while the
+/// practitioner still has the first password the owner chose.
 #[derive(Clone, Debug)]
 pub(crate) struct Therapist(pub(crate) WebSession);
+
+/// Any live session, also one that must change its password first: for
+/// the change of password itself and signing out.
+#[derive(Clone, Debug)]
+pub(crate) struct SignedIn(pub(crate) WebSession);
+
+/// Where a practitioner with the owner's first password is sent.
+pub(crate) const PASSWORD_CHANGE_PAGE: &str = "/account/password";
 
 impl Therapist {
     /// The page header for this session.
@@ -42,9 +51,34 @@ impl Therapist {
         }
     }
 
+    /// Refuses anyone but the clinic's owner (403).
+    pub(crate) fn require_owner(&self) -> Result<(), WebError> {
+        if self.0.principal.role == aftercare_store::Role::Owner {
+            Ok(())
+        } else {
+            Err(WebError::Forbidden)
+        }
+    }
+
     /// Refuses a form of this session without its token.
     pub(crate) fn check(&self, form: &FormData) -> Result<(), WebError> {
         form.check_csrf(&self.0.csrf_token)
+    }
+}
+
+impl FromRequestParts<AppState> for SignedIn {
+    type Rejection = WebError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, WebError> {
+        let token = cookie(&parts.headers, SESSION_COOKIE).ok_or(WebError::LoginRequired)?;
+        // A deactivated practitioner's session is not found: the store
+        // deleted it, and its lookup refuses them besides.
+        state
+            .store
+            .web_session(&hash_text(token), state.now())
+            .await?
+            .map(SignedIn)
+            .ok_or(WebError::LoginRequired)
     }
 }
 
@@ -52,13 +86,11 @@ impl FromRequestParts<AppState> for Therapist {
     type Rejection = WebError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, WebError> {
-        let token = cookie(&parts.headers, SESSION_COOKIE).ok_or(WebError::LoginRequired)?;
-        state
-            .store
-            .web_session(&hash_text(token), state.now())
-            .await?
-            .map(Therapist)
-            .ok_or(WebError::LoginRequired)
+        let SignedIn(session) = SignedIn::from_request_parts(parts, state).await?;
+        if session.must_change_password {
+            return Err(WebError::PasswordChangeRequired);
+        }
+        Ok(Therapist(session))
     }
 }
 
@@ -87,7 +119,7 @@ pub(crate) async fn hash_password(state: &AppState, password: String) -> Result<
 
 /// Whether `password` matches a stored hash, checked off the async
 /// threads, a few at a time.
-async fn verify_password(state: &AppState, password: String, hash: String) -> bool {
+pub(crate) async fn verify_password(state: &AppState, password: String, hash: String) -> bool {
     let _turn = state.password_turn().await;
     tokio::task::spawn_blocking(move || {
         PasswordHash::new(&hash).is_ok_and(|parsed| {
@@ -102,7 +134,7 @@ async fn verify_password(state: &AppState, password: String, hash: String) -> bo
 
 /// A hash to check unknown emails against, so that an unknown email takes
 /// as long to refuse as a wrong password.
-async fn decoy_hash(state: &AppState) -> String {
+pub(crate) async fn decoy_hash(state: &AppState) -> String {
     static DECOY: OnceLock<String> = OnceLock::new();
     if let Some(hash) = DECOY.get() {
         return hash.clone();
@@ -131,6 +163,7 @@ fn login_page(csrf: &str, email: &str, error: Option<&str>) -> Markup {
                 input type="password" id="password" name="password" autocomplete="current-password" required;
                 p { button type="submit" { "Sign in" } }
             }
+            p { a href="/forgot-password" { "Forgot your password?" } }
         },
     )
 }
@@ -190,7 +223,11 @@ pub(crate) async fn login(
         let _ = verify_password(&state, password, decoy_hash(&state).await).await;
         false
     };
-    let Some((practitioner, _)) = found.filter(|_| accepted) else {
+    // A deactivated account is refused like a wrong password: the answer
+    // says nothing of which accounts exist or were turned off.
+    let Some((practitioner, _)) =
+        found.filter(|(practitioner, _)| accepted && practitioner.deactivated_at.is_none())
+    else {
         // The attempt stays recorded as a failure.
         tracing::info!("login refused");
         let csrf = form.raw("csrf_token");
@@ -210,11 +247,11 @@ pub(crate) async fn login(
 /// `POST /logout`: ends the session on the server and clears the cookie.
 pub(crate) async fn logout(
     State(state): State<AppState>,
-    therapist: Therapist,
+    SignedIn(session): SignedIn,
     headers: HeaderMap,
     form: FormData,
 ) -> Result<Response, WebError> {
-    therapist.check(&form)?;
+    form.check_csrf(&session.csrf_token)?;
     if let Some(token) = cookie(&headers, SESSION_COOKIE) {
         state.store.end_web_session(&hash_text(token)).await?;
     }
@@ -222,7 +259,8 @@ pub(crate) async fn logout(
     Ok(see_other("/login", &[clear]))
 }
 
-/// Starts a session for a practitioner and sends them to the dashboard.
+/// Starts a session for a practitioner and sends them to the dashboard,
+/// or to the change of password while theirs is the owner's first one.
 pub(crate) async fn start_session(
     state: &AppState,
     practitioner: &aftercare_store::Practitioner,
@@ -245,5 +283,10 @@ pub(crate) async fn start_session(
         SESSION_MILLIS / 1000,
         secure_cookies(state),
     );
-    Ok(see_other("/dashboard", &[cookie]))
+    let next = if practitioner.must_change_password {
+        PASSWORD_CHANGE_PAGE
+    } else {
+        "/dashboard"
+    };
+    Ok(see_other(next, &[cookie]))
 }

@@ -2,7 +2,7 @@
 //! that creates the clinic and its owner. The link expires, works once,
 //! and is stored only as a hash.
 
-use aftercare_store::secret::{Secret, hash_text};
+use aftercare_store::secret::Secret;
 use aftercare_store::{Millis, StoreError};
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
@@ -41,16 +41,7 @@ pub async fn first_run_setup_link(state: &AppState) -> Result<Option<String>, St
 
 /// The hash of a setup token from the path, or "not found".
 fn token_hash(token: &str) -> Result<String, WebError> {
-    let plausible = token.starts_with(SETUP_PREFIX)
-        && token.len() <= 128
-        && token
-            .bytes()
-            .all(|byte| byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'_'));
-    if plausible {
-        Ok(hash_text(token))
-    } else {
-        Err(WebError::NotFound("setup link"))
-    }
+    super::path_token_hash(token, SETUP_PREFIX, "setup link")
 }
 
 fn setup_page(token: &str, csrf: &str, form: &FormData, errors: &FieldErrors) -> Markup {

@@ -199,8 +199,14 @@ impl TestApp {
             .await
             .expect("bind a port");
         let address = format!("http://{}", listener.local_addr().expect("local address"));
+        // The service's own address, unless the test chose a public one.
+        let public_url = if settings.public_url == ServerSettings::default().public_url {
+            address.clone()
+        } else {
+            settings.public_url.clone()
+        };
         let settings = ServerSettings {
-            public_url: address.clone(),
+            public_url,
             ..settings
         };
         let clock_offset = Arc::new(AtomicI64::new(0));

@@ -12,7 +12,9 @@
 use aftercare_server::{Access, Route, route_table};
 use serde_json::{Value, json};
 
-use super::helpers::{ClinicFixture, Reply, TestApp, TreatmentFixture, on_every_backend};
+use super::helpers::{
+    ClinicFixture, Reply, TestApp, TreatmentFixture, on_every_backend, on_every_backend_with,
+};
 use super::isolation::{Browser, diary_link, setup_link, sign_in};
 use super::{checkin, chest_pain};
 
@@ -28,6 +30,7 @@ struct Fixture {
     treatment: TreatmentFixture,
     setup_link: String,
     diary_link: String,
+    reset_link: String,
 }
 
 impl Fixture {
@@ -42,12 +45,72 @@ impl Fixture {
         )
         .await
         .expect_status(201);
+        // A clinic webhook and a client phone, so the course page shows its
+        // "send a new link by text message" form (nothing is ever sent).
+        app.store
+            .put_followup_settings(
+                &aftercare_store::ClinicId::parse(&clinic.id).expect("a clinic id"),
+                &aftercare_store::Actor::System,
+                &aftercare_store::FollowupSettings {
+                    webhook_url: Some("https://hooks.example.org/aftercare".to_owned()),
+                    webhook_secret: Some("a-webhook-secret-of-some-length".to_owned()),
+                    ..aftercare_store::FollowupSettings::default()
+                },
+                app.now(),
+            )
+            .await
+            .expect("the clinic's webhook");
+        Reply::of(
+            app.request(
+                reqwest::Method::PATCH,
+                &format!("/api/v1/clients/{}", treatment.client_id),
+                Some(&clinic.owner_token),
+            )
+            .json(&json!({ "phone": "+44 20 7946 0000" })),
+        )
+        .await
+        .expect_status(200);
         let mut anyone = Browser::new(app);
         let csrf = anyone.csrf("/self-check").await;
         let diary_link = diary_link(app, &mut anyone, &csrf).await;
+        // A deactivated therapist, so the team page shows its reactivate
+        // form, and a reset link for the active one.
+        let clinic_id = aftercare_store::ClinicId::parse(&clinic.id).expect("clinic id");
+        let owner = aftercare_store::Actor::Practitioner(
+            aftercare_store::PractitionerId::parse(&clinic.owner_id).expect("owner id"),
+        );
+        let gone = app
+            .store
+            .create_practitioner(
+                &clinic_id,
+                &owner,
+                "gone@hostile-clinic.test",
+                "Gone Therapist",
+                aftercare_store::Role::Therapist,
+                app.now(),
+            )
+            .await
+            .expect("a therapist");
+        app.store
+            .set_practitioner_active(&clinic_id, &gone.id, false, &owner, app.now())
+            .await
+            .expect("deactivate");
+        let reset = aftercare_store::secret::Secret::generate("acr_");
+        app.store
+            .create_password_reset(
+                &clinic_id,
+                &aftercare_store::PractitionerId::parse(&clinic.therapist_id).expect("id"),
+                &reset.hash(),
+                &owner,
+                app.now(),
+                app.now() + 3_600_000,
+            )
+            .await
+            .expect("a reset link");
         Fixture {
             setup_link: setup_link(app).await,
             diary_link,
+            reset_link: reset.expose().to_owned(),
             clinic,
             treatment,
         }
@@ -61,6 +124,8 @@ impl Fixture {
             (Some("self-check"), "link") => &self.diary_link,
             (Some("clients"), "id") => &self.treatment.client_id,
             (Some("treatments"), "id") => &self.treatment.id,
+            (Some("team"), "id") => &self.clinic.therapist_id,
+            (Some("reset"), "token") => &self.reset_link,
             _ => panic!(
                 "{route}: no real value for `{{{parameter}}}`; add one in crates/server/tests/api/hostile.rs"
             ),
@@ -172,7 +237,20 @@ enum Body {
 
 #[tokio::test]
 async fn a_nul_in_any_text_a_route_reads_is_refused_naming_the_field() {
-    on_every_backend(async |app: &TestApp| {
+    // With an SMTP server set, so the "forgot password" page shows its
+    // form; nothing is sent, as every probe is refused first.
+    let settings = aftercare_server::ServerSettings {
+        smtp: Some(aftercare_server::SmtpSettings {
+            host: "127.0.0.1".to_owned(),
+            port: 9,
+            tls: aftercare_server::SmtpTls::None,
+            username: None,
+            password: None,
+            from: "Aftercare <aftercare@hostile.example>".to_owned(),
+        }),
+        ..aftercare_server::ServerSettings::default()
+    };
+    on_every_backend_with(settings, async |app: &TestApp| {
         let fixture = Fixture::new(app).await;
         let token = fixture.clinic.owner_token.clone();
         let document = app
@@ -291,6 +369,21 @@ async fn forms_of_every_page(fixture: &Fixture, browser: &mut Browser) -> Vec<(S
         let page = browser.get(&path).await;
         assert_eq!(page.status, 200, "GET {path}: {}", page.text);
         found.extend(forms_in(&page.text));
+        // A page of several steps (a check-in, a diary's next check-in)
+        // shows its first step's form behind a link to `?step=`.
+        let step_links: Vec<String> = page
+            .text
+            .split("href=\"")
+            .skip(1)
+            .filter_map(|rest| rest.split('"').next())
+            .filter(|href| href.starts_with(&format!("{path}?step=")))
+            .map(|href| href.replace("&amp;", "&"))
+            .collect();
+        for link in step_links {
+            let step = browser.get(&link).await;
+            assert_eq!(step.status, 200, "GET {link}: {}", step.text);
+            found.extend(forms_in(&step.text));
+        }
     }
     found.sort();
     found.dedup();

@@ -327,6 +327,39 @@ async fn clinic_route(app: &TestApp, a: &Victim, b: &Beta, method: &str, path: &
             app.get(&path, token).await.problem(404, "not-found");
             return;
         }
+        (
+            "POST",
+            "/api/v1/practitioners/{id}/deactivate"
+            | "/api/v1/practitioners/{id}/reactivate"
+            | "/api/v1/practitioners/{id}/reset-link"
+            | "/api/v1/practitioners/{id}/ownership"
+            | "/api/v1/practitioners/{id}/password",
+        ) => {
+            // B's owner aims at A's therapist (with B's right password
+            // where one is asked): not found, and A's account is untouched.
+            let body = match path.rsplit('/').next() {
+                Some("ownership") => json!({ "current_password": PASSWORD }),
+                Some("password") => {
+                    json!({ "current_password": PASSWORD, "new_password": "taken over by beta" })
+                }
+                _ => json!({}),
+            };
+            let path = path.replace("{id}", &a.clinic.therapist_id);
+            app.post(&path, token, &body)
+                .await
+                .problem(404, "not-found");
+            let therapist = app
+                .get(
+                    &format!("/api/v1/practitioners/{}", a.clinic.therapist_id),
+                    Some(&a.clinic.therapist_token),
+                )
+                .await
+                .expect_status(200)
+                .json();
+            assert_eq!(therapist["active"], true, "{route}");
+            assert_eq!(therapist["role"], "therapist", "{route}");
+            return;
+        }
         ("GET", "/api/v1/clients/{id}") => {
             let path = format!("/api/v1/clients/{}", a.treatment.client_id);
             app.get(&path, token).await.problem(404, "not-found");
@@ -340,6 +373,20 @@ async fn clinic_route(app: &TestApp, a: &Victim, b: &Beta, method: &str, path: &
         ("GET", "/api/v1/treatments/{id}/course") => {
             let path = format!("/api/v1/treatments/{}/course", a.treatment.id);
             app.get(&path, token).await.problem(404, "not-found");
+            return;
+        }
+        (
+            "POST",
+            "/api/v1/treatments/{id}/link"
+            | "/api/v1/treatments/{id}/link/email"
+            | "/api/v1/treatments/{id}/link/sms",
+        ) => {
+            let path = path.replace("{id}", &a.treatment.id);
+            app.post(&path, token, &json!({}))
+                .await
+                .problem(404, "not-found");
+            // A's link still works: no new one was made.
+            assert_one_checkin(app, a, &route).await;
             return;
         }
         ("DELETE", "/api/v1/tokens/{id}") => {
@@ -715,7 +762,7 @@ async fn page_public_route(app: &TestApp, a: &Victim, b: &Beta, method: &str, pa
     let route = format!("{method} {path}");
     let mut anyone = Browser::new(app);
     let text = match (method, path) {
-        ("GET", "/" | "/assets/app.css" | "/login" | "/self-check") => {
+        ("GET", "/" | "/assets/app.css" | "/login" | "/self-check" | "/forgot-password") => {
             anyone.get(path).await.expect_status(200).text
         }
         ("POST", "/login") => {
@@ -738,6 +785,15 @@ async fn page_public_route(app: &TestApp, a: &Victim, b: &Beta, method: &str, pa
                 "{route}: no session"
             );
             without_typed(&refused.text, &a.owner_email)
+        }
+        ("POST", "/forgot-password") => {
+            // A's owner's email: the same answer as for any email.
+            let csrf = anyone.csrf("/login").await;
+            let answer = anyone
+                .post(path, &[("csrf_token", &csrf), ("email", &a.owner_email)])
+                .await
+                .expect_status(200);
+            without_typed(&answer.text, &a.owner_email)
         }
         ("POST", "/self-check") => {
             let csrf = anyone.csrf("/self-check").await;
@@ -817,6 +873,96 @@ async fn signed_in_route(
                 .await
                 .expect_status(404);
             assert_alert_open(app, a, &route).await;
+            page.text
+        }
+        ("GET", "/settings") => {
+            // B's own settings, never A's.
+            let page = browser.get(path).await.expect_status(200);
+            let own = app
+                .get("/api/v1/followup/settings", Some(&b.clinic.owner_token))
+                .await
+                .expect_status(200)
+                .json();
+            let zone = own["time_zone"].as_str().expect("B's zone");
+            assert!(
+                page.text.contains(&format!(r#"value="{zone}""#)),
+                "{route}: {}",
+                page.text
+            );
+            page.text
+        }
+        ("POST", "/settings") => {
+            let page = browser
+                .post(
+                    path,
+                    &[
+                        ("csrf_token", csrf),
+                        ("country", "NZ"),
+                        ("time_zone", "Pacific/Auckland"),
+                    ],
+                )
+                .await
+                .expect_status(303);
+            // Only B's settings changed; A keeps its zone and no country.
+            let a_settings = app
+                .get("/api/v1/followup/settings", Some(&a.clinic.owner_token))
+                .await
+                .expect_status(200)
+                .json();
+            assert_eq!(a_settings["time_zone"], A_TIME_ZONE, "{route}");
+            assert_eq!(a_settings["country"], Value::Null, "{route}");
+            page.text
+        }
+        ("GET", "/account/password") => browser.get(path).await.expect_status(200).text,
+        ("POST", "/account/password") => {
+            // Only B's own account can be reached, and a wrong current
+            // password changes nothing.
+            browser
+                .post(
+                    path,
+                    &[
+                        ("csrf_token", csrf),
+                        ("current_password", "not the password"),
+                        ("new_password", "taken over by beta"),
+                    ],
+                )
+                .await
+                .expect_status(422)
+                .text
+        }
+        (
+            "GET" | "POST",
+            "/team/{id}/deactivate"
+            | "/team/{id}/reactivate"
+            | "/team/{id}/reset-link"
+            | "/team/{id}/transfer",
+        ) => {
+            let path = path.replace("{id}", &a.clinic.therapist_id);
+            let page = if method == "GET" {
+                browser.get(&path).await
+            } else {
+                browser
+                    .post(
+                        &path,
+                        &[
+                            ("csrf_token", csrf),
+                            ("confirm", "yes"),
+                            ("current_password", PASSWORD),
+                        ],
+                    )
+                    .await
+            };
+            assert_eq!(page.status, 404, "{route}: {}", page.text);
+            let therapist = app
+                .get(
+                    &format!("/api/v1/practitioners/{}", a.clinic.therapist_id),
+                    Some(&a.clinic.therapist_token),
+                )
+                .await
+                .expect_status(200)
+                .json();
+            assert_eq!(therapist["active"], true, "{route}");
+            assert_eq!(therapist["role"], "therapist", "{route}");
             page.text
         }
         ("GET", "/team") => {
@@ -988,6 +1134,21 @@ async fn signed_in_route(
             assert_one_checkin(app, a, &route).await;
             page.text
         }
+        (
+            "POST",
+            "/treatments/{id}/link" | "/treatments/{id}/link/email" | "/treatments/{id}/link/sms",
+        ) => {
+            let page = browser
+                .post(
+                    &path.replace("{id}", &a.treatment.id),
+                    &[("csrf_token", csrf)],
+                )
+                .await
+                .expect_status(404);
+            // A's link still works: no new one was made.
+            assert_one_checkin(app, a, &route).await;
+            page.text
+        }
         ("POST", "/treatments/{id}/edit") => {
             let path = path.replace("{id}", &a.treatment.id);
             let api = format!("/api/v1/treatments/{}", a.treatment.id);
@@ -1023,6 +1184,25 @@ pub(super) async fn setup_link(app: &TestApp) -> String {
         .create_setup_link(&secret.hash(), now, now + 86_400_000)
         .await
         .expect("a setup link");
+    secret.expose().to_owned()
+}
+
+/// A real reset link for clinic A's therapist, made in the store as the
+/// team page makes one.
+async fn reset_link(app: &TestApp, a: &Victim) -> String {
+    let secret = Secret::generate("acr_");
+    let now = app.now();
+    app.store
+        .create_password_reset(
+            &ClinicId::parse(&a.clinic.id).expect("clinic id"),
+            &PractitionerId::parse(&a.clinic.therapist_id).expect("therapist id"),
+            &secret.hash(),
+            &aftercare_store::Actor::System,
+            now,
+            now + 3_600_000,
+        )
+        .await
+        .expect("a reset link");
     secret.expose().to_owned()
 }
 
@@ -1085,6 +1265,25 @@ async fn link_page_route(app: &TestApp, a: &Victim, method: &str, path: &str) {
         }
         ("GET", "/c/{link}" | "/c/{link}/course") => {
             anyone.get(&path.replace("{link}", &client_link)).await
+        }
+        ("GET" | "POST", "/reset/{token}") => {
+            let link = forged(&reset_link(app, a).await);
+            let path = path.replace("{token}", &link);
+            let page = if method == "GET" {
+                anyone.get(&path).await
+            } else {
+                anyone
+                    .post(
+                        &path,
+                        &[
+                            ("csrf_token", csrf),
+                            ("new_password", "taken over by a forger"),
+                        ],
+                    )
+                    .await
+            };
+            assert!(!anyone.cookies.contains_key("ac_session"), "{route}");
+            page
         }
         ("POST", "/c/{link}") => {
             let page = anyone

@@ -314,7 +314,8 @@ async fn a_check_in_form_sent_again_after_its_link_expired_is_not_answered() {
         let (status, form) = client.get(&path).await;
         assert_eq!(status, 200);
         let csrf = hidden(&form, "csrf_token");
-        let submission = hidden(&form, "submission");
+        // The one-page form's one-time id, as a saved page sends it.
+        let submission = "a-saved-form-2".to_owned();
         let fields = [
             ("csrf_token", csrf.as_str()),
             ("submission", submission.as_str()),

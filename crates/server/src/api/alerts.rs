@@ -134,6 +134,7 @@ impl AlertState {
     responses(
         (status = 200, description = "A page of alerts.", body = Page<AlertView>),
         (status = 401, response = responses::Unauthorized),
+        (status = 404, response = responses::NotFound),
         (status = 422, response = responses::Unprocessable),
         (status = 503, response = responses::Unavailable),
     )

@@ -865,21 +865,25 @@ fn on_both_sides(now: &[&Symptom], kind: SymptomKind, regions: &[Region]) -> boo
 /// Whether the entry is in one of `candidates` that the treatment did not
 /// work on. Treated: the region is in `treatment.regions`, `whole_body` on
 /// either side matching, so a whole-body entry is untreated only after a
-/// treatment that names no region; an entry with no region may be in any
-/// of the candidates.
+/// treatment that names no region, or when it also names an untreated
+/// candidate (`["arms", "whole_body"]` after work on the calves); an entry
+/// with no region may be in any of the candidates.
 fn untreated(treatment: &Treatment, symptom: &Symptom, candidates: &[Region]) -> bool {
     let treated = |region: &Region| {
         treatment.regions.contains(&Region::WholeBody) || treatment.regions.contains(region)
     };
-    if symptom.regions.contains(&Region::WholeBody) {
-        treatment.regions.is_empty()
-    } else if symptom.regions.is_empty() {
-        candidates.iter().any(|region| !treated(region))
-    } else {
+    let named_untreated = || {
         symptom
             .regions
             .iter()
             .any(|region| candidates.contains(region) && !treated(region))
+    };
+    if symptom.regions.contains(&Region::WholeBody) {
+        treatment.regions.is_empty() || named_untreated()
+    } else if symptom.regions.is_empty() {
+        candidates.iter().any(|region| !treated(region))
+    } else {
+        named_untreated()
     }
 }
 

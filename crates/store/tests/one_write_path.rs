@@ -1,9 +1,9 @@
 //! The check-in is written in one place per backend: the writer's group
-//! statement through sqlx (`batch.rs`) and the same statement on the
-//! SQLite file's own connection (`sqlite_writer.rs`). A second statement
-//! writing `checkins` anywhere else in the workspace would be a second
-//! path that could disagree with them about caps, idempotency or alerts;
-//! this test fails when one appears.
+//! statement through sqlx (`batch/group_sqlx.rs`) and the same statement
+//! on the SQLite file's own connection (`sqlite_writer.rs`). A second
+//! statement writing `checkins` anywhere else in the workspace would be a
+//! second path that could disagree with them about caps, idempotency or
+//! alerts; this test fails when one appears.
 //!
 //! Erasure and retention delete check-ins (`records.rs`); an archive
 //! restore writes every table through one generic statement. Both are
@@ -15,7 +15,10 @@ use std::path::{Path, PathBuf};
 
 /// Where a statement that writes `checkins` may stand: (file, statement).
 const ALLOWED: [(&str, &str); 3] = [
-    ("crates/store/src/batch.rs", "INSERT INTO checkins"),
+    (
+        "crates/store/src/batch/group_sqlx.rs",
+        "INSERT INTO checkins",
+    ),
     ("crates/store/src/sqlite_writer.rs", "INSERT INTO checkins"),
     ("crates/store/src/records.rs", "DELETE FROM checkins"),
 ];

@@ -54,17 +54,24 @@ fn clients_page(
             h2 id="new-client" { "Add a client" }
             form method="post" action="/clients" {
                 input type="hidden" name="csrf_token" value=(therapist.0.csrf_token);
-                (text_input("text", "name", "Name", form.raw("name"), errors, "off"))
-                (text_input("email", "email", "Email (optional)", form.raw("email"), errors, "off"))
-                (text_input("tel", "phone", "Phone (optional, for text messages)", form.raw("phone"), errors, "off"))
-                label class="check" for="follow_up_consent" {
-                    input type="checkbox" id="follow_up_consent" name="follow_up_consent" value="yes" checked[form.has("follow_up_consent", "yes")];
-                    "The client agrees to be followed up after treatments"
-                }
+                (client_fields(form, errors))
                 p { button type="submit" { "Add the client" } }
             }
         },
     )
+}
+
+/// The fields of a client, for adding one and for correcting one.
+pub(crate) fn client_fields(form: &FormData, errors: &FieldErrors) -> Markup {
+    html! {
+        (text_input("text", "name", "Name", form.raw("name"), errors, "off"))
+        (text_input("email", "email", "Email (optional)", form.raw("email"), errors, "off"))
+        (text_input("tel", "phone", "Phone (optional, for text messages)", form.raw("phone"), errors, "off"))
+        label class="check" for="follow_up_consent" {
+            input type="checkbox" id="follow_up_consent" name="follow_up_consent" value="yes" checked[form.has("follow_up_consent", "yes")];
+            "The client agrees to be followed up after treatments"
+        }
+    }
 }
 
 /// `GET /clients`.

@@ -63,7 +63,7 @@
 //! `see_doctor` or above, never pre-filled); and `note`. The rarer warning
 //! signs sit in one fold of their own (`details.signs`).
 //!
-//! The same fields are asked one thing per page (`checkin_flow.rs`),
+//! The same fields are asked one thing per page (`checkin_flow/`),
 //! steps in this order: `last` (later check-ins only: `{kind}.now` =
 //! `still`, `better` or `gone` for each thing reported last time; gone
 //! sends `{kind}.gone`, the others tick `symptom` and fill its questions

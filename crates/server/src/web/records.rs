@@ -62,13 +62,7 @@ fn client_page(
             (errors_box(errors))
             form method="post" action={ "/clients/" (client.id) "/edit" } {
                 input type="hidden" name="csrf_token" value=(therapist.0.csrf_token);
-                (text_input("text", "name", "Name", form.raw("name"), errors, "off"))
-                (text_input("email", "email", "Email (optional)", form.raw("email"), errors, "off"))
-                (text_input("tel", "phone", "Phone (optional)", form.raw("phone"), errors, "off"))
-                label class="check" for="follow_up_consent" {
-                    input type="checkbox" id="follow_up_consent" name="follow_up_consent" value="yes" checked[form.has("follow_up_consent", "yes")];
-                    "The client agrees to be followed up after treatments"
-                }
+                (crate::web::clients::client_fields(form, errors))
                 p { button type="submit" { "Save the details" } }
             }
             p { a href={ "/clients/" (client.id) } { "Back to " (client.name) } }

@@ -76,7 +76,7 @@ impl Store {
     ///
     /// This is [`Store::submit_checkin_shared`] for callers holding a
     /// guideline of their own (the demo, tests): there is one write path
-    /// for check-ins per backend, the writer's (`batch.rs` through sqlx,
+    /// for check-ins per backend, the writer's (`batch/group_sqlx.rs` through sqlx,
     /// `sqlite_writer.rs` on a SQLite file).
     pub async fn submit_checkin(
         &self,

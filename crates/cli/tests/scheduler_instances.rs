@@ -187,7 +187,7 @@ async fn two_instances_share_the_work_and_one_finishes_when_the_other_is_killed(
                 quiet_start_minute: 0,
                 quiet_end_minute: 0,
                 webhook_url: Some(hook),
-                webhook_secret: Some("a-secret-for-the-test-hook".to_owned()),
+                webhook_secret: Some(Secret::from_text("a-secret-for-the-test-hook")),
                 ..FollowupSettings::default()
             },
             now,

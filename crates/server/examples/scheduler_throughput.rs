@@ -80,7 +80,9 @@ async fn main() {
                 quiet_start_minute: 0,
                 quiet_end_minute: 0,
                 webhook_url: Some(hook),
-                webhook_secret: Some("a-secret-for-the-benchmark".to_owned()),
+                webhook_secret: Some(aftercare_store::secret::Secret::from_text(
+                    "a-secret-for-the-benchmark",
+                )),
                 client_channel: aftercare_store::Channel::Webhook,
                 ..FollowupSettings::default()
             },

@@ -27,6 +27,7 @@ mod settings;
 mod state;
 mod throttle;
 mod time_format;
+mod usecases;
 pub mod web;
 
 use std::future::Future;

@@ -67,7 +67,16 @@ pub(crate) async fn observe(
         .unwrap_or_default();
 
     // Everything logged while answering carries the request's id and route.
-    let span = tracing::info_span!("request", %method, %route, request_id);
+    // A stored check-in records its level and whether it raised an alert
+    // here (`usecases/checkin.rs`), so it is told by the one "answered" line.
+    let span = tracing::info_span!(
+        "request",
+        %method,
+        %route,
+        request_id,
+        level = tracing::field::Empty,
+        alert = tracing::field::Empty
+    );
     let mut response = next.run(request).instrument(span.clone()).await;
     let _entered = span.enter();
 

@@ -104,11 +104,6 @@ impl ServerSettings {
                 .parse::<std::net::IpAddr>()
                 .is_ok_and(|address| address.is_loopback())
     }
-
-    /// The link lifetime in milliseconds.
-    pub(crate) fn link_lifetime_millis(&self) -> i64 {
-        i64::from(self.link_lifetime_days) * 24 * 60 * 60 * 1000
-    }
 }
 
 /// Where the client's pages live under the public address; the page reads

@@ -251,7 +251,7 @@ impl Store {
         if backend == Backend::Sqlite {
             store.sqlite_writer = store.open_sqlite_writer(sync).await;
         }
-        store.batcher = Some(batch::CheckinBatcher::start(store.clone()));
+        store.batcher = Some(batch::CheckinBatcher::start(&store));
         Ok(store)
     }
 

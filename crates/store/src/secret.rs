@@ -1,5 +1,6 @@
 //! Secrets handed out once (API tokens, client links): random, shown to
-//! their owner once, stored only as a hash.
+//! their owner once, stored only as a hash. Also secrets a clinic gives
+//! us (the webhook signing key), kept so that no log line can show them.
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -55,5 +56,36 @@ pub fn hash_text(text: &str) -> String {
 impl std::fmt::Debug for Secret {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str("Secret(…)")
+    }
+}
+
+/// Reading a secret from a request shows it to no one, so it may be
+/// deserialised directly. `Serialize` is deliberately not implemented:
+/// writing a secret out has to be asked for by name (see [`exposed`]).
+impl<'de> serde::Deserialize<'de> for Secret {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        String::deserialize(deserializer).map(Secret)
+    }
+}
+
+/// Serde helpers for a field that holds an optional secret and whose
+/// serialised form really must carry the value (`#[serde(with = ...)]`).
+pub mod exposed {
+    use super::Secret;
+    use serde::{Deserialize as _, Deserializer, Serialize as _, Serializer};
+
+    /// Writes the secret's value, or `null`.
+    pub fn serialize<S: Serializer>(
+        secret: &Option<Secret>,
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
+        secret.as_ref().map(Secret::expose).serialize(serializer)
+    }
+
+    /// Reads the secret's value, or `null`.
+    pub fn deserialize<'de, D: Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Option<Secret>, D::Error> {
+        Option::<String>::deserialize(deserializer).map(|text| text.map(Secret))
     }
 }

@@ -301,7 +301,7 @@ async fn rich_clinic(store: &Store) -> Clinic {
                 escalation_minutes: Some(60),
                 country: Some("IE".to_owned()),
                 webhook_url: Some("https://hooks.records.example/aftercare".to_owned()),
-                webhook_secret: Some("a-webhook-secret-of-some-length".to_owned()),
+                webhook_secret: Some(Secret::from_text("a-webhook-secret-of-some-length")),
                 ..FollowupSettings::default()
             },
             TREATED_AT,

@@ -4,7 +4,6 @@
 
 use crate::observe::WriteHandedOver;
 use aftercare_core::Checkin;
-use aftercare_store::secret::Secret;
 use axum::Extension;
 use axum::Json as JsonResponse;
 use axum::extract::State;
@@ -13,32 +12,18 @@ use axum::response::{IntoResponse, Response};
 use utoipa::IntoParams;
 
 use crate::api::course::{LinkCourseView, SubmittedView};
-use crate::api::treatments::LINK_PREFIX;
 use crate::error::ApiError;
 use crate::extract::{JsonBody, PathParam};
 use crate::input::parse_object;
-use crate::metrics::DecisionSource;
 use crate::openapi::format::CheckinFormat;
 use crate::openapi::responses;
 use crate::state::AppState;
+use crate::usecases;
+use crate::usecases::checkin::CheckinSubmission;
+use crate::usecases::links::LinkToken;
 
 /// The header that makes a check-in submission safe to retry.
 const IDEMPOTENCY_KEY: HeaderName = HeaderName::from_static("idempotency-key");
-
-/// The hash of a link token, or "not found" for text that cannot be one.
-fn link_hash(token: &PathParam) -> Result<String, ApiError> {
-    let text = token.0.as_str();
-    let plausible = text.starts_with(LINK_PREFIX)
-        && text.len() <= 128
-        && text
-            .bytes()
-            .all(|byte| byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'_'));
-    if plausible {
-        Ok(Secret::from_text(text).hash())
-    } else {
-        Err(ApiError::not_found("link"))
-    }
-}
 
 /// The course a link opens: the treatment, the client's check-ins and the
 /// answers. The read is recorded in the audit trail.
@@ -59,8 +44,8 @@ pub(crate) async fn get_link_course(
     State(state): State<AppState>,
     token: PathParam,
 ) -> Result<JsonResponse<LinkCourseView>, ApiError> {
-    let hash = link_hash(&token)?;
-    let record = state.store.course_by_link(&hash, state.now()).await?;
+    let link = LinkToken::parse(&token.0)?;
+    let record = state.store.course_by_link(link.hash(), state.now()).await?;
     Ok(JsonResponse(record.into()))
 }
 
@@ -102,40 +87,21 @@ pub(crate) async fn submit_checkin(
     handed_over: Option<Extension<WriteHandedOver>>,
     JsonBody(body): JsonBody,
 ) -> Result<Response, ApiError> {
-    let hash = link_hash(&token)?;
+    let link = LinkToken::parse(&token.0)?;
     let key = IdempotencyKey::from_headers(&headers)?;
     let checkin: Checkin = parse_object(&body)?;
-    // Grouped with check-ins arriving at the same moment into one
-    // transaction; answered once that transaction has committed. Once
-    // queued it may be written at any moment, so from then on the answer
-    // is its outcome, even past the request time limit.
-    let queued = state
-        .store
-        .queue_checkin(
-            &hash,
-            key.key.as_deref(),
-            checkin,
-            &state.guideline,
-            state.now(),
-        )
-        .await?;
-    if let Some(Extension(handed_over)) = handed_over {
-        handed_over.set();
-    }
-    let submitted = queued.outcome().await?;
+    let submission = CheckinSubmission {
+        link: &link,
+        key: key.key.as_ref(),
+        checkin,
+    };
+    let handed_over = handed_over
+        .as_ref()
+        .map(|Extension(handed_over)| handed_over);
+    let submitted = usecases::checkin::submit_checkin(&state, submission, handed_over).await?;
     let status = if submitted.replayed {
         StatusCode::OK
     } else {
-        state.wake_scheduler();
-        state.metrics.record_checkin();
-        state
-            .metrics
-            .record_decision(submitted.decision.level, DecisionSource::Checkin);
-        tracing::info!(
-            level = %submitted.decision.level,
-            alert = submitted.alert.is_some(),
-            "check-in stored"
-        );
         StatusCode::CREATED
     };
     let view = SubmittedView::new(submitted.checkin, submitted.decision);
@@ -152,25 +118,19 @@ struct IdempotencyKey {
         rename = "Idempotency-Key",
         min_length = 1,
         max_length = 128,
-        nullable = false
+        nullable = false,
+        value_type = Option<String>
     )]
-    key: Option<String>,
+    key: Option<usecases::checkin::IdempotencyKey>,
 }
 
 impl IdempotencyKey {
     /// The header, if sent; refused unless it is short, visible ASCII.
     fn from_headers(headers: &HeaderMap) -> Result<IdempotencyKey, ApiError> {
-        let Some(value) = headers.get(&IDEMPOTENCY_KEY) else {
-            return Ok(IdempotencyKey { key: None });
-        };
-        let refused = || ApiError::invalid("Idempotency-Key", "1 to 128 visible ASCII characters");
-        let text = value.to_str().map_err(|_| refused())?;
-        if text.is_empty() || text.len() > 128 || !text.bytes().all(|byte| byte.is_ascii_graphic())
-        {
-            return Err(refused());
-        }
-        Ok(IdempotencyKey {
-            key: Some(text.to_owned()),
-        })
+        let key = headers
+            .get(&IDEMPOTENCY_KEY)
+            .map(|value| usecases::checkin::IdempotencyKey::parse(value.as_bytes()))
+            .transpose()?;
+        Ok(IdempotencyKey { key })
     }
 }

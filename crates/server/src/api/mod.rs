@@ -197,3 +197,19 @@ pub(crate) fn created<T: serde::Serialize>(location: &str, body: T) -> Response 
     }
     response
 }
+
+impl From<crate::usecases::UseCaseError> for crate::error::ApiError {
+    fn from(refused: crate::usecases::UseCaseError) -> Self {
+        use crate::error::ApiError;
+        use crate::usecases::UseCaseError;
+        match refused {
+            UseCaseError::Store(error) => error.into(),
+            UseCaseError::NotFound(what) => ApiError::not_found(what),
+            UseCaseError::Invalid { path, expected } => ApiError::invalid(path, expected),
+            UseCaseError::LinkLifetimeOver => ApiError::LinkExpired,
+            UseCaseError::NoRoute(why) => {
+                ApiError::Conflict(format!("no message can carry the link: {why}"))
+            }
+        }
+    }
+}

@@ -1,8 +1,7 @@
 //! `/api/v1/treatments`: treatments given, each with the private link its
 //! client follows up through.
 
-use aftercare_store::secret::Secret;
-use aftercare_store::{ClientId, NewTreatment, PractitionerId, Treatment, TreatmentId, millis_of};
+use aftercare_store::{ClientId, PractitionerId, Treatment, TreatmentId};
 use axum::Json as JsonResponse;
 use axum::extract::State;
 use axum::response::{IntoResponse, Response};
@@ -20,10 +19,12 @@ use crate::openapi::responses;
 use crate::pagination::{Page, PageParams};
 use crate::state::AppState;
 use crate::time_format::rfc3339;
-use crate::web::links::{self, Handover, LinkRefused};
+use crate::usecases::UseCaseError;
+use crate::usecases::links::{self, Handover};
+use crate::usecases::treatments::{TreatmentToRecord, record_treatment};
 
-/// The prefix of client link secrets.
-pub(crate) const LINK_PREFIX: &str = "acl_";
+/// The prefix of client link secrets (its home is the links use case).
+pub(crate) use crate::usecases::links::LINK_PREFIX;
 
 /// A treatment.
 #[derive(Debug, Serialize, ToSchema)]
@@ -138,7 +139,6 @@ pub(crate) async fn create_treatment(
     caller: Caller,
     Json(new): Json<NewTreatmentRequest>,
 ) -> Result<Response, ApiError> {
-    let now = state.now();
     let client_id = ClientId::parse(&new.client_id).ok_or(ApiError::NotFound {
         what: "client",
         path: Some("client_id".to_owned()),
@@ -151,61 +151,34 @@ pub(crate) async fn create_treatment(
         })?,
     };
     let notes = input::optional_text("notes", new.notes, 10_000)?;
-    let expires_at =
-        millis_of(new.treatment.at).saturating_add(state.settings.link_lifetime_millis());
-    if millis_of(new.treatment.at) > now + aftercare_store::MAX_CLOCK_SKEW_MILLIS {
-        return Err(ApiError::invalid(
-            "treatment.at",
-            "a time that is not in the future: record a treatment once it has been given",
-        ));
-    }
-    if expires_at <= now {
-        return Err(ApiError::invalid(
-            "treatment.at",
-            format!(
-                "a time within the last {} days, so that the client's link still works",
-                state.settings.link_lifetime_days
-            ),
-        ));
-    }
-    let secret = Secret::generate(LINK_PREFIX);
-    let treatment = state
-        .store
-        .create_treatment(
-            &caller.0.clinic_id,
-            &caller.actor(),
-            NewTreatment {
-                client_id,
-                practitioner_id,
-                details: new.treatment,
-                notes,
-                link_hash: secret.hash(),
-                link_expires_at: expires_at,
-            },
-            now,
-        )
+    let to_record = TreatmentToRecord {
+        client_id,
+        practitioner_id,
+        details: new.treatment,
+        notes,
+    };
+    let recorded = record_treatment(&state, &caller.0, to_record)
         .await
-        .map_err(|error| match error {
+        .map_err(|refused| match refused {
             // Name the field that held the id that was not found.
-            aftercare_store::StoreError::NotFound(what @ ("client" | "practitioner")) => {
-                ApiError::NotFound {
-                    what,
-                    path: Some(format!("{what}_id")),
-                }
-            }
+            UseCaseError::Store(aftercare_store::StoreError::NotFound(
+                what @ ("client" | "practitioner"),
+            )) => ApiError::NotFound {
+                what,
+                path: Some(format!("{what}_id")),
+            },
             other => other.into(),
         })?;
-    state.wake_scheduler();
-    let location = format!("/api/v1/treatments/{}", treatment.id);
+    let location = format!("/api/v1/treatments/{}", recorded.treatment.id);
     let link = LinkView {
-        url: state.settings.client_link_url(secret.expose()),
-        token: secret.expose().to_owned(),
-        expires_at: rfc3339(treatment.link_expires_at),
+        url: state.settings.client_link_url(recorded.link.expose()),
+        token: recorded.link.expose().to_owned(),
+        expires_at: rfc3339(recorded.treatment.link_expires_at),
     };
     Ok(created(
         &location,
         CreatedTreatment {
-            treatment: treatment.into(),
+            treatment: recorded.treatment.into(),
             link,
         },
     ))
@@ -327,18 +300,6 @@ pub(crate) struct SentLinkView {
     /// When the new link stops working (the old one already has).
     #[schema(format = DateTime)]
     expires_at: String,
-}
-
-impl From<LinkRefused> for ApiError {
-    fn from(refused: LinkRefused) -> Self {
-        match refused {
-            LinkRefused::Store(error) => error.into(),
-            LinkRefused::Expired => ApiError::LinkExpired,
-            LinkRefused::NoRoute(why) => {
-                ApiError::Conflict(format!("no message can carry the link: {why}"))
-            }
-        }
-    }
 }
 
 /// Makes the treatment's client link anew; the old link stops working at

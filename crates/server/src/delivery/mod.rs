@@ -128,7 +128,10 @@ impl Delivery {
             Channel::Webhook => {
                 let (Some(url), Some(secret)) = (
                     message.webhook_url.as_deref(),
-                    message.webhook_secret.as_deref(),
+                    message
+                        .webhook_secret
+                        .as_ref()
+                        .map(aftercare_store::secret::Secret::expose),
                 ) else {
                     return Err(DeliveryError::Permanent(
                         "the clinic has no webhook configured".to_owned(),

@@ -9,7 +9,6 @@
 
 use aftercare_core::Timestamp;
 use aftercare_store::DraftKind;
-use aftercare_store::secret::Secret;
 use aftercare_store::{CourseRecord, Millis};
 use axum::Extension;
 use axum::extract::{Path, Query, State};
@@ -17,11 +16,11 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use maud::{Markup, html};
 
-use crate::api::treatments::LINK_PREFIX;
-use crate::metrics::DecisionSource;
 use crate::observe::WriteHandedOver;
 use crate::state::AppState;
 use crate::time_format::ClinicTime;
+use crate::usecases::checkin::{CheckinSubmission, IdempotencyKey, submit_checkin};
+use crate::usecases::links::LinkToken;
 use crate::web::answer::{Audience, DecisionView, Reported, decision_block};
 use crate::web::chart;
 use crate::web::checkin_flow::{Flow, Step};
@@ -33,12 +32,6 @@ use crate::web::questions::is_warning_sign;
 use crate::web::reach::Reach;
 use crate::web::session::secure_cookies;
 use crate::web::words;
-
-/// The hash of a client link from the path, or "not found" for text that
-/// cannot be one.
-fn link_hash(token: &str) -> Result<String, WebError> {
-    super::path_token_hash(token, LINK_PREFIX, "link")
-}
 
 /// An instant as a check-in time.
 pub(crate) fn timestamp(millis: Millis) -> Timestamp {
@@ -175,14 +168,14 @@ pub(crate) async fn form(
     Query(query): Query<StepQuery>,
     headers: HeaderMap,
 ) -> Result<PageResponse, WebError> {
-    let hash = link_hash(&token)?;
+    let link = LinkToken::parse(&token)?;
     let now = state.now();
-    let record = state.store.course_by_link(&hash, now).await?;
+    let record = state.store.course_by_link(link.hash(), now).await?;
     let so_far = SoFar::of(&record.course(), &levels(&record));
     let clock = ClinicTime::of(&state.store, &record.treatment.clinic_id).await?;
     let flow = client_flow(&token, &record, &so_far, now, &clock);
     let step = query.step(&flow)?;
-    let draft = load_draft(&state, &hash, now)
+    let draft = load_draft(&state, link.hash(), now)
         .await?
         .unwrap_or_else(|| flow.start_draft());
     let (csrf, set) = anonymous_csrf(&headers, secure_cookies(&state));
@@ -217,26 +210,28 @@ pub(crate) async fn submit(
     handed_over: Option<Extension<WriteHandedOver>>,
     form: FormData,
 ) -> Result<Response, WebError> {
-    let hash = link_hash(&token)?;
+    let link = LinkToken::parse(&token)?;
     form.check_cookie_csrf(&headers)?;
+    let handed_over = handed_over
+        .as_ref()
+        .map(|Extension(handed_over)| handed_over);
     if let Some(step) = form.get("step") {
         let step = step.to_owned();
-        return step_submit(&state, &token, &hash, handed_over, &form, &step).await;
+        return step_submit(&state, &token, &link, handed_over, &form, &step).await;
     }
     let now = state.now();
     let submission = plausible_submission(&form);
     let checkin = match read_checkin(&form, now) {
         Ok(checkin) => checkin,
         Err(errors) => {
-            let record = state.store.course_by_link(&hash, now).await?;
+            let record = state.store.course_by_link(link.hash(), now).await?;
             let clock = ClinicTime::of(&state.store, &record.treatment.clinic_id).await?;
-            let submission =
-                submission.map_or_else(|| Secret::generate("").expose().to_owned(), str::to_owned);
+            let submission = submission.unwrap_or_else(IdempotencyKey::fresh);
             return Ok(PageResponse::new(checkin_page(
                 &token,
                 &record,
                 form.raw("csrf_token"),
-                &submission,
+                submission.as_str(),
                 &form,
                 &errors,
                 &clock,
@@ -248,8 +243,8 @@ pub(crate) async fn submit(
     Ok(answer(
         &state,
         &token,
-        &hash,
-        submission,
+        &link,
+        submission.as_ref(),
         Some(checkin),
         handed_over,
     )
@@ -257,21 +252,23 @@ pub(crate) async fn submit(
     .into_response())
 }
 
-/// The one-time submission value of a form, if it is one we could have made.
-fn plausible_submission(form: &FormData) -> Option<&str> {
+/// The one-time submission value of a form, if it is one we could have
+/// made; any other is as if none were sent.
+fn plausible_submission(form: &FormData) -> Option<IdempotencyKey> {
     form.get("submission")
-        .filter(|key| key.len() <= 128 && key.bytes().all(|byte| byte.is_ascii_graphic()))
+        .and_then(|key| IdempotencyKey::parse(key.as_bytes()).ok())
 }
 
 /// One page of the step-by-step check-in, posted.
 async fn step_submit(
     state: &AppState,
     token: &str,
-    hash: &str,
-    handed_over: Option<Extension<WriteHandedOver>>,
+    link: &LinkToken,
+    handed_over: Option<&WriteHandedOver>,
     form: &FormData,
     step: &str,
 ) -> Result<Response, WebError> {
+    let hash = link.hash();
     let now = state.now();
     // An unknown or expired link opens no page.
     let record = state.store.course_by_link(hash, now).await?;
@@ -290,11 +287,11 @@ async fn step_submit(
             if let Some(key) = sent
                 && state
                     .store
-                    .decision_for_resend(hash, key, now)
+                    .decision_for_resend(hash, key.as_str(), now)
                     .await?
                     .is_some()
             {
-                return Ok(answer(state, token, hash, Some(key), None, handed_over)
+                return Ok(answer(state, token, link, Some(&key), None, handed_over)
                     .await?
                     .into_response());
             }
@@ -302,10 +299,9 @@ async fn step_submit(
         };
         return match read_checkin(&draft, now) {
             Ok(checkin) => {
-                let key = plausible_submission(&draft)
-                    .map_or_else(|| Secret::generate("").expose().to_owned(), str::to_owned);
+                let key = plausible_submission(&draft).unwrap_or_else(IdempotencyKey::fresh);
                 let page =
-                    answer(state, token, hash, Some(&key), Some(checkin), handed_over).await?;
+                    answer(state, token, link, Some(&key), Some(checkin), handed_over).await?;
                 state.store.delete_checkin_draft(hash).await?;
                 Ok(page.into_response())
             }
@@ -337,7 +333,7 @@ async fn step_submit(
                 .cloned()
                 .chain([(
                     "submission".to_owned(),
-                    Secret::generate("").expose().to_owned(),
+                    IdempotencyKey::fresh().as_str().to_owned(),
                 )])
                 .collect(),
         );
@@ -361,40 +357,33 @@ async fn step_submit(
 async fn answer(
     state: &AppState,
     token: &str,
-    hash: &str,
-    submission: Option<&str>,
+    link: &LinkToken,
+    submission: Option<&IdempotencyKey>,
     checkin: Option<aftercare_core::Checkin>,
-    handed_over: Option<Extension<WriteHandedOver>>,
+    handed_over: Option<&WriteHandedOver>,
 ) -> Result<PageResponse, WebError> {
     let now = state.now();
     // A form sent again answers with what the first sending got; the
     // check-in's time differs, so the store would see another check-in.
     let earlier = match submission {
-        Some(key) => state.store.decision_for_resend(hash, key, now).await?,
+        Some(key) => {
+            state
+                .store
+                .decision_for_resend(link.hash(), key.as_str(), now)
+                .await?
+        }
         None => None,
     };
     let (body, stored) = if let Some(body) = earlier {
         (body, None)
     } else {
         let checkin = checkin.ok_or(WebError::NotFound("check-in"))?;
-        let queued = state
-            .store
-            .queue_checkin(hash, submission, checkin, &state.guideline, now)
-            .await?;
-        // Answered with the outcome once queued (see `time_limit`).
-        if let Some(Extension(handed_over)) = handed_over {
-            handed_over.set();
-        }
-        let submitted = queued.outcome().await?;
-        if !submitted.replayed {
-            // Alerts go out at once, not at the scheduler's next tick.
-            state.wake_scheduler();
-            state.metrics.record_checkin();
-            state
-                .metrics
-                .record_decision(submitted.decision.level, DecisionSource::Checkin);
-            tracing::info!(level = %submitted.decision.level, alert = submitted.alert.is_some(), "check-in stored from the web form");
-        }
+        let submission = CheckinSubmission {
+            link,
+            key: submission,
+            checkin,
+        };
+        let submitted = submit_checkin(state, submission, handed_over).await?;
         (
             submitted.decision.body.get().to_owned(),
             Some(submitted.checkin),
@@ -409,7 +398,7 @@ async fn answer(
             &stored.checkin,
         )
     });
-    let reach = link_reach(state, hash).await?;
+    let reach = link_reach(state, link.hash()).await?;
     Ok(PageResponse::new(page(
         decision.level.heading(),
         None,
@@ -500,14 +489,14 @@ pub(crate) async fn course(
     State(state): State<AppState>,
     Path(token): Path<String>,
 ) -> Result<PageResponse, WebError> {
-    let hash = link_hash(&token)?;
-    let record = state.store.course_by_link(&hash, state.now()).await?;
+    let link = LinkToken::parse(&token)?;
+    let record = state.store.course_by_link(link.hash(), state.now()).await?;
     let latest = record
         .decisions
         .last()
         .and_then(|decision| DecisionView::parse(decision.body.get()));
     let course = record.course();
-    let reach = link_reach(&state, &hash).await?;
+    let reach = link_reach(&state, link.hash()).await?;
     let clock = ClinicTime::of(&state.store, &record.treatment.clinic_id).await?;
     Ok(PageResponse::new(page(
         "Your check-ins",

@@ -4,18 +4,15 @@
 
 use aftercare_core::vocabulary::{Modality, Pressure, Region};
 use aftercare_core::{Treatment as TreatmentDetails, course::DurationMinutes};
-use aftercare_store::secret::Secret;
-use aftercare_store::{
-    Actor, AlertId, ClientId, Millis, NewClient, NewTreatment, PageRequest, Treatment, millis_of,
-};
+use aftercare_store::{Actor, AlertId, ClientId, Millis, NewClient, PageRequest, millis_of};
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use maud::{Markup, html};
 
-use crate::api::treatments::LINK_PREFIX;
 use crate::state::AppState;
 use crate::time_format::{ClinicTime, LocalTimeError};
+use crate::usecases::treatments::{TreatmentToRecord, link_expires_at, record_treatment};
 use crate::web::error::WebError;
 use crate::web::finding::finding_lines;
 use crate::web::form::{FieldErrors, FormData, error_line, set_cookie, text_input};
@@ -439,7 +436,7 @@ pub(crate) fn read_treatment(
         let millis = millis_of(at);
         if millis > now + aftercare_store::MAX_CLOCK_SKEW_MILLIS {
             errors.add("at", "Enter a time that is not in the future: record a treatment once it has been given.");
-        } else if millis + i64::from(lifetime_days) * 86_400_000 <= now {
+        } else if link_expires_at(millis, lifetime_days) <= now {
             errors.add("at", format!("Enter a time within the last {lifetime_days} days, so that the client's link still works."));
         }
     }
@@ -535,33 +532,23 @@ pub(crate) async fn create_treatment(
             .into_response());
         }
     };
-    let secret = Secret::generate(LINK_PREFIX);
-    let expires_at = millis_of(details.at)
-        .saturating_add(i64::from(state.settings.link_lifetime_days) * 86_400_000);
-    let treatment: Treatment = state
-        .store
-        .create_treatment(
-            &principal.clinic_id,
-            &Actor::Practitioner(principal.practitioner_id.clone()),
-            NewTreatment {
-                client_id: id,
-                practitioner_id: principal.practitioner_id.clone(),
-                details,
-                notes,
-                link_hash: secret.hash(),
-                link_expires_at: expires_at,
-            },
-            now,
-        )
-        .await?;
-    // The first invitation is planned at once, not at the next tick.
-    state.wake_scheduler();
-    let location = format!("/treatments/{}", treatment.id);
+    let recorded = record_treatment(
+        &state,
+        principal,
+        TreatmentToRecord {
+            client_id: id,
+            practitioner_id: principal.practitioner_id.clone(),
+            details,
+            notes,
+        },
+    )
+    .await?;
+    let location = format!("/treatments/{}", recorded.treatment.id);
     // The link is shown on the treatment's page for ten minutes, then
     // never again: only its hash is stored.
     let cookie = set_cookie(
         NEW_LINK_COOKIE,
-        secret.expose(),
+        recorded.link.expose(),
         600,
         secure_cookies(&state),
     )

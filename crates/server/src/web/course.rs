@@ -10,6 +10,7 @@ use maud::{Markup, html};
 
 use crate::state::AppState;
 use crate::time_format::ClinicTime;
+use crate::usecases::links::{Handover, LinkRoutes};
 use crate::web::answer::{Audience, DecisionView, Reported, decision_block};
 use crate::web::chart;
 use crate::web::checkin::course_table_in;
@@ -17,7 +18,6 @@ use crate::web::clients::NEW_LINK_COOKIE;
 use crate::web::error::WebError;
 use crate::web::form::cookie;
 use crate::web::layout::{PageResponse, page};
-use crate::web::links::{Handover, LinkRoutes};
 use crate::web::reach::Reach;
 use crate::web::session::Therapist;
 use crate::web::words;

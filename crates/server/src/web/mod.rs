@@ -130,15 +130,30 @@ fn path_token_hash(
     prefix: &str,
     what: &'static str,
 ) -> Result<String, error::WebError> {
-    let plausible = token.starts_with(prefix)
-        && token.len() <= 128
-        && token
-            .bytes()
-            .all(|byte| byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'_'));
-    if plausible {
+    if crate::usecases::plausible_token(token, prefix) {
         Ok(aftercare_store::secret::hash_text(token))
     } else {
         Err(error::WebError::NotFound(what))
+    }
+}
+
+impl From<crate::usecases::UseCaseError> for error::WebError {
+    fn from(refused: crate::usecases::UseCaseError) -> Self {
+        use crate::usecases::UseCaseError;
+        match refused {
+            UseCaseError::Store(error) => error.into(),
+            UseCaseError::NotFound(what) => error::WebError::NotFound(what),
+            UseCaseError::Invalid { expected, .. } => error::WebError::Invalid(expected),
+            UseCaseError::LinkLifetimeOver => error::WebError::Conflict(
+                "This treatment's link has reached the end of its lifetime, so a new one would \
+                 not work either. Nothing was changed."
+                    .to_owned(),
+            ),
+            UseCaseError::NoRoute(why) => error::WebError::Conflict(format!(
+                "No message can carry the link: {why}. Nothing was changed; make a new link and \
+                 give it to the client yourself."
+            )),
+        }
     }
 }
 

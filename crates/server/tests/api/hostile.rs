@@ -53,7 +53,9 @@ impl Fixture {
                 &aftercare_store::Actor::System,
                 &aftercare_store::FollowupSettings {
                     webhook_url: Some("https://hooks.example.org/aftercare".to_owned()),
-                    webhook_secret: Some("a-webhook-secret-of-some-length".to_owned()),
+                    webhook_secret: Some(aftercare_store::secret::Secret::from_text(
+                        "a-webhook-secret-of-some-length",
+                    )),
                     ..aftercare_store::FollowupSettings::default()
                 },
                 app.now(),

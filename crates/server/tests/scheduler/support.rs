@@ -321,7 +321,7 @@ impl Drop for WebhookReceiver {
 pub fn webhook_settings(url: &str) -> FollowupSettings {
     FollowupSettings {
         webhook_url: Some(url.to_owned()),
-        webhook_secret: Some(WEBHOOK_SECRET.to_owned()),
+        webhook_secret: Some(Secret::from_text(WEBHOOK_SECRET)),
         ..FollowupSettings::default()
     }
 }

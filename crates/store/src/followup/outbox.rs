@@ -168,8 +168,8 @@ pub struct ClaimedMessage {
     pub invitation_expires_at: Option<Millis>,
     /// The clinic's webhook address.
     pub webhook_url: Option<String>,
-    /// The clinic's webhook signing key.
-    pub webhook_secret: Option<String>,
+    /// The clinic's webhook signing key. `Debug` never prints it.
+    pub webhook_secret: Option<crate::secret::Secret>,
 }
 
 /// How one attempt to send ended.
@@ -324,7 +324,9 @@ impl Store {
                     invitation,
                     invitation_expires_at: row.try_get("expires_at")?,
                     webhook_url: row.try_get("webhook_url")?,
-                    webhook_secret: row.try_get("webhook_secret")?,
+                    webhook_secret: row
+                        .try_get::<Option<String>, _>("webhook_secret")?
+                        .map(crate::secret::Secret::from_text),
                 })
             })
             .collect()

@@ -95,6 +95,11 @@ pub struct PlanUpdate {
     pub extra_messages: Vec<NewMessage>,
 }
 
+/// Plans the scheduler writes in one transaction: enough to share a
+/// commit's cost, few enough that a check-in waiting for the write turn
+/// waits little.
+const PLAN_UPDATES_PER_TRANSACTION: usize = 16;
+
 impl Store {
     /// Takes (or keeps) the planner's lease: only one instance plans at a
     /// time. True when `holder` has it until `until`.
@@ -260,52 +265,89 @@ impl Store {
         Ok(plans)
     }
 
-    /// Applies a planner's decision to one plan. Returns false (and changes
-    /// nothing) when the plan moved on since it was read.
-    pub async fn update_plan(&self, update: &PlanUpdate, now: Millis) -> Result<bool, StoreError> {
+    /// Applies a planner's decisions, a few plans to a transaction;
+    /// answers how many were applied. A plan that moved on since it was
+    /// read is left as it is (the next pass reads it again).
+    ///
+    /// After a busy minute nearly every course has a new check-in, and one
+    /// transaction per plan made the scheduler take the write turn as
+    /// often as the check-in writer did. If a transaction fails, its plans
+    /// are applied one at a time, so one plan cannot hold back the others.
+    pub async fn update_plans(
+        &self,
+        updates: &[PlanUpdate],
+        now: Millis,
+    ) -> Result<usize, StoreError> {
+        let mut applied = 0;
+        for chunk in updates.chunks(PLAN_UPDATES_PER_TRANSACTION) {
+            match self.update_plans_together(chunk, now).await {
+                Ok(count) => applied += count,
+                Err(error) => {
+                    tracing::debug!(%error, "plans failed together; applying them one at a time");
+                    for update in chunk {
+                        applied += self
+                            .update_plans_together(std::slice::from_ref(update), now)
+                            .await?;
+                    }
+                }
+            }
+        }
+        Ok(applied)
+    }
+
+    /// Applies `updates` in one transaction; answers how many applied.
+    async fn update_plans_together(
+        &self,
+        updates: &[PlanUpdate],
+        now: Millis,
+    ) -> Result<usize, StoreError> {
         let _writer = self.writer().await;
         let mut tx = self.pool().begin().await?;
-        let claimed = sqlx::query(
-            "UPDATE followup_plans SET checkins_seen = $1, last_level = COALESCE($2, last_level), \
-             open_invitation = NULL, updated_at = $3 \
-             WHERE clinic_id = $4 AND treatment_id = $5 AND checkins_seen = $6 \
-             AND (closed_reason IS NULL OR closed_reason <> 'therapist')",
-        )
-        .bind(update.seen_after)
-        .bind(update.last_level.map(|level| level.as_str().to_owned()))
-        .bind(now)
-        .bind(update.clinic_id.as_str().to_owned())
-        .bind(update.treatment_id.as_str().to_owned())
-        .bind(update.seen_before)
-        .execute(&mut *tx)
-        .await?;
-        if claimed.rows_affected() == 0 {
-            tx.rollback().await?;
-            return Ok(false);
+        let mut applied = 0;
+        for update in updates {
+            let claimed = sqlx::query(
+                "UPDATE followup_plans SET checkins_seen = $1, last_level = COALESCE($2, last_level), \
+                 open_invitation = NULL, updated_at = $3 \
+                 WHERE clinic_id = $4 AND treatment_id = $5 AND checkins_seen = $6 \
+                 AND (closed_reason IS NULL OR closed_reason <> 'therapist')",
+            )
+            .bind(update.seen_after)
+            .bind(update.last_level.map(|level| level.as_str().to_owned()))
+            .bind(now)
+            .bind(update.clinic_id.as_str().to_owned())
+            .bind(update.treatment_id.as_str().to_owned())
+            .bind(update.seen_before)
+            .execute(&mut *tx)
+            .await?;
+            // Nothing of this plan was written: leave it for the next pass.
+            if claimed.rows_affected() == 0 {
+                continue;
+            }
+            if let Some((invitation, end)) = &update.end_invitation {
+                end_invitation(&mut tx, &update.clinic_id, invitation, *end, now).await?;
+            }
+            queue_messages(
+                &mut tx,
+                &update.clinic_id,
+                &update.treatment_id,
+                None,
+                None,
+                &update.extra_messages,
+                now,
+            )
+            .await?;
+            apply_next(
+                &mut tx,
+                &update.clinic_id,
+                &update.treatment_id,
+                &update.next,
+                now,
+            )
+            .await?;
+            applied += 1;
         }
-        if let Some((invitation, end)) = &update.end_invitation {
-            end_invitation(&mut tx, &update.clinic_id, invitation, *end, now).await?;
-        }
-        queue_messages(
-            &mut tx,
-            &update.clinic_id,
-            &update.treatment_id,
-            None,
-            None,
-            &update.extra_messages,
-            now,
-        )
-        .await?;
-        apply_next(
-            &mut tx,
-            &update.clinic_id,
-            &update.treatment_id,
-            &update.next,
-            now,
-        )
-        .await?;
         tx.commit().await?;
-        Ok(true)
+        Ok(applied)
     }
 
     /// Sets one treatment's plan (a therapist's change). The open

@@ -6,6 +6,7 @@ use sqlx::Row;
 
 use super::{Channel, plan_hours_of, plan_hours_text};
 use crate::model::{ClinicId, Millis};
+use crate::secret::Secret;
 use crate::{Store, StoreError};
 
 /// A clinic's follow-up settings.
@@ -38,8 +39,9 @@ pub struct FollowupSettings {
     pub client_channel: Channel,
     /// Where webhooks go, if the clinic set one.
     pub webhook_url: Option<String>,
-    /// The key webhooks are signed with.
-    pub webhook_secret: Option<String>,
+    /// The key webhooks are signed with. `Debug` never prints it.
+    #[serde(default, with = "crate::secret::exposed")]
+    pub webhook_secret: Option<Secret>,
 }
 
 impl Default for FollowupSettings {
@@ -96,7 +98,9 @@ impl Store {
                 .map(to_u32),
             client_channel: Channel::from_db(&row.try_get::<String, _>("client_channel")?)?,
             webhook_url: row.try_get("webhook_url")?,
-            webhook_secret: row.try_get("webhook_secret")?,
+            webhook_secret: row
+                .try_get::<Option<String>, _>("webhook_secret")?
+                .map(Secret::from_text),
         })
     }
 
@@ -131,7 +135,12 @@ impl Store {
         .bind(settings.escalation_minutes.map(i64::from))
         .bind(settings.client_channel.as_str().to_owned())
         .bind(settings.webhook_url.clone())
-        .bind(settings.webhook_secret.clone())
+        .bind(
+            settings
+                .webhook_secret
+                .as_ref()
+                .map(|secret| secret.expose().to_owned()),
+        )
         .bind(now)
         .bind(settings.country.clone())
         .execute(&mut *tx)
@@ -147,5 +156,37 @@ impl Store {
         .await?;
         tx.commit().await?;
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debug_never_shows_the_webhook_secret() {
+        let settings = FollowupSettings {
+            webhook_url: Some("https://hooks.example.com/aftercare".to_owned()),
+            webhook_secret: Some(Secret::from_text("a-webhook-secret-nobody-should-see")),
+            ..FollowupSettings::default()
+        };
+        let shown = format!("{settings:?} {settings:#?}");
+        assert!(
+            !shown.contains("a-webhook-secret-nobody-should-see"),
+            "{shown}"
+        );
+        assert!(shown.contains("webhook_secret"), "{shown}");
+    }
+
+    #[test]
+    fn serialising_keeps_the_webhook_secret_value() {
+        let settings = FollowupSettings {
+            webhook_secret: Some(Secret::from_text("sixteen-or-more-characters")),
+            ..FollowupSettings::default()
+        };
+        let json = serde_json::to_value(&settings).expect("serialises");
+        assert_eq!(json["webhook_secret"], "sixteen-or-more-characters");
+        let back: FollowupSettings = serde_json::from_value(json).expect("deserialises");
+        assert_eq!(back, settings);
     }
 }

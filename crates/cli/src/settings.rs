@@ -280,6 +280,7 @@ fn read_file(path: Option<&Path>) -> Result<FileSettings, SettingsError> {
 /// (already merged into the flags by clap), the file and the defaults.
 pub fn resolve(database: &DatabaseArgs, serve: &ServeArgs) -> Result<Settings, SettingsError> {
     let file = read_file(database.config.as_deref())?;
+    let smtp = resolve_smtp(serve, &file)?;
     let listen = serve.listen.or(file.listen).unwrap_or_else(|| {
         DEFAULT_LISTEN
             .parse()
@@ -290,39 +291,6 @@ pub fn resolve(database: &DatabaseArgs, serve: &ServeArgs) -> Result<Settings, S
         .clone()
         .or(file.public_url)
         .unwrap_or_else(|| format!("http://{listen}"));
-    let smtp = match serve.smtp_host.clone().or(file.smtp_host) {
-        None => None,
-        Some(host) => {
-            let tls = serve
-                .smtp_tls
-                .or(file.smtp_tls)
-                .unwrap_or(SmtpTlsMode::Starttls);
-            let from = serve.smtp_from.clone().or(file.smtp_from).ok_or_else(|| {
-                SettingsError::Incomplete(
-                    "smtp_from (AFTERCARE_SMTP_FROM, --smtp-from) is needed with an SMTP host"
-                        .to_owned(),
-                )
-            })?;
-            Some(aftercare_server::SmtpSettings {
-                host,
-                port: serve.smtp_port.or(file.smtp_port).unwrap_or(match tls {
-                    SmtpTlsMode::Starttls => 587,
-                    SmtpTlsMode::None => 25,
-                }),
-                tls: match tls {
-                    SmtpTlsMode::Starttls => aftercare_server::SmtpTls::StartTls,
-                    SmtpTlsMode::None => aftercare_server::SmtpTls::None,
-                },
-                username: serve.smtp_username.clone().or(file.smtp_username),
-                password: serve
-                    .smtp_password
-                    .clone()
-                    .or(file.smtp_password)
-                    .map(aftercare_server::SmtpPassword),
-                from,
-            })
-        }
-    };
     let webhook_allow = aftercare_server::WebhookAllow::parse(
         &serve
             .webhook_allow
@@ -411,5 +379,50 @@ pub fn resolve(database: &DatabaseArgs, serve: &ServeArgs) -> Result<Settings, S
             }
         },
         metrics: serve.metrics.or(file.metrics).unwrap_or(false),
+    })
+}
+
+/// The mail server, if one is set: its port defaults by TLS mode, and a
+/// sender address is required with it.
+fn resolve_smtp(
+    serve: &ServeArgs,
+    file: &FileSettings,
+) -> Result<Option<aftercare_server::SmtpSettings>, SettingsError> {
+    Ok(match serve.smtp_host.clone().or(file.smtp_host.clone()) {
+        None => None,
+        Some(host) => {
+            let tls = serve
+                .smtp_tls
+                .or(file.smtp_tls)
+                .unwrap_or(SmtpTlsMode::Starttls);
+            let from = serve
+                .smtp_from
+                .clone()
+                .or(file.smtp_from.clone())
+                .ok_or_else(|| {
+                    SettingsError::Incomplete(
+                        "smtp_from (AFTERCARE_SMTP_FROM, --smtp-from) is needed with an SMTP host"
+                            .to_owned(),
+                    )
+                })?;
+            Some(aftercare_server::SmtpSettings {
+                host,
+                port: serve.smtp_port.or(file.smtp_port).unwrap_or(match tls {
+                    SmtpTlsMode::Starttls => 587,
+                    SmtpTlsMode::None => 25,
+                }),
+                tls: match tls {
+                    SmtpTlsMode::Starttls => aftercare_server::SmtpTls::StartTls,
+                    SmtpTlsMode::None => aftercare_server::SmtpTls::None,
+                },
+                username: serve.smtp_username.clone().or(file.smtp_username.clone()),
+                password: serve
+                    .smtp_password
+                    .clone()
+                    .or(file.smtp_password.clone())
+                    .map(aftercare_server::SmtpPassword),
+                from,
+            })
+        }
     })
 }

@@ -154,36 +154,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let http = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .build()?;
-    // Sign in through the form, as a browser does.
-    let login = http.get(format!("{address}/login")).send().await?;
-    let csrf = login
-        .headers()
-        .get_all("set-cookie")
-        .iter()
-        .filter_map(|value| value.to_str().ok())
-        .find_map(|value| value.strip_prefix("ac_csrf="))
-        .and_then(|value| value.split(';').next())
-        .ok_or("no form token cookie")?
-        .to_owned();
-    let signed_in = http
-        .post(format!("{address}/login"))
-        .header("cookie", format!("ac_csrf={csrf}"))
-        .form(&[
-            ("csrf_token", csrf.as_str()),
-            ("email", "owner@measured.test"),
-            ("password", PASSWORD),
-        ])
-        .send()
-        .await?;
-    let session = signed_in
-        .headers()
-        .get_all("set-cookie")
-        .iter()
-        .filter_map(|value| value.to_str().ok())
-        .find_map(|value| value.strip_prefix("ac_session="))
-        .and_then(|value| value.split(';').next())
-        .ok_or("sign-in failed")?
-        .to_owned();
+    let (csrf, session) = sign_in(&http, &address).await?;
 
     println!(
         "{requests} requests each, one after another, {:?}:",
@@ -261,4 +232,42 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     shutdown.notify_one();
     server.await??;
     Ok(())
+}
+
+/// Signs in through the form, as a browser does; answers the form token
+/// and the session cookie's values.
+async fn sign_in(
+    http: &reqwest::Client,
+    address: &str,
+) -> Result<(String, String), Box<dyn std::error::Error>> {
+    let login = http.get(format!("{address}/login")).send().await?;
+    let csrf = login
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .find_map(|value| value.strip_prefix("ac_csrf="))
+        .and_then(|value| value.split(';').next())
+        .ok_or("no form token cookie")?
+        .to_owned();
+    let signed_in = http
+        .post(format!("{address}/login"))
+        .header("cookie", format!("ac_csrf={csrf}"))
+        .form(&[
+            ("csrf_token", csrf.as_str()),
+            ("email", "owner@measured.test"),
+            ("password", PASSWORD),
+        ])
+        .send()
+        .await?;
+    let session = signed_in
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .find_map(|value| value.strip_prefix("ac_session="))
+        .and_then(|value| value.split(';').next())
+        .ok_or("sign-in failed")?
+        .to_owned();
+    Ok((csrf, session))
 }

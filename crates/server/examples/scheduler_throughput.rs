@@ -50,22 +50,7 @@ async fn main() {
     };
     let store = Store::open(&url, &options).await.unwrap();
 
-    // The sink: a webhook receiver on loopback that accepts everything.
-    let received = Arc::new(AtomicUsize::new(0));
-    let counter = Arc::clone(&received);
-    let app = axum::Router::new().route(
-        "/hook",
-        axum::routing::post(move || {
-            let counter = Arc::clone(&counter);
-            async move {
-                counter.fetch_add(1, Ordering::Relaxed);
-                StatusCode::NO_CONTENT
-            }
-        }),
-    );
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let hook = format!("http://{}/hook", listener.local_addr().unwrap());
-    tokio::spawn(async move { axum::serve(listener, app).await });
+    let (hook, received) = start_sink().await;
 
     let (clinic, owner) = store
         .create_clinic_with_owner("Bench Clinic", "owner@bench.example", "Bea", TREATED_AT)
@@ -198,4 +183,25 @@ async fn seed(url: &str, clinic: &str, practitioner: &str, count: i64) {
     .await
     .unwrap();
     let _ = connection.close().await;
+}
+
+/// The sink: a webhook receiver on loopback that accepts everything;
+/// answers its address and how many it has received.
+async fn start_sink() -> (String, Arc<AtomicUsize>) {
+    let received = Arc::new(AtomicUsize::new(0));
+    let counter = Arc::clone(&received);
+    let app = axum::Router::new().route(
+        "/hook",
+        axum::routing::post(move || {
+            let counter = Arc::clone(&counter);
+            async move {
+                counter.fetch_add(1, Ordering::Relaxed);
+                StatusCode::NO_CONTENT
+            }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let hook = format!("http://{}/hook", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    (hook, received)
 }

@@ -97,49 +97,22 @@ pub(crate) fn check_decision_body(
     Ok(())
 }
 
+/// The ids of `rows`, to look references up in.
+fn ids<'a, R>(rows: &'a [R], id: impl Fn(&'a R) -> &'a str) -> HashSet<&'a str> {
+    rows.iter().map(id).collect()
+}
+
 impl ClinicArchive {
     /// Checks that every reference between rows stays inside this archive.
     pub(crate) fn check_references(&self) -> Result<(), StoreError> {
-        let practitioners = self
-            .practitioners
-            .iter()
-            .map(|r| r.id.as_str())
-            .collect::<HashSet<&str>>();
-        let clients = self
-            .clients
-            .iter()
-            .map(|r| r.id.as_str())
-            .collect::<HashSet<&str>>();
-        let treatments = self
-            .treatments
-            .iter()
-            .map(|r| r.id.as_str())
-            .collect::<HashSet<&str>>();
-        let checkins = self
-            .checkins
-            .iter()
-            .map(|r| r.id.as_str())
-            .collect::<HashSet<&str>>();
-        let decisions = self
-            .decisions
-            .iter()
-            .map(|r| r.id.as_str())
-            .collect::<HashSet<&str>>();
-        let alerts = self
-            .alerts
-            .iter()
-            .map(|r| r.id.as_str())
-            .collect::<HashSet<&str>>();
-        let invitations = self
-            .invitations
-            .iter()
-            .map(|r| r.id.as_str())
-            .collect::<HashSet<&str>>();
-        let messages = self
-            .messages
-            .iter()
-            .map(|r| r.id.as_str())
-            .collect::<HashSet<&str>>();
+        let practitioners = ids(&self.practitioners, |r| &r.id);
+        let clients = ids(&self.clients, |r| &r.id);
+        let treatments = ids(&self.treatments, |r| &r.id);
+        let checkins = ids(&self.checkins, |r| &r.id);
+        let decisions = ids(&self.decisions, |r| &r.id);
+        let alerts = ids(&self.alerts, |r| &r.id);
+        let invitations = ids(&self.invitations, |r| &r.id);
+        let messages = ids(&self.messages, |r| &r.id);
         let inside = |set: &HashSet<&str>, path: String, id: &str, what: &str| {
             if set.contains(id) {
                 Ok(())

@@ -153,41 +153,23 @@ async fn scenario(url: &str) {
             (index, answers)
         });
     }
-    let unknown = {
-        let store = store.clone();
-        let guideline = Arc::clone(&guideline);
-        tokio::spawn(async move {
-            store
-                .submit_checkin_shared("no-such-link", None, checkin(30, "[]"), &guideline, now)
-                .await
-        })
-    };
-    let future = {
-        let store = store.clone();
-        let guideline = Arc::clone(&guideline);
-        let link = links[1].clone();
-        tokio::spawn(async move {
-            store
-                .submit_checkin_shared(&link, None, checkin(400, "[]"), &guideline, now)
-                .await
-        })
-    };
-    let replayed_before = {
-        let store = store.clone();
-        let guideline = Arc::clone(&guideline);
-        let link = links[0].clone();
-        tokio::spawn(async move {
-            store
-                .submit_checkin_shared(
-                    &link,
-                    Some("stored-before"),
-                    checkin(1, "[]"),
-                    &guideline,
-                    now,
-                )
-                .await
-        })
-    };
+    let unknown = spawn_submission(
+        &store,
+        &guideline,
+        "no-such-link",
+        None,
+        checkin(30, "[]"),
+        now,
+    );
+    let future = spawn_submission(&store, &guideline, &links[1], None, checkin(400, "[]"), now);
+    let replayed_before = spawn_submission(
+        &store,
+        &guideline,
+        &links[0],
+        Some("stored-before"),
+        checkin(1, "[]"),
+        now,
+    );
 
     let mut answers: HashMap<usize, Vec<Answer>> = HashMap::new();
     while let Some(joined) = tasks.join_next().await {
@@ -227,13 +209,42 @@ async fn scenario(url: &str) {
         "with {COURSES} courses submitting at once some check-ins must share a transaction"
     );
 
-    // The course counters stayed right: the next check-in of each course
-    // takes the next position, and a key used in a group replays.
+    check_counters_and_keys(&store, &links, &guideline, now).await;
+    store.close().await;
+}
+
+/// One submission in a task of its own, to arrive among the crowd.
+fn spawn_submission(
+    store: &Store,
+    guideline: &Arc<Guideline>,
+    link: &str,
+    key: Option<&str>,
+    checkin: Checkin,
+    now: i64,
+) -> tokio::task::JoinHandle<Result<Submitted, StoreError>> {
+    let (store, guideline) = (store.clone(), Arc::clone(guideline));
+    let (link, key) = (link.to_owned(), key.map(str::to_owned));
+    tokio::spawn(async move {
+        store
+            .submit_checkin_shared(&link, key.as_deref(), checkin, &guideline, now)
+            .await
+    })
+}
+
+/// The course counters stayed right after the crowd: the next check-in of
+/// each course takes the next position, and a key used in a group replays
+/// (and conflicts when sent with another check-in).
+async fn check_counters_and_keys(
+    store: &Store,
+    links: &[String],
+    guideline: &Arc<Guideline>,
+    now: i64,
+) {
     for (index, link) in links.iter().enumerate() {
         let expected_seq =
             i64::try_from(CHECKINS_PER_COURSE + usize::from(index == 0)).expect("small");
         let next = store
-            .submit_checkin(link, None, checkin(150, "[]"), &guideline, now)
+            .submit_checkin(link, None, checkin(150, "[]"), guideline, now)
             .await
             .expect("next check-in");
         assert_eq!(next.checkin.seq, expected_seq, "course {index}");
@@ -242,7 +253,7 @@ async fn scenario(url: &str) {
                 link,
                 Some(&format!("c{index}-s1")),
                 checkin(30, symptoms_for(index, 1)),
-                &guideline,
+                guideline,
                 now,
             )
             .await
@@ -254,7 +265,7 @@ async fn scenario(url: &str) {
                 link,
                 Some(&format!("c{index}-s1")),
                 checkin(31, "[]"),
-                &guideline,
+                guideline,
                 now,
             )
             .await;
@@ -263,7 +274,6 @@ async fn scenario(url: &str) {
             "{conflicting:?}"
         );
     }
-    store.close().await;
 }
 
 async fn check_course(

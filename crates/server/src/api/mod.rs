@@ -21,6 +21,11 @@ use crate::routes::{Access, RouteTable};
 
 /// Every `/api/v1` route but the OpenAPI document, added to `table`.
 pub(crate) fn routes(table: RouteTable) -> RouteTable {
+    care_routes(clinic_routes(table))
+}
+
+/// Triage, the clinic, its team and its clients.
+fn clinic_routes(table: RouteTable) -> RouteTable {
     table
         .post("/api/v1/triage", Access::Clinic, triage::triage)
         .get("/api/v1/clinic", Access::Clinic, clinic::get_clinic)
@@ -90,6 +95,11 @@ pub(crate) fn routes(table: RouteTable) -> RouteTable {
             Access::Clinic,
             treatments::list_treatments,
         )
+}
+
+/// Treatments, client links, follow-up, alerts and records.
+fn care_routes(table: RouteTable) -> RouteTable {
+    table
         .post(
             "/api/v1/treatments",
             Access::Clinic,

@@ -66,7 +66,7 @@ impl Scheduler {
                     .await?;
             }
             handled += treatments.len();
-            if i64::try_from(treatments.len()).unwrap_or(i64::MAX) < PLAN_BATCH {
+            if is_last_batch(treatments.len()) {
                 break;
             }
         }
@@ -145,7 +145,7 @@ impl Scheduler {
             }
             store.update_plans(&updates, now).await?;
             handled += plans.len();
-            if i64::try_from(plans.len()).unwrap_or(i64::MAX) < PLAN_BATCH {
+            if is_last_batch(plans.len()) {
                 break;
             }
         }
@@ -225,7 +225,7 @@ impl Scheduler {
             // next pass handles it and ends this invitation.
             store.update_plans(&updates, now).await?;
             handled += lapsed.len();
-            if i64::try_from(lapsed.len()).unwrap_or(i64::MAX) < PLAN_BATCH {
+            if is_last_batch(lapsed.len()) {
                 break;
             }
         }
@@ -259,7 +259,7 @@ impl Scheduler {
                 store.notify_alert(alert, &messages, now).await?;
             }
             handled += alerts.len();
-            if i64::try_from(alerts.len()).unwrap_or(i64::MAX) < PLAN_BATCH {
+            if is_last_batch(alerts.len()) {
                 break;
             }
         }
@@ -291,10 +291,16 @@ impl Scheduler {
                 store.escalate_alert(alert, &messages, now).await?;
             }
             handled += alerts.len();
-            if i64::try_from(alerts.len()).unwrap_or(i64::MAX) < PLAN_BATCH {
+            if is_last_batch(alerts.len()) {
                 break;
             }
         }
         Ok(handled)
     }
+}
+
+/// Whether a batch read of `len` rows was the last: a full batch may have
+/// more behind it.
+fn is_last_batch(len: usize) -> bool {
+    i64::try_from(len).unwrap_or(i64::MAX) < PLAN_BATCH
 }

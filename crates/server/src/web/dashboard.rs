@@ -96,14 +96,7 @@ pub(crate) async fn dashboard(
         Some(&therapist.nav()),
         &html! {
             h1 { "Open alerts" }
-            @if !reach.therapist {
-                section id="no-delivery" class="warning" aria-labelledby="no-delivery-heading" {
-                    h2 id="no-delivery-heading" { "No reminder or alert message can go out" }
-                    p { "This service has no email (SMTP) server set up and your clinic has no webhook. "
-                        "So clients get no reminders to check in, and nobody is told when a check-in needs attention. "
-                        "Look at this page yourself, often: every alert appears here and nowhere else." }
-                }
-            }
+            @if !reach.therapist { (no_delivery_warning()) }
             p class="muted" { "Signed in as " (therapist.0.practitioner_name) ". " (open) " open; most serious first, then oldest first." }
             @if alerts.is_empty() {
                 p id="no-alerts" { "No open alerts. Every check-in that needs your attention appears here." }
@@ -154,15 +147,7 @@ pub(crate) async fn dashboard(
                     }
                 }
             }
-            div class="actions" {
-                @if from > 0 {
-                    a class="button secondary" href={ "/dashboard?from=" ((from - PAGE_SIZE).max(0)) } { "More urgent alerts" }
-                }
-                @if from + PAGE_SIZE < open {
-                    a class="button secondary" href={ "/dashboard?from=" (from + PAGE_SIZE) } { "Next alerts" }
-                }
-                a class="button secondary" href="/clients" { "Clients and treatments" }
-            }
+            (dashboard_actions(from, open))
         },
     )))
 }
@@ -187,4 +172,33 @@ pub(crate) async fn acknowledge(
         )
         .await?;
     Ok(see_other("/dashboard", &[]))
+}
+
+/// Said when no message can leave the service: the dashboard is then the
+/// only place alerts appear.
+fn no_delivery_warning() -> Markup {
+    html! {
+        section id="no-delivery" class="warning" aria-labelledby="no-delivery-heading" {
+            h2 id="no-delivery-heading" { "No reminder or alert message can go out" }
+            p { "This service has no email (SMTP) server set up and your clinic has no webhook. "
+                "So clients get no reminders to check in, and nobody is told when a check-in needs attention. "
+                "Look at this page yourself, often: every alert appears here and nowhere else." }
+        }
+    }
+}
+
+/// Links to the pages of alerts around this one (`from` of `open`), and to
+/// the clients.
+fn dashboard_actions(from: i64, open: i64) -> Markup {
+    html! {
+        div class="actions" {
+            @if from > 0 {
+                a class="button secondary" href={ "/dashboard?from=" ((from - PAGE_SIZE).max(0)) } { "More urgent alerts" }
+            }
+            @if from + PAGE_SIZE < open {
+                a class="button secondary" href={ "/dashboard?from=" (from + PAGE_SIZE) } { "Next alerts" }
+            }
+            a class="button secondary" href="/clients" { "Clients and treatments" }
+        }
+    }
 }

@@ -85,10 +85,60 @@ impl From<StoreError> for WebError {
 
 impl IntoResponse for WebError {
     fn into_response(self) -> Response {
-        let (status, title, text) = match &self {
-            WebError::LoginRequired => return Redirect::to("/login").into_response(),
+        let (status, title, text) = match self.page_words() {
+            Ok(words) => words,
+            Err(redirect) => return redirect.into_response(),
+        };
+        let body = layout::page(
+            title,
+            None,
+            &html! {
+                h1 { (title) }
+                p { (text) }
+                p { a href="/" { "Back to the start" } }
+            },
+        );
+        let mut response = PageResponse::new(body).with_status(status).into_response();
+        match &self {
+            WebError::TooManyAttempts(seconds)
+            | WebError::TooManyCheckins(seconds)
+            | WebError::TooManyDiaries(seconds) => {
+                if let Ok(value) = HeaderValue::from_str(&seconds.to_string()) {
+                    response.headers_mut().insert(header::RETRY_AFTER, value);
+                }
+            }
+            WebError::Internal(detail) => {
+                response.extensions_mut().insert(ServerFault {
+                    detail: detail.clone(),
+                    is_bug: true,
+                });
+            }
+            WebError::Unavailable(detail) => {
+                response.extensions_mut().insert(ServerFault {
+                    detail: detail.clone(),
+                    is_bug: false,
+                });
+            }
+            _ => {}
+        }
+        response
+    }
+}
+
+/// The page that refuses a path or query parameter holding a control
+/// character, for the route layer that checks every page's address.
+pub(crate) fn refused_text_page(field: String) -> Response {
+    WebError::RefusedText { field }.into_response()
+}
+
+impl WebError {
+    /// The page's status, heading and text; a redirect instead when the
+    /// answer is another page (sign in, change the password).
+    fn page_words(&self) -> Result<(StatusCode, &'static str, String), Redirect> {
+        Ok(match self {
+            WebError::LoginRequired => return Err(Redirect::to("/login")),
             WebError::PasswordChangeRequired => {
-                return Redirect::to(crate::web::session::PASSWORD_CHANGE_PAGE).into_response();
+                return Err(Redirect::to(crate::web::session::PASSWORD_CHANGE_PAGE));
             }
             WebError::BadCsrf => (
                 StatusCode::FORBIDDEN,
@@ -166,45 +216,6 @@ impl IntoResponse for WebError {
                 "Something went wrong",
                 "Something went wrong on our side. It has been logged.".to_owned(),
             ),
-        };
-        let body = layout::page(
-            title,
-            None,
-            &html! {
-                h1 { (title) }
-                p { (text) }
-                p { a href="/" { "Back to the start" } }
-            },
-        );
-        let mut response = PageResponse::new(body).with_status(status).into_response();
-        match &self {
-            WebError::TooManyAttempts(seconds)
-            | WebError::TooManyCheckins(seconds)
-            | WebError::TooManyDiaries(seconds) => {
-                if let Ok(value) = HeaderValue::from_str(&seconds.to_string()) {
-                    response.headers_mut().insert(header::RETRY_AFTER, value);
-                }
-            }
-            WebError::Internal(detail) => {
-                response.extensions_mut().insert(ServerFault {
-                    detail: detail.clone(),
-                    is_bug: true,
-                });
-            }
-            WebError::Unavailable(detail) => {
-                response.extensions_mut().insert(ServerFault {
-                    detail: detail.clone(),
-                    is_bug: false,
-                });
-            }
-            _ => {}
-        }
-        response
+        })
     }
-}
-
-/// The page that refuses a path or query parameter holding a control
-/// character, for the route layer that checks every page's address.
-pub(crate) fn refused_text_page(field: String) -> Response {
-    WebError::RefusedText { field }.into_response()
 }

@@ -228,6 +228,12 @@ use crate::routes::{Access, RouteTable};
 
 /// Every page route.
 pub(crate) fn routes(table: RouteTable) -> RouteTable {
+    client_and_course_pages(sign_in_and_clinic_pages(table))
+}
+
+/// The landing page, sign-in and accounts, the dashboard, settings, the
+/// team and the list of clients.
+fn sign_in_and_clinic_pages(table: RouteTable) -> RouteTable {
     table
         .get("/", Access::PublicPage, layout::landing)
         .get("/assets/app.css", Access::PublicPage, assets::stylesheet)
@@ -271,6 +277,12 @@ pub(crate) fn routes(table: RouteTable) -> RouteTable {
         .get("/team/{id}/transfer", Access::SignedIn, team::transfer_form)
         .post("/team/{id}/transfer", Access::SignedIn, team::transfer)
         .get("/clients", Access::SignedIn, clients::list)
+}
+
+/// A client's pages, treatments, and what a client reaches by link or by
+/// self-check.
+fn client_and_course_pages(table: RouteTable) -> RouteTable {
+    table
         .post("/clients", Access::SignedIn, clients::create)
         .get("/clients/{id}", Access::SignedIn, clients::show)
         .get("/clients/{id}/edit", Access::SignedIn, records::client_form)

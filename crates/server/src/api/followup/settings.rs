@@ -179,20 +179,7 @@ impl FollowupSettingsRequest {
                 "an IANA time zone name, e.g. Europe/Berlin or UTC",
             ));
         }
-        let country = match self.country {
-            Member::Absent => current.country.clone(),
-            Member::Null => None,
-            Member::Value(code) => {
-                let known = aftercare_core::phone_numbers::numbers_for(&code);
-                if known.is_none() {
-                    errors.push(FieldError::new(
-                        "country",
-                        "an ISO 3166-1 alpha-2 code of a country this service knows the numbers of, e.g. GB, DE or US; or null",
-                    ));
-                }
-                known.map(|country| country.code.to_owned())
-            }
-        };
+        let country = country_of(self.country, current, &mut errors);
         let webhook_url = self.webhook_url.filter(|url| !url.trim().is_empty());
         if let Some(url) = &webhook_url
             && !crate::delivery::webhook_url_allowed(url, allow)
@@ -202,30 +189,12 @@ impl FollowupSettingsRequest {
                 crate::delivery::WEBHOOK_URL_EXPECTED,
             ));
         }
-        let webhook_secret = match (&webhook_url, self.webhook_secret) {
-            (None, _) => None,
-            (Some(_), Some(secret)) => {
-                let text = secret.expose();
-                let length = text.chars().count();
-                if !(16..=200).contains(&length) || text.chars().any(char::is_control) {
-                    errors.push(FieldError::new(
-                        "webhook_secret",
-                        "16 to 200 characters without control characters",
-                    ));
-                }
-                Some(secret)
-            }
-            (Some(url), None) if current.webhook_url.as_deref() == Some(url) => {
-                current.webhook_secret.clone()
-            }
-            (Some(_), None) => {
-                errors.push(FieldError::new(
-                    "webhook_secret",
-                    "a signing secret of 16 to 200 characters for the new webhook address",
-                ));
-                None
-            }
-        };
+        let webhook_secret = webhook_secret_of(
+            webhook_url.as_deref(),
+            self.webhook_secret,
+            current,
+            &mut errors,
+        );
         if self.client_channel == Channel::Webhook && webhook_url.is_none() {
             errors.push(FieldError::new(
                 "client_channel",
@@ -318,4 +287,61 @@ pub(crate) async fn put_settings(
         .put_followup_settings(clinic, &caller.actor(), &settings, state.now())
         .await?;
     Ok(JsonResponse(settings.into()))
+}
+
+/// The webhook secret to keep: the one given (checked), the one stored when
+/// the address stays the same, or none without an address.
+fn webhook_secret_of(
+    webhook_url: Option<&str>,
+    given: Option<Secret>,
+    current: &FollowupSettings,
+    errors: &mut Vec<FieldError>,
+) -> Option<Secret> {
+    match (webhook_url, given) {
+        (None, _) => None,
+        (Some(_), Some(secret)) => {
+            let text = secret.expose();
+            let length = text.chars().count();
+            if !(16..=200).contains(&length) || text.chars().any(char::is_control) {
+                errors.push(FieldError::new(
+                    "webhook_secret",
+                    "16 to 200 characters without control characters",
+                ));
+            }
+            Some(secret)
+        }
+        (Some(url), None) if current.webhook_url.as_deref() == Some(url) => {
+            current.webhook_secret.clone()
+        }
+        (Some(_), None) => {
+            errors.push(FieldError::new(
+                "webhook_secret",
+                "a signing secret of 16 to 200 characters for the new webhook address",
+            ));
+            None
+        }
+    }
+}
+
+/// The country to keep: the one given (if this service knows its numbers),
+/// none (null), or the stored one when left out.
+fn country_of(
+    given: Member<String>,
+    current: &FollowupSettings,
+    errors: &mut Vec<FieldError>,
+) -> Option<String> {
+    match given {
+        Member::Absent => current.country.clone(),
+        Member::Null => None,
+        Member::Value(code) => {
+            let known = aftercare_core::phone_numbers::numbers_for(&code);
+            if known.is_none() {
+                errors.push(FieldError::new(
+                    "country",
+                    "an ISO 3166-1 alpha-2 code of a country this service knows the numbers of, e.g. GB, DE or US; or null",
+                ));
+            }
+            known.map(|country| country.code.to_owned())
+        }
+    }
 }

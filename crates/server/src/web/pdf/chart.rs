@@ -1,6 +1,7 @@
 //! The timeline chart drawn into the PDF with lines and the chart's own
 //! markers (the data and shapes come from `web/chart.rs`).
 
+use aftercare_core::Level;
 use aftercare_core::vocabulary::Severity;
 use pdf_writer::Content;
 
@@ -119,8 +120,19 @@ impl Layout {
                 3.6,
             );
         }
-        // The legend: the same line, dot and marker shapes as above.
-        let mut y = bottom - 34.0;
+        self.y = self.chart_legend(data, &levels, left, bottom - 34.0) - 4.0;
+    }
+
+    /// The chart's legend from `top` down, with the same line, dot and
+    /// marker shapes as the chart; answers where it ends.
+    fn chart_legend(
+        &mut self,
+        data: &chart::ChartData,
+        levels: &[Level],
+        left: f32,
+        top: f32,
+    ) -> f32 {
+        let mut y = top;
         for (index, series) in data.series.iter().enumerate() {
             let content = self.series_pen(index);
             content.move_to(left, y + 2.5);
@@ -137,7 +149,7 @@ impl Layout {
             );
             y -= 11.0;
         }
-        for level in levels {
+        for &level in levels {
             let (red, green, blue) = rgb(chart::level_colour(level));
             let content = self.content();
             content.set_fill_rgb(red, green, blue);
@@ -156,7 +168,7 @@ impl Layout {
             );
             y -= 11.0;
         }
-        self.y = y - 4.0;
+        y
     }
 }
 

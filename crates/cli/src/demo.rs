@@ -3,7 +3,9 @@
 
 use aftercare_core::{Checkin, Guideline, Timestamp, Treatment};
 use aftercare_store::secret::Secret;
-use aftercare_store::{Actor, NewClient, NewTreatment, Role, Store, now_millis};
+use aftercare_store::{
+    Actor, Clinic, Millis, NewClient, NewTreatment, Practitioner, Role, Store, now_millis,
+};
 
 use crate::commands::Failure;
 
@@ -113,17 +115,7 @@ pub async fn ensure_demo_clinic(
             now,
         )
         .await?;
-    // A fresh random password each time: demo data still must not open
-    // to a guess, as a demo instance may be reachable by others.
-    let password = Secret::generate("");
-    let password_hash =
-        aftercare_server::web::password_hash(password.expose()).map_err(|error| Failure::Io {
-            what: "cannot make the demo password".to_owned(),
-            error: std::io::Error::other(error),
-        })?;
-    store
-        .set_password_hash(&clinic.id, &owner.id, &password_hash)
-        .await?;
+    let password = set_random_password(store, &clinic, &owner).await?;
     let therapist = store
         .create_practitioner(
             &clinic.id,
@@ -136,55 +128,103 @@ pub async fn ensure_demo_clinic(
         .await?;
     let mut links = Vec::new();
     for course in COURSES {
-        let treated_at = now - course.treated_hours_ago * HOUR_MS;
-        let client = store
-            .create_client(
-                &clinic.id,
-                &Actor::System,
-                NewClient {
-                    name: course.client.to_owned(),
-                    email: None,
-                    phone: None,
-                    consent_at: Some(treated_at),
-                },
-                now,
-            )
-            .await?;
-        let details: Treatment = serde_json::from_str(&format!(
-            r#"{{"at":"{}",{}}}"#,
-            rfc3339(treated_at),
-            course.treatment
-        ))
-        .unwrap_or_else(|error| unreachable!("demo treatment is valid: {error}"));
-        let link = Secret::generate("acl_");
-        store
-            .create_treatment(
-                &clinic.id,
-                &Actor::System,
-                NewTreatment {
-                    client_id: client.id,
-                    practitioner_id: therapist.id.clone(),
-                    details,
-                    notes: None,
-                    link_hash: link.hash(),
-                    link_expires_at: treated_at + 30 * 24 * HOUR_MS,
-                },
-                now,
-            )
-            .await?;
-        for (hours, symptoms) in course.checkins {
-            let at = treated_at + hours * HOUR_MS;
-            let checkin: Checkin = serde_json::from_str(&format!(
-                r#"{{"at":"{}","symptoms":{symptoms}}}"#,
-                rfc3339(at)
-            ))
-            .unwrap_or_else(|error| unreachable!("demo check-in is valid: {error}"));
-            store
-                .submit_checkin(&link.hash(), None, checkin, guideline, at)
-                .await?;
-        }
+        let link = add_course(store, guideline, &clinic, &therapist, course, now).await?;
         links.push((course.client, link));
     }
+    print_how_to_look_around(public_url, &clinic, &owner, &token, &password, &links);
+    Ok(())
+}
+
+/// Gives the owner a fresh random password and answers it.
+async fn set_random_password(
+    store: &Store,
+    clinic: &Clinic,
+    owner: &Practitioner,
+) -> Result<Secret, Failure> {
+    // A fresh random password each time: demo data still must not open
+    // to a guess, as a demo instance may be reachable by others.
+    let password = Secret::generate("");
+    let password_hash =
+        aftercare_server::web::password_hash(password.expose()).map_err(|error| Failure::Io {
+            what: "cannot make the demo password".to_owned(),
+            error: std::io::Error::other(error),
+        })?;
+    store
+        .set_password_hash(&clinic.id, &owner.id, &password_hash)
+        .await?;
+    Ok(password)
+}
+
+/// Adds one demo course: the client, their treatment by the therapist and
+/// what they reported since; answers the client's link.
+async fn add_course(
+    store: &Store,
+    guideline: &Guideline,
+    clinic: &Clinic,
+    therapist: &Practitioner,
+    course: &DemoCourse,
+    now: Millis,
+) -> Result<Secret, Failure> {
+    let treated_at = now - course.treated_hours_ago * HOUR_MS;
+    let client = store
+        .create_client(
+            &clinic.id,
+            &Actor::System,
+            NewClient {
+                name: course.client.to_owned(),
+                email: None,
+                phone: None,
+                consent_at: Some(treated_at),
+            },
+            now,
+        )
+        .await?;
+    let details: Treatment = serde_json::from_str(&format!(
+        r#"{{"at":"{}",{}}}"#,
+        rfc3339(treated_at),
+        course.treatment
+    ))
+    .unwrap_or_else(|error| unreachable!("demo treatment is valid: {error}"));
+    let link = Secret::generate("acl_");
+    store
+        .create_treatment(
+            &clinic.id,
+            &Actor::System,
+            NewTreatment {
+                client_id: client.id,
+                practitioner_id: therapist.id.clone(),
+                details,
+                notes: None,
+                link_hash: link.hash(),
+                link_expires_at: treated_at + 30 * 24 * HOUR_MS,
+            },
+            now,
+        )
+        .await?;
+    for (hours, symptoms) in course.checkins {
+        let at = treated_at + hours * HOUR_MS;
+        let checkin: Checkin = serde_json::from_str(&format!(
+            r#"{{"at":"{}","symptoms":{symptoms}}}"#,
+            rfc3339(at)
+        ))
+        .unwrap_or_else(|error| unreachable!("demo check-in is valid: {error}"));
+        store
+            .submit_checkin(&link.hash(), None, checkin, guideline, at)
+            .await?;
+    }
+    Ok(link)
+}
+
+/// Prints how to sign in and the client pages on standard output, and the
+/// API token and API links on standard error.
+fn print_how_to_look_around(
+    public_url: &str,
+    clinic: &Clinic,
+    owner: &Practitioner,
+    token: &Secret,
+    password: &Secret,
+    links: &[(&str, Secret)],
+) {
     println!("Demo clinic created: {}", clinic.name);
     println!("  Sign in at {public_url}/login");
     println!("    email:    {}", owner.email);
@@ -195,7 +235,7 @@ pub async fn ensure_demo_clinic(
         "  try: curl -H 'Authorization: Bearer {}' {public_url}/api/v1/alerts",
         token.expose()
     );
-    for (client, link) in &links {
+    for (client, link) in links {
         eprintln!(
             "  {client}'s course: {public_url}/api/v1/links/{}/course",
             link.expose()
@@ -205,7 +245,6 @@ pub async fn ensure_demo_clinic(
             link.expose()
         );
     }
-    Ok(())
 }
 
 fn rfc3339(millis: i64) -> String {

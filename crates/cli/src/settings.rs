@@ -280,7 +280,14 @@ fn read_file(path: Option<&Path>) -> Result<FileSettings, SettingsError> {
 /// (already merged into the flags by clap), the file and the defaults.
 pub fn resolve(database: &DatabaseArgs, serve: &ServeArgs) -> Result<Settings, SettingsError> {
     let file = read_file(database.config.as_deref())?;
+    // Settings that can be refused are checked first, the mail server
+    // before the network lists, so that of several bad ones the same one is
+    // always reported.
     let smtp = resolve_smtp(serve, &file)?;
+    let webhook_allow = resolve_webhook_allow(serve, &file)?;
+    let trusted_proxies = resolve_trusted_proxies(serve, &file)?;
+    let (scheduler_tick, scheduler_lease) = resolve_scheduler_timing(serve, &file);
+    let checkin_limits = resolve_checkin_limits(serve, &file);
     let listen = serve.listen.or(file.listen).unwrap_or_else(|| {
         DEFAULT_LISTEN
             .parse()
@@ -291,30 +298,6 @@ pub fn resolve(database: &DatabaseArgs, serve: &ServeArgs) -> Result<Settings, S
         .clone()
         .or(file.public_url)
         .unwrap_or_else(|| format!("http://{listen}"));
-    let webhook_allow = aftercare_server::WebhookAllow::parse(
-        &serve
-            .webhook_allow
-            .clone()
-            .or(file.webhook_allow)
-            .unwrap_or_default(),
-    )
-    .map_err(|why| {
-        SettingsError::BadValue(format!(
-            "webhook_allow (AFTERCARE_WEBHOOK_ALLOW, --webhook-allow): {why}"
-        ))
-    })?;
-    let trusted_proxies = aftercare_server::Networks::parse(
-        &serve
-            .trusted_proxy
-            .clone()
-            .or(file.trusted_proxy)
-            .unwrap_or_default(),
-    )
-    .map_err(|why| {
-        SettingsError::BadValue(format!(
-            "trusted_proxy (AFTERCARE_TRUSTED_PROXY, --trusted-proxy): {why}"
-        ))
-    })?;
     Ok(Settings {
         webhook_allow,
         trusted_proxies,
@@ -324,20 +307,8 @@ pub fn resolve(database: &DatabaseArgs, serve: &ServeArgs) -> Result<Settings, S
             .unwrap_or(1024)
             .max(1),
         smtp,
-        scheduler_tick: Duration::from_secs(
-            serve
-                .scheduler_tick_secs
-                .or(file.scheduler_tick_secs)
-                .unwrap_or(30)
-                .max(1),
-        ),
-        scheduler_lease: Duration::from_secs(
-            serve
-                .scheduler_lease_secs
-                .or(file.scheduler_lease_secs)
-                .unwrap_or(300)
-                .max(1),
-        ),
+        scheduler_tick,
+        scheduler_lease,
         database_url: database
             .database_url
             .clone()
@@ -365,21 +336,84 @@ pub fn resolve(database: &DatabaseArgs, serve: &ServeArgs) -> Result<Settings, S
                 .or(file.request_timeout_secs)
                 .unwrap_or(10),
         ),
-        checkin_limits: {
-            let defaults = aftercare_store::CheckinLimits::default();
-            aftercare_store::CheckinLimits {
-                per_course: serve
-                    .max_checkins_per_course
-                    .or(file.max_checkins_per_course)
-                    .unwrap_or(defaults.per_course),
-                per_link_per_hour: serve
-                    .max_checkins_per_hour
-                    .or(file.max_checkins_per_hour)
-                    .unwrap_or(defaults.per_link_per_hour),
-            }
-        },
+        checkin_limits,
         metrics: serve.metrics.or(file.metrics).unwrap_or(false),
     })
+}
+
+/// Where webhooks may go although it is not the public internet; none
+/// unless set.
+fn resolve_webhook_allow(
+    serve: &ServeArgs,
+    file: &FileSettings,
+) -> Result<aftercare_server::WebhookAllow, SettingsError> {
+    aftercare_server::WebhookAllow::parse(
+        &serve
+            .webhook_allow
+            .clone()
+            .or(file.webhook_allow.clone())
+            .unwrap_or_default(),
+    )
+    .map_err(|why| {
+        SettingsError::BadValue(format!(
+            "webhook_allow (AFTERCARE_WEBHOOK_ALLOW, --webhook-allow): {why}"
+        ))
+    })
+}
+
+/// The reverse proxies whose `X-Forwarded-For` is believed; none unless
+/// set.
+fn resolve_trusted_proxies(
+    serve: &ServeArgs,
+    file: &FileSettings,
+) -> Result<aftercare_server::Networks, SettingsError> {
+    aftercare_server::Networks::parse(
+        &serve
+            .trusted_proxy
+            .clone()
+            .or(file.trusted_proxy.clone())
+            .unwrap_or_default(),
+    )
+    .map_err(|why| {
+        SettingsError::BadValue(format!(
+            "trusted_proxy (AFTERCARE_TRUSTED_PROXY, --trusted-proxy): {why}"
+        ))
+    })
+}
+
+/// The time between scheduler passes and how long a claim holds. Both are
+/// at least a second, as zero would make the scheduler spin or lose its
+/// claims at once.
+fn resolve_scheduler_timing(serve: &ServeArgs, file: &FileSettings) -> (Duration, Duration) {
+    let tick = serve
+        .scheduler_tick_secs
+        .or(file.scheduler_tick_secs)
+        .unwrap_or(30)
+        .max(1);
+    let lease = serve
+        .scheduler_lease_secs
+        .or(file.scheduler_lease_secs)
+        .unwrap_or(300)
+        .max(1);
+    (Duration::from_secs(tick), Duration::from_secs(lease))
+}
+
+/// The caps on check-ins; each one not set keeps the store's default.
+fn resolve_checkin_limits(
+    serve: &ServeArgs,
+    file: &FileSettings,
+) -> aftercare_store::CheckinLimits {
+    let defaults = aftercare_store::CheckinLimits::default();
+    aftercare_store::CheckinLimits {
+        per_course: serve
+            .max_checkins_per_course
+            .or(file.max_checkins_per_course)
+            .unwrap_or(defaults.per_course),
+        per_link_per_hour: serve
+            .max_checkins_per_hour
+            .or(file.max_checkins_per_hour)
+            .unwrap_or(defaults.per_link_per_hour),
+    }
 }
 
 /// The mail server, if one is set: its port defaults by TLS mode, and a

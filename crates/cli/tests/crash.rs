@@ -178,116 +178,10 @@ fn verify(
     runtime.block_on(async {
         sqlx::any::install_default_drivers();
         let mut db = sqlx::AnyConnection::connect(url).await.expect("connect");
-        let rows = sqlx::query(
-            "SELECT c.id AS checkin_id, c.idempotency_key AS key, d.id AS decision_id, d.level AS level \
-             FROM checkins c LEFT JOIN decisions d ON d.checkin_id = c.id",
-        )
-        .fetch_all(&mut db)
-        .await
-        .expect("read the check-ins");
-        let mut stored = BTreeMap::new();
-        for row in &rows {
-            let key: Option<String> = row.get("key");
-            let decision_id: Option<String> = row.get("decision_id");
-            let level: Option<String> = row.get("level");
-            let checkin_id: String = row.get("checkin_id");
-            let (Some(decision_id), Some(level)) = (decision_id, level) else {
-                panic!("half-written: check-in {checkin_id} has no decision");
-            };
-            let key = key.expect("every check-in of the test has a key");
-            stored.insert(
-                key,
-                Acknowledged {
-                    checkin_id,
-                    decision_id,
-                    level,
-                },
-            );
-        }
-
-        let mut found = 0;
-        let mut lost = Vec::new();
-        for (key, answer) in acknowledged {
-            match stored.get(key) {
-                Some(row)
-                    if row.checkin_id == answer.checkin_id
-                        && row.decision_id == answer.decision_id
-                        && row.level == answer.level =>
-                {
-                    found += 1;
-                }
-                other => lost.push(format!("{key}: answered {answer:?}, stored {other:?}")),
-            }
-        }
-        assert!(lost.is_empty(), "acknowledged but lost or changed: {lost:#?}");
-        let unacknowledged: Vec<&String> = stored
-            .keys()
-            .filter(|key| !acknowledged.contains_key(*key))
-            .collect();
-        assert!(
-            unacknowledged.is_empty(),
-            "stored but never acknowledged, though every submission was retried until answered: {unacknowledged:?}"
-        );
-
-        for (what, sql) in [
-            (
-                "alerts without their decision",
-                "SELECT COUNT(*) FROM alerts a LEFT JOIN decisions d ON d.id = a.decision_id WHERE d.id IS NULL",
-            ),
-            (
-                "decisions without a check-in",
-                "SELECT COUNT(*) FROM decisions d LEFT JOIN checkins c ON c.id = d.checkin_id WHERE c.id IS NULL",
-            ),
-            (
-                "courses whose check-in count disagrees with their check-ins",
-                "SELECT COUNT(*) FROM treatments t WHERE t.checkin_count <> \
-                 (SELECT COUNT(*) FROM checkins c WHERE c.treatment_id = t.id)",
-            ),
-            (
-                "courses with a gap in their check-in positions",
-                "SELECT COUNT(*) FROM treatments t WHERE t.checkin_count > 0 AND \
-                 (SELECT MAX(seq) + 1 FROM checkins c WHERE c.treatment_id = t.id) <> t.checkin_count",
-            ),
-            (
-                "check-ins without their audit event",
-                "SELECT COUNT(*) FROM checkins c LEFT JOIN audit_events e \
-                 ON e.action = 'checkin.create' AND e.subject = 'checkin:' || c.id WHERE e.id IS NULL",
-            ),
-        ] {
-            let count: i64 = sqlx::query(sql)
-                .fetch_one(&mut db)
-                .await
-                .unwrap_or_else(|error| panic!("{what}: {error}"))
-                .get(0);
-            assert_eq!(count, 0, "half-written records: {what}");
-        }
-        // Every decision whose own reasons (red flags carried from earlier
-        // check-ins left out) reach contact_therapist has its alert.
-        let unalerted = sqlx::query(
-            "SELECT d.body FROM decisions d LEFT JOIN alerts a ON a.decision_id = d.id WHERE a.id IS NULL",
-        )
-        .fetch_all(&mut db)
-        .await
-        .unwrap_or_else(|error| panic!("decisions without an alert: {error}"));
-        let missing = unalerted
-            .iter()
-            .filter(|row| {
-                let body: String = row.get(0);
-                let decision: Value = serde_json::from_str(&body).expect("a stored decision");
-                decision["reasons"]
-                    .as_array()
-                    .expect("reasons")
-                    .iter()
-                    .filter(|reason| reason.get("earlier").is_none())
-                    .any(|reason| {
-                        matches!(
-                            reason["level"].as_str(),
-                            Some("contact_therapist" | "see_doctor" | "urgent" | "emergency")
-                        )
-                    })
-            })
-            .count();
-        assert_eq!(missing, 0, "half-written records: decisions that alert without an alert");
+        let stored = stored_checkins(&mut db).await;
+        let found = assert_same_checkins(acknowledged, &stored);
+        assert_no_orphans(&mut db).await;
+        assert_alerts_written(&mut db).await;
         let _ = db.close().await;
         Report {
             kills,
@@ -298,6 +192,143 @@ fn verify(
             committed_unanswered,
         }
     })
+}
+
+/// Every stored check-in with its decision, by idempotency key; panics on
+/// a check-in without its decision.
+async fn stored_checkins(db: &mut sqlx::AnyConnection) -> BTreeMap<String, Acknowledged> {
+    let rows = sqlx::query(
+        "SELECT c.id AS checkin_id, c.idempotency_key AS key, d.id AS decision_id, d.level AS level \
+         FROM checkins c LEFT JOIN decisions d ON d.checkin_id = c.id",
+    )
+    .fetch_all(&mut *db)
+    .await
+    .expect("read the check-ins");
+    let mut stored = BTreeMap::new();
+    for row in &rows {
+        let key: Option<String> = row.get("key");
+        let decision_id: Option<String> = row.get("decision_id");
+        let level: Option<String> = row.get("level");
+        let checkin_id: String = row.get("checkin_id");
+        let (Some(decision_id), Some(level)) = (decision_id, level) else {
+            panic!("half-written: check-in {checkin_id} has no decision");
+        };
+        let key = key.expect("every check-in of the test has a key");
+        stored.insert(
+            key,
+            Acknowledged {
+                checkin_id,
+                decision_id,
+                level,
+            },
+        );
+    }
+    stored
+}
+
+/// Asserts that every acknowledged check-in is stored as answered, and
+/// nothing else is; answers how many were found.
+fn assert_same_checkins(
+    acknowledged: &BTreeMap<String, Acknowledged>,
+    stored: &BTreeMap<String, Acknowledged>,
+) -> usize {
+    let mut found = 0;
+    let mut lost = Vec::new();
+    for (key, answer) in acknowledged {
+        match stored.get(key) {
+            Some(row)
+                if row.checkin_id == answer.checkin_id
+                    && row.decision_id == answer.decision_id
+                    && row.level == answer.level =>
+            {
+                found += 1;
+            }
+            other => lost.push(format!("{key}: answered {answer:?}, stored {other:?}")),
+        }
+    }
+    assert!(
+        lost.is_empty(),
+        "acknowledged but lost or changed: {lost:#?}"
+    );
+    let unacknowledged: Vec<&String> = stored
+        .keys()
+        .filter(|key| !acknowledged.contains_key(*key))
+        .collect();
+    assert!(
+        unacknowledged.is_empty(),
+        "stored but never acknowledged, though every submission was retried until answered: {unacknowledged:?}"
+    );
+    found
+}
+
+/// Asserts that no record lacks what it belongs to or what must come with
+/// it, and that the counts kept beside the check-ins agree with them.
+async fn assert_no_orphans(db: &mut sqlx::AnyConnection) {
+    for (what, sql) in [
+        (
+            "alerts without their decision",
+            "SELECT COUNT(*) FROM alerts a LEFT JOIN decisions d ON d.id = a.decision_id WHERE d.id IS NULL",
+        ),
+        (
+            "decisions without a check-in",
+            "SELECT COUNT(*) FROM decisions d LEFT JOIN checkins c ON c.id = d.checkin_id WHERE c.id IS NULL",
+        ),
+        (
+            "courses whose check-in count disagrees with their check-ins",
+            "SELECT COUNT(*) FROM treatments t WHERE t.checkin_count <> \
+             (SELECT COUNT(*) FROM checkins c WHERE c.treatment_id = t.id)",
+        ),
+        (
+            "courses with a gap in their check-in positions",
+            "SELECT COUNT(*) FROM treatments t WHERE t.checkin_count > 0 AND \
+             (SELECT MAX(seq) + 1 FROM checkins c WHERE c.treatment_id = t.id) <> t.checkin_count",
+        ),
+        (
+            "check-ins without their audit event",
+            "SELECT COUNT(*) FROM checkins c LEFT JOIN audit_events e \
+             ON e.action = 'checkin.create' AND e.subject = 'checkin:' || c.id WHERE e.id IS NULL",
+        ),
+    ] {
+        let count: i64 = sqlx::query(sql)
+            .fetch_one(&mut *db)
+            .await
+            .unwrap_or_else(|error| panic!("{what}: {error}"))
+            .get(0);
+        assert_eq!(count, 0, "half-written records: {what}");
+    }
+}
+
+/// Asserts that every decision whose own reasons (red flags carried from
+/// earlier check-ins left out) reach contact_therapist has its alert.
+async fn assert_alerts_written(db: &mut sqlx::AnyConnection) {
+    let unalerted = sqlx::query(
+        "SELECT d.body FROM decisions d LEFT JOIN alerts a ON a.decision_id = d.id WHERE a.id IS NULL",
+    )
+    .fetch_all(&mut *db)
+    .await
+    .unwrap_or_else(|error| panic!("decisions without an alert: {error}"));
+    let missing = unalerted
+        .iter()
+        .filter(|row| {
+            let body: String = row.get(0);
+            let decision: Value = serde_json::from_str(&body).expect("a stored decision");
+            decision["reasons"]
+                .as_array()
+                .expect("reasons")
+                .iter()
+                .filter(|reason| reason.get("earlier").is_none())
+                .any(|reason| {
+                    matches!(
+                        reason["level"].as_str(),
+                        Some("contact_therapist" | "see_doctor" | "urgent" | "emergency")
+                    )
+                })
+        })
+        .count();
+    assert_eq!(
+        missing, 0,
+        "half-written records: decisions that alert without an alert"
+    );
 }
 
 /// One worker: check-ins to its courses in turn, each retried with its key

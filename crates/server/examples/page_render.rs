@@ -138,31 +138,13 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         seeded.elapsed().as_secs_f64()
     );
 
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
-    let address = format!("http://{}", listener.local_addr()?);
-    let settings = ServerSettings {
-        public_url: address.clone(),
-        ..ServerSettings::default()
-    };
-    let state = AppState::new(store.clone(), guideline, settings);
-    let shutdown = std::sync::Arc::new(tokio::sync::Notify::new());
-    let stop = shutdown.clone();
-    let server = tokio::spawn(aftercare_server::launch(state, listener, async move {
-        stop.notified().await;
-    }));
-
+    let service = Service::start(&store, guideline).await?;
+    let address = &service.address;
     let http = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .build()?;
-    let (csrf, session) = sign_in(&http, &address).await?;
-
-    println!(
-        "{requests} requests each, one after another, {:?}:",
-        store.backend()
-    );
-    println!("| page | p50 | p99 | max | size |");
-    println!("|---|---:|---:|---:|---:|");
-    for (name, url, cookie) in [
+    let (csrf, session) = sign_in(&http, address).await?;
+    let pages = [
         (
             "dashboard, 500 open alerts",
             format!("{address}/dashboard"),
@@ -173,10 +155,72 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             format!("{address}/c/{link}"),
             format!("ac_csrf={csrf}"),
         ),
-    ] {
+    ];
+    print_round_trips(&http, &store, pages, requests).await?;
+    print_server_times(&http, address).await?;
+    service.stop().await
+}
+
+/// The service, running on loopback until stopped.
+struct Service {
+    /// `http://` and the address it listens on.
+    address: String,
+    shutdown: std::sync::Arc<tokio::sync::Notify>,
+    server: tokio::task::JoinHandle<std::io::Result<()>>,
+}
+
+impl Service {
+    async fn start(
+        store: &Store,
+        guideline: Guideline,
+    ) -> Result<Self, Box<dyn std::error::Error>> {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+        let address = format!("http://{}", listener.local_addr()?);
+        // `/metrics` on: the server's own timings are read from it.
+        let settings = ServerSettings {
+            public_url: address.clone(),
+            metrics: true,
+            ..ServerSettings::default()
+        };
+        let state = AppState::new(store.clone(), guideline, settings);
+        let shutdown = std::sync::Arc::new(tokio::sync::Notify::new());
+        let stop = shutdown.clone();
+        let server = tokio::spawn(aftercare_server::launch(state, listener, async move {
+            stop.notified().await;
+        }));
+        Ok(Service {
+            address,
+            shutdown,
+            server,
+        })
+    }
+
+    /// Asks the service to stop and waits until it has.
+    async fn stop(self) -> Result<(), Box<dyn std::error::Error>> {
+        self.shutdown.notify_one();
+        self.server.await??;
+        Ok(())
+    }
+}
+
+/// Fetches each page (name, URL, cookie) `requests` times after a warm-up,
+/// and prints a table of the round-trip percentiles and answer sizes.
+async fn print_round_trips(
+    http: &reqwest::Client,
+    store: &Store,
+    pages: [(&str, String, String); 2],
+    requests: usize,
+) -> Result<(), Box<dyn std::error::Error>> {
+    println!(
+        "{requests} requests each, one after another, {:?}:",
+        store.backend()
+    );
+    println!("| page | p50 | p99 | max | size |");
+    println!("|---|---:|---:|---:|---:|");
+    for (name, url, cookie) in pages {
         // Warm up connections and caches first.
-        measure(&http, &url, &cookie, 10).await?;
-        let (times, size) = measure(&http, &url, &cookie, requests).await?;
+        measure(http, &url, &cookie, 10).await?;
+        let (times, size) = measure(http, &url, &cookie, requests).await?;
         println!(
             "| {name} | {:.1} ms | {:.1} ms | {:.1} ms | {:.1} KB |",
             percentile(&times, 0.5).as_secs_f64() * 1000.0,
@@ -185,8 +229,15 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             size as f64 / 1024.0
         );
     }
-    // The service's own clock: of the requests it timed per route (warm-up
-    // included), how many it answered within 25 and 50 ms.
+    Ok(())
+}
+
+/// Prints the service's own clock: of the requests it timed per route
+/// (warm-up included), how many it answered within 25 and 50 ms.
+async fn print_server_times(
+    http: &reqwest::Client,
+    address: &str,
+) -> Result<(), Box<dyn std::error::Error>> {
     let metrics = http
         .get(format!("{address}/metrics"))
         .send()
@@ -229,8 +280,6 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             within("0.05") / count.max(1.0) * 100.0
         );
     }
-    shutdown.notify_one();
-    server.await??;
     Ok(())
 }
 

@@ -20,7 +20,7 @@ use std::time::{Duration, Instant};
 
 use aftercare_core::Guideline;
 use aftercare_server::{AppState, Clock, Delivery, Scheduler, SchedulerOptions, ServerSettings};
-use aftercare_store::{Actor, FollowupSettings, Store, StoreOptions};
+use aftercare_store::{Actor, Clinic, FollowupSettings, Practitioner, Store, StoreOptions};
 use axum::http::StatusCode;
 
 const HOUR: i64 = 3_600_000;
@@ -51,7 +51,34 @@ async fn main() {
     let store = Store::open(&url, &options).await.unwrap();
 
     let (hook, received) = start_sink().await;
+    let (clinic, owner) = create_clinic(&store, hook).await;
+    let started = Instant::now();
+    seed(&url, clinic.id.as_str(), owner.id.as_str(), messages).await;
+    eprintln!("seeded {messages} treatments in {:.1?}", started.elapsed());
 
+    let clock = Arc::new(AtomicI64::new(TREATED_AT));
+    plan(&store, &clock).await;
+
+    // Sending, timed.
+    clock.store(TREATED_AT + 6 * HOUR, Ordering::SeqCst);
+    let started = Instant::now();
+    let per_instance = send(&url, &options, instances, &clock).await;
+    let elapsed = started.elapsed();
+    let total: usize = per_instance.iter().sum();
+    // Give the last responses a moment to be counted.
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    println!(
+        "backend={:?} instances={instances} messages={total} received={} per_instance={per_instance:?} \
+         seconds={:.2} messages_per_second={:.0}",
+        store.backend(),
+        received.load(Ordering::Relaxed),
+        elapsed.as_secs_f64(),
+        total as f64 / elapsed.as_secs_f64()
+    );
+}
+
+/// The clinic whose clients the invitations go to, sending to `hook`.
+async fn create_clinic(store: &Store, hook: String) -> (Clinic, Practitioner) {
     let (clinic, owner) = store
         .create_clinic_with_owner("Bench Clinic", "owner@bench.example", "Bea", TREATED_AT)
         .await
@@ -75,37 +102,37 @@ async fn main() {
         )
         .await
         .unwrap();
-    let started = Instant::now();
-    seed(&url, clinic.id.as_str(), owner.id.as_str(), messages).await;
-    eprintln!("seeded {messages} treatments in {:.1?}", started.elapsed());
+    (clinic, owner)
+}
 
-    let clock = Arc::new(AtomicI64::new(TREATED_AT));
-    let scheduler = |store: Store, name: String| {
-        let ticking = Arc::clone(&clock);
-        // The receiver is on loopback, which webhooks may only reach when
-        // the operator allows it.
-        let settings = ServerSettings {
-            webhook_allow: aftercare_server::WebhookAllow::parse(&["127.0.0.1"]).unwrap(),
-            ..ServerSettings::default()
-        };
-        let delivery = Delivery::new(&settings).unwrap();
-        let state = AppState::new(store, Guideline::shipped(), settings)
-            .with_clock(Clock::from_fn(move || ticking.load(Ordering::SeqCst)));
-        Scheduler::new(
-            state,
-            delivery,
-            SchedulerOptions {
-                instance: name,
-                batch: 500,
-                concurrency: 64,
-                ..SchedulerOptions::default()
-            },
-        )
+/// A scheduler instance named `name` on `store`, whose time is `clock`.
+fn scheduler(store: Store, name: String, clock: &Arc<AtomicI64>) -> Scheduler {
+    let ticking = Arc::clone(clock);
+    // The receiver is on loopback, which webhooks may only reach when
+    // the operator allows it.
+    let settings = ServerSettings {
+        webhook_allow: aftercare_server::WebhookAllow::parse(&["127.0.0.1"]).unwrap(),
+        ..ServerSettings::default()
     };
+    let delivery = Delivery::new(&settings).unwrap();
+    let state = AppState::new(store, Guideline::shipped(), settings)
+        .with_clock(Clock::from_fn(move || ticking.load(Ordering::SeqCst)));
+    Scheduler::new(
+        state,
+        delivery,
+        SchedulerOptions {
+            instance: name,
+            batch: 500,
+            concurrency: 64,
+            ..SchedulerOptions::default()
+        },
+    )
+}
 
-    // Planning, untimed: an invitation due at 6 h for every treatment.
+/// Planning, untimed: an invitation due at 6 h for every treatment.
+async fn plan(store: &Store, clock: &Arc<AtomicI64>) {
     let started = Instant::now();
-    let planner = scheduler(store.clone(), "planner".to_owned());
+    let planner = scheduler(store.clone(), "planner".to_owned(), clock);
     let mut planned = 0;
     loop {
         let report = planner.run_once().await.unwrap();
@@ -115,14 +142,20 @@ async fn main() {
         }
     }
     eprintln!("planned {planned} invitations in {:.1?}", started.elapsed());
+}
 
-    // Sending, timed.
-    clock.store(TREATED_AT + 6 * HOUR, Ordering::SeqCst);
+/// Runs `instances` schedulers side by side, each with its own connection
+/// pool, until none has anything left to do; answers how many each sent.
+async fn send(
+    url: &str,
+    options: &StoreOptions,
+    instances: usize,
+    clock: &Arc<AtomicI64>,
+) -> Vec<usize> {
     let mut runners = Vec::new();
-    let started = Instant::now();
     for number in 0..instances {
-        let own_store = Store::open(&url, &options).await.unwrap();
-        let instance = scheduler(own_store, format!("instance-{number}"));
+        let own_store = Store::open(url, options).await.unwrap();
+        let instance = scheduler(own_store, format!("instance-{number}"), clock);
         runners.push(tokio::spawn(async move {
             let mut sent = 0;
             loop {
@@ -138,18 +171,7 @@ async fn main() {
     for runner in runners {
         per_instance.push(runner.await.unwrap());
     }
-    let elapsed = started.elapsed();
-    let total: usize = per_instance.iter().sum();
-    // Give the last responses a moment to be counted.
-    tokio::time::sleep(Duration::from_millis(200)).await;
-    println!(
-        "backend={:?} instances={instances} messages={total} received={} per_instance={per_instance:?} \
-         seconds={:.2} messages_per_second={:.0}",
-        store.backend(),
-        received.load(Ordering::Relaxed),
-        elapsed.as_secs_f64(),
-        total as f64 / elapsed.as_secs_f64()
-    );
+    per_instance
 }
 
 /// Clients and treatments in bulk, written as SQL both databases run.

@@ -20,7 +20,6 @@ mod network;
 mod observe;
 mod openapi;
 mod pagination;
-mod records;
 mod routes;
 pub mod scheduler;
 mod settings;

@@ -158,6 +158,38 @@ pub struct Store {
     checkin_limits: CheckinLimits,
     /// The courses the check-in writer last wrote (see `course_cache`).
     course_cache: std::sync::Arc<course_cache::CourseCache>,
+    /// The temporary directory of an "in-memory" SQLite database, removed
+    /// when the last clone of the store (the writer's included) is gone.
+    _scratch: Option<std::sync::Arc<ScratchDatabase>>,
+}
+
+/// A SQLite database asked for in memory: a file in a private temporary
+/// directory (owner-only), deleted with this value.
+#[derive(Debug)]
+struct ScratchDatabase {
+    directory: tempfile::TempDir,
+}
+
+impl ScratchDatabase {
+    fn create() -> Result<ScratchDatabase, StoreError> {
+        let directory = tempfile::Builder::new()
+            .prefix("aftercare-memory-")
+            .tempdir()
+            .map_err(|error| {
+                StoreError::Config(format!(
+                    "an in-memory database needs a temporary directory: {error}"
+                ))
+            })?;
+        Ok(ScratchDatabase { directory })
+    }
+
+    /// The URL of its database file (made on open, like any new file).
+    fn url(&self) -> String {
+        format!(
+            "sqlite://{}?mode=rwc",
+            self.directory.path().join("aftercare.db").display()
+        )
+    }
 }
 
 static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("migrations/sqlite");
@@ -169,6 +201,20 @@ impl Store {
     pub async fn open(url: &str, options: &StoreOptions) -> Result<Store, StoreError> {
         sqlx::any::install_default_drivers();
         let backend = Backend::from_url(url)?;
+        // An in-memory SQLite database is a file in a private temporary
+        // directory, removed with the last handle on the store: SQLite then
+        // has one way to write (the writer's own connection to a file), and
+        // "in memory" keeps its meaning of nothing kept after the store.
+        let scratch = match backend {
+            Backend::Sqlite if private_file::sqlite_file(url).is_none() => {
+                Some(std::sync::Arc::new(ScratchDatabase::create()?))
+            }
+            _ => None,
+        };
+        let url = match &scratch {
+            Some(scratch) => scratch.url(),
+            None => url.to_owned(),
+        };
         let url = match backend {
             // Create the file on first run.
             Backend::Sqlite if !url.contains("mode=") => {
@@ -180,7 +226,7 @@ impl Store {
                 let separator = if url.contains('?') { '&' } else { '?' };
                 format!("{url}{separator}mode={mode}")
             }
-            _ => url.to_owned(),
+            _ => url,
         };
         if backend == Backend::Sqlite
             && let Some(file) = private_file::sqlite_file(&url)
@@ -244,6 +290,7 @@ impl Store {
             sqlite_writer: None,
             checkin_limits: options.checkin_limits,
             course_cache: std::sync::Arc::default(),
+            _scratch: scratch,
         };
         if options.migrate {
             store.migrate().await?;
@@ -255,9 +302,9 @@ impl Store {
         Ok(store)
     }
 
-    /// The check-in writer's connection to the same SQLite file, when
-    /// there is a file (not an in-memory database) open for writing;
-    /// otherwise check-in groups go through the pool.
+    /// The check-in writer's connection to the same SQLite file; `None`
+    /// when the file cannot be opened for writing (it is open read-only),
+    /// and check-ins are then refused.
     async fn open_sqlite_writer(&self, sync: SqliteSync) -> Option<sqlite_writer::SqliteWriter> {
         let path: String =
             sqlx::query_scalar("SELECT file FROM pragma_database_list WHERE name = 'main'")
@@ -270,7 +317,7 @@ impl Store {
         match sqlite_writer::SqliteWriter::open(std::path::Path::new(&path), sync) {
             Ok(writer) => Some(writer),
             Err(error) => {
-                tracing::debug!(%error, "no separate check-in writer; writing through the pool");
+                tracing::debug!(%error, "the check-in writer cannot open the database file; check-ins are refused");
                 None
             }
         }

@@ -324,6 +324,25 @@ async fn grouped_check_ins_match_one_by_one_on_sqlite() {
     let _ = std::fs::remove_dir_all(dir);
 }
 
+/// An in-memory database is written by the same writer as a file (it is
+/// a private temporary file), and two of them share nothing.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn grouped_check_ins_match_one_by_one_in_memory() {
+    scenario("sqlite::memory:").await;
+    let first = Store::open("sqlite::memory:", &StoreOptions::default())
+        .await
+        .expect("open");
+    let (clinic, _, _) = clinic_with_courses(&first, "Memory One", 1).await;
+    let second = Store::open("sqlite::memory:", &StoreOptions::default())
+        .await
+        .expect("open");
+    assert!(
+        matches!(second.clinic(&clinic).await, Err(StoreError::NotFound(_))),
+        "a second in-memory store saw the first one's clinic"
+    );
+    assert!(first.clinic(&clinic).await.is_ok());
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn grouped_check_ins_match_one_by_one_on_postgres() {
     let Some(url) = fresh_postgres_url().await else {

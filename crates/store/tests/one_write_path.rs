@@ -1,6 +1,6 @@
 //! The check-in is written in one place per backend: the writer's group
-//! statement through sqlx (`batch/group_sqlx.rs`) and the same statement
-//! on the SQLite file's own connection (`sqlite_writer.rs`). A second
+//! statement on PostgreSQL through sqlx (`batch/group_sqlx.rs`) and the
+//! same statement on SQLite's own connection (`sqlite_writer.rs`). A second
 //! statement writing `checkins` anywhere else in the workspace would be a
 //! second path that could disagree with them about caps, idempotency or
 //! alerts; this test fails when one appears.

@@ -2,7 +2,7 @@
 //! details (`PATCH`), erasing a client (`DELETE`, owner only), handing a
 //! client their record (`GET /clients/{id}/export`), and how long the
 //! clinic keeps closed courses (`/retention`). The work is done in
-//! [`crate::records`], shared with the pages and the scheduler.
+//! [`crate::usecases::records`], shared with the pages and the scheduler.
 
 use aftercare_store::{ClientId, ClientRecord, Erased, RetentionSettings, TreatmentId, Update};
 use axum::Json as JsonResponse;
@@ -21,9 +21,9 @@ use crate::extract::{Json, PathParam};
 use crate::input;
 use crate::openapi::format::TreatmentFormat;
 use crate::openapi::responses;
-use crate::records::{self, ClientEdit, KEEP_DAYS, TreatmentEdit};
 use crate::state::AppState;
 use crate::time_format::rfc3339;
+use crate::usecases::records::{self, ClientEdit, KEEP_DAYS, TreatmentEdit};
 
 /// A member of a JSON object that may be left out, `null`, or a value.
 #[derive(Debug, Default)]

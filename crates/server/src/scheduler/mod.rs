@@ -236,7 +236,7 @@ impl Scheduler {
             );
         }
         // Courses past their clinic's retention period (logged there, with counts only).
-        crate::records::erase_past_retention(&self.state, now).await?;
+        crate::usecases::records::erase_past_retention(&self.state, now).await?;
         Ok(())
     }
 

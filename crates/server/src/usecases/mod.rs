@@ -1,6 +1,8 @@
 //! The workflows both surfaces share, each written once: submitting a
-//! check-in (`checkin.rs`), recording a treatment (`treatments.rs`) and
-//! putting a new client link in the client's hands (`links.rs`).
+//! check-in (`checkin.rs`), recording a treatment (`treatments.rs`),
+//! putting a new client link in the client's hands (`links.rs`), and
+//! changing what is on record (`records.rs`: correcting a client or a
+//! treatment, erasure, retention, a client's copy of their record).
 //!
 //! A use case takes the shared [`AppState`](crate::state::AppState) and
 //! typed input, does the work and its after-effects (waking the
@@ -8,12 +10,10 @@
 //! [`UseCaseError`]. It knows nothing of HTTP: the JSON API maps the error
 //! to a problem (`api/mod.rs`), the web pages to a page (`web/mod.rs`), so
 //! a handler reads: extract, call the use case, render.
-//!
-//! Correcting a treatment is the same kind of shared workflow and lives in
-//! `records.rs` with the other changes to what is on record.
 
 pub(crate) mod checkin;
 pub(crate) mod links;
+pub(crate) mod records;
 pub(crate) mod treatments;
 
 use aftercare_store::StoreError;

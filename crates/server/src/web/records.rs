@@ -1,7 +1,7 @@
 //! A client's record in the web app: correcting a client's details and a
 //! treatment, erasing a client (the owner, after a confirmation page),
 //! downloading a client's data, and erasing a self-check diary from its
-//! own page. The work is done in [`crate::records`], as for the API.
+//! own page. The work is done in [`crate::usecases::records`], as for the API.
 
 use aftercare_core::vocabulary::Pressure;
 use aftercare_store::{Client, ClientId, PageRequest, StoreError, Treatment, Update};
@@ -11,9 +11,9 @@ use axum::response::{IntoResponse, Response};
 use maud::{Markup, html};
 
 use crate::api::records::ClientRecordView;
-use crate::records::{self, ClientEdit, TreatmentEdit};
 use crate::state::AppState;
 use crate::time_format::ClinicTime;
+use crate::usecases::records::{self, ClientEdit, TreatmentEdit};
 use crate::web::clients::{read_treatment, treatment_fields, when_label};
 use crate::web::course::treatment_id;
 use crate::web::error::WebError;

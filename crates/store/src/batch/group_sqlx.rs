@@ -1,6 +1,6 @@
-//! The group write through sqlx (PostgreSQL, in-memory SQLite): one
-//! transaction locking and reading the group's courses, then one
-//! statement per table for everything the group adds.
+//! The group write on PostgreSQL, through sqlx: one transaction locking
+//! and reading the group's courses, then one statement per table for
+//! everything the group adds. (SQLite's is `sqlite_writer.rs`.)
 
 use std::fmt::Write as _;
 
@@ -24,7 +24,6 @@ impl Store {
         submissions: &[&Submission],
         guideline: &Guideline,
     ) -> Result<Vec<Result<Submitted, StoreError>>, GroupFailure> {
-        let _writer = self.writer().await;
         let mut tx = self
             .pool()
             .begin()
@@ -39,7 +38,7 @@ impl Store {
                 Ok(answers)
             }
             Err(error) => {
-                // At once: SQLite's write lock is held until the rollback.
+                // At once: the courses' row locks are held until the rollback.
                 let _ = tx.rollback().await;
                 Err(GroupFailure::NothingStored(error))
             }
@@ -52,9 +51,8 @@ impl Store {
         submissions: &[&Submission],
         guideline: &Guideline,
     ) -> Result<(Answers, KeptCourses), StoreError> {
-        // Lock the courses first (a no-op write takes SQLite's write lock
-        // and PostgreSQL's row locks) so nobody adds a check-in between our
-        // read and our write.
+        // Lock the courses first (a no-op write takes their row locks) so
+        // nobody adds a check-in between our read and our write.
         let mut hashes: Vec<&str> = submissions.iter().map(|s| s.link_hash.as_str()).collect();
         hashes.sort_unstable();
         hashes.dedup();

@@ -8,8 +8,8 @@
 //! as load rises, and a lone check-in still goes straight through.
 //!
 //! The planning (caps, idempotency, triage) is shared; the reads and writes
-//! around it are done here through sqlx (PostgreSQL, in-memory SQLite) and
-//! in [`crate::sqlite_writer`] on a SQLite file.
+//! around it are done through sqlx on PostgreSQL (`group_sqlx`) and in
+//! [`crate::sqlite_writer`] on SQLite: one implementation per backend.
 //!
 //! Nothing changes for the caller: [`Store::submit_checkin_shared`] answers
 //! only after the transaction holding its check-in has committed. When a
@@ -86,9 +86,8 @@ impl CheckinBatcher {
     /// file a group is written by blocking calls on the writer's own
     /// connection, and handing each group to the blocking pool and its
     /// answer back cost a pair of thread wake-ups per group, about a
-    /// quarter of the writer's time under load. On PostgreSQL (and
-    /// in-memory SQLite) the thread drives the sqlx write on the runtime
-    /// it was started from.
+    /// quarter of the writer's time under load. On PostgreSQL the thread
+    /// drives the sqlx write on the runtime it was started from.
     ///
     /// SQLite takes one writer at a time, so one thread writes. PostgreSQL
     /// takes many: there [`POSTGRES_WRITERS`] threads share the queue, so
@@ -327,9 +326,9 @@ impl Store {
         }
     }
 
-    /// Stores `submissions` in one transaction: on a SQLite file through
-    /// the writer's own connection, right here on the writer's thread;
-    /// otherwise through sqlx, driven on `runtime`.
+    /// Stores `submissions` in one transaction: on SQLite through the
+    /// writer's own connection, right here on the writer's thread; on
+    /// PostgreSQL through sqlx, driven on `runtime`.
     fn store_group(
         &self,
         submissions: &[Submission],
@@ -337,8 +336,14 @@ impl Store {
         runtime: &tokio::runtime::Handle,
     ) -> Result<Answers, GroupFailure> {
         let borrowed: Vec<&Submission> = submissions.iter().collect();
-        let Some(writer) = &self.sqlite_writer else {
+        if self.backend == crate::Backend::Postgres {
             return runtime.block_on(self.store_group_sqlx(&borrowed, guideline));
+        }
+        let Some(writer) = &self.sqlite_writer else {
+            // The file could not be opened for writing (`mode=ro`).
+            return Err(GroupFailure::NothingStored(StoreError::Unavailable(
+                "the database is open read-only; check-ins cannot be stored".to_owned(),
+            )));
         };
         // The scheduler and the checkpointer write through the pool; they
         // take the same turn.

@@ -20,7 +20,8 @@ use crate::batch::{
     CourseRow, GroupFailure, Outcome, Submission, Written, add_history, course_states, plan_group,
 };
 use crate::course_cache::CourseCache;
-use crate::model::{Actor, AuditId, Submitted, TreatmentId};
+use crate::followup::PlanUpdate;
+use crate::model::{Actor, AuditId, Millis, Submitted, TreatmentId};
 use crate::queries::{
     ALERT_COLUMNS, CHECKIN_COLUMNS, DECISION_COLUMNS, TREATMENT_COLUMNS, alert, stored_checkin,
     stored_decision, treatment,
@@ -88,6 +89,26 @@ impl SqliteWriter {
             .map_err(|error| GroupFailure::AtCommit(error.into()))?;
         cache.put_back(kept);
         Ok(answers)
+    }
+}
+
+impl SqliteWriter {
+    /// Applies the planner's `updates` in one transaction, blocking the
+    /// thread; answers how many applied.
+    pub(crate) fn update_plans(
+        &self,
+        updates: &[PlanUpdate],
+        now: Millis,
+    ) -> Result<usize, StoreError> {
+        let mut connection = self
+            .connection
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        let tx = connection.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        // On an error the transaction is dropped, which rolls it back.
+        let applied = crate::followup::update_plans_on(&tx, updates, now)?;
+        tx.commit()?;
+        Ok(applied)
     }
 }
 

@@ -32,6 +32,7 @@ use aftercare_core::{Checkin, Guideline};
 use tokio::sync::{mpsc, oneshot};
 
 use crate::course_cache::CachedCourse;
+use crate::followup::PlanUpdate;
 use crate::model::{Millis, Submitted};
 use crate::{Store, StoreError};
 
@@ -58,9 +59,25 @@ pub(crate) struct Submission {
     pub now: Millis,
 }
 
-struct Job {
+/// What the writer is asked to do.
+enum Job {
+    /// Store a check-in (grouped with the others waiting).
+    Checkin(CheckinJob),
+    /// On SQLite, apply the planner's plan updates on the writer's own
+    /// connection, between two groups of check-ins (see
+    /// `followup/plan_writes.rs`).
+    Plans(PlansJob),
+}
+
+struct CheckinJob {
     submission: Submission,
     reply: oneshot::Sender<Result<Submitted, StoreError>>,
+}
+
+struct PlansJob {
+    updates: Vec<PlanUpdate>,
+    now: Millis,
+    reply: oneshot::Sender<Result<usize, StoreError>>,
 }
 
 /// The queue in front of the writer task.
@@ -128,10 +145,29 @@ impl CheckinBatcher {
     ) -> Result<oneshot::Receiver<Result<Submitted, StoreError>>, StoreError> {
         let (reply, answer) = oneshot::channel();
         self.queue
-            .send(Job { submission, reply })
+            .send(Job::Checkin(CheckinJob { submission, reply }))
             .await
             .map_err(|_| StoreError::Unavailable("the check-in writer has stopped".to_owned()))?;
         Ok(answer)
+    }
+
+    /// Hands plan updates to the writer and waits until they are applied.
+    pub(crate) async fn update_plans(
+        &self,
+        updates: Vec<PlanUpdate>,
+        now: Millis,
+    ) -> Result<usize, StoreError> {
+        let stopped = || StoreError::Unavailable("the check-in writer has stopped".to_owned());
+        let (reply, answer) = oneshot::channel();
+        self.queue
+            .send(Job::Plans(PlansJob {
+                updates,
+                now,
+                reply,
+            }))
+            .await
+            .map_err(|_| stopped())?;
+        answer.await.map_err(|_| stopped())?
     }
 }
 
@@ -199,11 +235,15 @@ impl Store {
             guideline: Arc::clone(guideline),
             now,
         };
-        let batcher = self
-            .batcher
-            .as_ref()
-            .ok_or_else(|| StoreError::Unavailable("the check-in writer has stopped".to_owned()))?;
+        let batcher = self.checkin_batcher()?;
         Ok(QueuedCheckin(batcher.enqueue(submission).await?))
+    }
+
+    /// The queue in front of the writer.
+    pub(crate) fn checkin_batcher(&self) -> Result<&CheckinBatcher, StoreError> {
+        self.batcher
+            .as_ref()
+            .ok_or_else(|| StoreError::Unavailable("the check-in writer has stopped".to_owned()))
     }
 
     /// How many check-ins this store has written as part of a group of
@@ -240,11 +280,24 @@ impl Store {
                 }
                 group
             };
+            let mut checkins = Vec::with_capacity(group.len());
+            let mut plans = Vec::new();
+            for job in group {
+                match job {
+                    Job::Checkin(job) => checkins.push(job),
+                    Job::Plans(job) => plans.push(job),
+                }
+            }
             // A panic while writing answers that group as unavailable (its
             // reply senders are dropped as it unwinds) instead of stopping
             // all check-ins.
             let written = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                self.write_group(group, runtime, grouped);
+                if !checkins.is_empty() {
+                    self.write_group(checkins, runtime, grouped);
+                }
+                for job in plans {
+                    let _ = job.reply.send(self.write_plans(&job.updates, job.now));
+                }
             }));
             if written.is_err() {
                 tracing::error!("writing a group of check-ins failed with a panic");
@@ -252,8 +305,25 @@ impl Store {
         }
     }
 
+    /// Applies plan updates on SQLite's writer connection, in the write
+    /// turn the pool's writers share.
+    fn write_plans(&self, updates: &[PlanUpdate], now: Millis) -> Result<usize, StoreError> {
+        let Some(writer) = &self.sqlite_writer else {
+            return Err(StoreError::Unavailable(
+                "the database is open read-only; plans cannot be written".to_owned(),
+            ));
+        };
+        let _turn = self.writer.as_ref().map(|turn| turn.blocking_lock());
+        writer.update_plans(updates, now)
+    }
+
     /// Writes one group; answers every job.
-    fn write_group(&self, group: Vec<Job>, runtime: &tokio::runtime::Handle, grouped: &AtomicU64) {
+    fn write_group(
+        &self,
+        group: Vec<CheckinJob>,
+        runtime: &tokio::runtime::Handle,
+        grouped: &AtomicU64,
+    ) {
         // A group shares one guideline; a new guideline (a reload) starts
         // a new group.
         let mut rest = group;
@@ -271,7 +341,7 @@ impl Store {
 
     fn write_same_guideline(
         &self,
-        group: Vec<Job>,
+        group: Vec<CheckinJob>,
         guideline: &Arc<Guideline>,
         runtime: &tokio::runtime::Handle,
         grouped: &AtomicU64,

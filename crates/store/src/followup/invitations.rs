@@ -32,7 +32,7 @@ pub enum InvitationEnd {
 }
 
 impl InvitationEnd {
-    const fn as_str(self) -> &'static str {
+    pub(super) const fn as_str(self) -> &'static str {
         match self {
             InvitationEnd::Answered => "answered",
             InvitationEnd::Expired => "expired",
@@ -70,6 +70,18 @@ fn optional_level(text: Option<&str>) -> Result<Option<Level>, StoreError> {
     text.map(crate::queries::level).transpose()
 }
 
+/// Ends an invitation that is still open (the statements both drivers run) ...
+pub(super) const END_INVITATION: &str =
+    "UPDATE invitations SET state = $1 WHERE clinic_id = $2 AND id = $3 AND state = 'open'";
+
+/// ... and cancels its queued messages, answering their ids.
+pub(super) const CANCEL_INVITATION_MESSAGES: &str = "UPDATE messages SET status = 'cancelled', claimed_by = NULL, \
+     lease_until = NULL WHERE clinic_id = $1 AND invitation_id = $2 AND status = 'queued' RETURNING id";
+
+/// A new open invitation.
+pub(super) const INSERT_INVITATION: &str = "INSERT INTO invitations (id, clinic_id, treatment_id, due_at, expires_at, \
+     state, created_at) VALUES ($1, $2, $3, $4, $5, 'open', $6)";
+
 /// Ends an invitation that is still open and cancels its queued messages.
 pub(super) async fn end_invitation(
     tx: &mut Transaction<'_, Any>,
@@ -78,22 +90,17 @@ pub(super) async fn end_invitation(
     end: InvitationEnd,
     now: Millis,
 ) -> Result<(), StoreError> {
-    sqlx::query(
-        "UPDATE invitations SET state = $1 WHERE clinic_id = $2 AND id = $3 AND state = 'open'",
-    )
-    .bind(end.as_str().to_owned())
-    .bind(clinic.as_str().to_owned())
-    .bind(invitation.as_str().to_owned())
-    .execute(&mut **tx)
-    .await?;
-    let cancelled = sqlx::query(
-        "UPDATE messages SET status = 'cancelled', claimed_by = NULL, lease_until = NULL \
-         WHERE clinic_id = $1 AND invitation_id = $2 AND status = 'queued' RETURNING id",
-    )
-    .bind(clinic.as_str().to_owned())
-    .bind(invitation.as_str().to_owned())
-    .fetch_all(&mut **tx)
-    .await?;
+    sqlx::query(END_INVITATION)
+        .bind(end.as_str().to_owned())
+        .bind(clinic.as_str().to_owned())
+        .bind(invitation.as_str().to_owned())
+        .execute(&mut **tx)
+        .await?;
+    let cancelled = sqlx::query(CANCEL_INVITATION_MESSAGES)
+        .bind(clinic.as_str().to_owned())
+        .bind(invitation.as_str().to_owned())
+        .fetch_all(&mut **tx)
+        .await?;
     let reason = format!("the invitation was {}", end.as_str());
     for row in cancelled {
         let id: String = row.try_get("id")?;
@@ -111,28 +118,33 @@ pub(super) async fn open_invitation(
     now: Millis,
 ) -> Result<InvitationId, StoreError> {
     let id = InvitationId::generate();
-    sqlx::query(
-        "INSERT INTO invitations (id, clinic_id, treatment_id, due_at, expires_at, state, created_at) \
-         VALUES ($1, $2, $3, $4, $5, 'open', $6)",
-    )
-    .bind(id.as_str().to_owned())
-    .bind(clinic.as_str().to_owned())
-    .bind(treatment.as_str().to_owned())
-    .bind(invitation.due_at)
-    .bind(invitation.expires_at)
-    .bind(now)
-    .execute(&mut **tx)
-    .await?;
-    let messages: Vec<NewMessage> = invitation
+    sqlx::query(INSERT_INVITATION)
+        .bind(id.as_str().to_owned())
+        .bind(clinic.as_str().to_owned())
+        .bind(treatment.as_str().to_owned())
+        .bind(invitation.due_at)
+        .bind(invitation.expires_at)
+        .bind(now)
+        .execute(&mut **tx)
+        .await?;
+    let messages = invitation_messages(&id, invitation);
+    queue_messages(tx, clinic, treatment, Some(&id), None, &messages, now).await?;
+    Ok(id)
+}
+
+/// An invitation's messages, their dedupe keys prefixed with its id.
+pub(super) fn invitation_messages(
+    id: &InvitationId,
+    invitation: &NewInvitation,
+) -> Vec<NewMessage> {
+    invitation
         .messages
         .iter()
         .map(|message| NewMessage {
             dedupe_key: format!("{id}:{}", message.dedupe_key),
             ..message.clone()
         })
-        .collect();
-    queue_messages(tx, clinic, treatment, Some(&id), None, &messages, now).await?;
-    Ok(id)
+        .collect()
 }
 
 impl Store {

@@ -24,6 +24,7 @@ mod alerts;
 mod delivery_log;
 mod invitations;
 mod outbox;
+mod plan_writes;
 mod plans;
 mod settings;
 
@@ -36,6 +37,7 @@ pub use delivery_log::{DeliveryEvent, FollowupRecord, InvitationRecord, MessageR
 pub use invitations::{InvitationEnd, LapsedInvitation, NewInvitation};
 pub(crate) use outbox::queue_messages;
 pub use outbox::{Channel, ClaimedMessage, MessageKind, MessageStatus, NewMessage, SendOutcome};
+pub(crate) use plan_writes::update_plans_on;
 pub use plans::{PlanNext, PlanToAdvance, PlanUpdate, UnplannedTreatment};
 pub use settings::FollowupSettings;
 

@@ -200,6 +200,16 @@ pub enum SendOutcome {
 /// databases' limits on parameters).
 const BATCH_ROWS: usize = 250;
 
+/// A line of the delivery log (the statement both drivers run).
+pub(super) const INSERT_DELIVERY_LOG: &str = "INSERT INTO delivery_log (id, clinic_id, message_id, event, reason, at) \
+     VALUES ($1, $2, $3, $4, $5, $6)";
+
+/// A queued message; a message whose dedupe key exists already is skipped.
+pub(super) const INSERT_MESSAGE: &str = "INSERT INTO messages (id, clinic_id, treatment_id, kind, channel, dedupe_key, \
+     invitation_id, alert_id, recipient, high_priority, status, due_at, next_attempt_at, created_at) \
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 'queued', $11, $11, $12) \
+     ON CONFLICT (dedupe_key) DO NOTHING";
+
 pub(super) async fn log_event(
     tx: &mut Transaction<'_, Any>,
     clinic: &str,
@@ -208,17 +218,15 @@ pub(super) async fn log_event(
     reason: Option<&str>,
     now: Millis,
 ) -> Result<(), StoreError> {
-    sqlx::query(
-        "INSERT INTO delivery_log (id, clinic_id, message_id, event, reason, at) VALUES ($1, $2, $3, $4, $5, $6)",
-    )
-    .bind(uuid::Uuid::now_v7().to_string())
-    .bind(clinic.to_owned())
-    .bind(message.to_owned())
-    .bind(event.to_owned())
-    .bind(reason.map(str::to_owned))
-    .bind(now)
-    .execute(&mut **tx)
-    .await?;
+    sqlx::query(INSERT_DELIVERY_LOG)
+        .bind(uuid::Uuid::now_v7().to_string())
+        .bind(clinic.to_owned())
+        .bind(message.to_owned())
+        .bind(event.to_owned())
+        .bind(reason.map(str::to_owned))
+        .bind(now)
+        .execute(&mut **tx)
+        .await?;
     Ok(())
 }
 
@@ -234,26 +242,21 @@ pub(crate) async fn queue_messages(
 ) -> Result<(), StoreError> {
     for message in messages {
         let id = MessageId::generate();
-        let inserted = sqlx::query(
-            "INSERT INTO messages (id, clinic_id, treatment_id, kind, channel, dedupe_key, invitation_id, alert_id, \
-             recipient, high_priority, status, due_at, next_attempt_at, created_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 'queued', $11, $11, $12) \
-             ON CONFLICT (dedupe_key) DO NOTHING",
-        )
-        .bind(id.as_str().to_owned())
-        .bind(clinic.as_str().to_owned())
-        .bind(treatment.as_str().to_owned())
-        .bind(message.kind.as_str().to_owned())
-        .bind(message.channel.as_str().to_owned())
-        .bind(message.dedupe_key.clone())
-        .bind(invitation.map(|i| i.as_str().to_owned()))
-        .bind(alert.map(str::to_owned))
-        .bind(message.recipient.clone())
-        .bind(i64::from(message.high_priority))
-        .bind(message.due_at)
-        .bind(now)
-        .execute(&mut **tx)
-        .await?;
+        let inserted = sqlx::query(INSERT_MESSAGE)
+            .bind(id.as_str().to_owned())
+            .bind(clinic.as_str().to_owned())
+            .bind(treatment.as_str().to_owned())
+            .bind(message.kind.as_str().to_owned())
+            .bind(message.channel.as_str().to_owned())
+            .bind(message.dedupe_key.clone())
+            .bind(invitation.map(|i| i.as_str().to_owned()))
+            .bind(alert.map(str::to_owned))
+            .bind(message.recipient.clone())
+            .bind(i64::from(message.high_priority))
+            .bind(message.due_at)
+            .bind(now)
+            .execute(&mut **tx)
+            .await?;
         if inserted.rows_affected() == 1 {
             log_event(tx, clinic.as_str(), id.as_str(), "queued", None, now).await?;
         }

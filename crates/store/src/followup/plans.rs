@@ -95,6 +95,22 @@ pub struct PlanUpdate {
     pub extra_messages: Vec<NewMessage>,
 }
 
+/// Moves a plan to the check-ins it has now seen, unless another planner
+/// got there first or a therapist closed it (the statement both drivers
+/// run; see `plan_writes.rs`).
+pub(super) const CLAIM_PLAN: &str = "UPDATE followup_plans SET checkins_seen = $1, \
+     last_level = COALESCE($2, last_level), open_invitation = NULL, updated_at = $3 \
+     WHERE clinic_id = $4 AND treatment_id = $5 AND checkins_seen = $6 \
+     AND (closed_reason IS NULL OR closed_reason <> 'therapist')";
+
+/// Records the plan's new open invitation (and that it is open again).
+pub(super) const SET_OPEN_INVITATION: &str = "UPDATE followup_plans SET open_invitation = $1, \
+     closed_at = NULL, closed_reason = NULL WHERE clinic_id = $2 AND treatment_id = $3";
+
+/// Closes a plan, for a reason.
+pub(super) const CLOSE_PLAN: &str = "UPDATE followup_plans SET closed_at = $1, closed_reason = $2 \
+     WHERE clinic_id = $3 AND treatment_id = $4";
+
 /// Plans the scheduler writes in one transaction: enough to share a
 /// commit's cost, few enough that a check-in waiting for the write turn
 /// waits little.
@@ -289,30 +305,33 @@ impl Store {
         Ok(applied)
     }
 
-    /// Applies `updates` in one transaction; answers how many applied.
+    /// Applies `updates` in one transaction; answers how many applied. On
+    /// SQLite the check-in writer applies them on its own connection
+    /// (`plan_writes.rs`); on PostgreSQL they go through the pool here.
     async fn update_plans_together(
         &self,
         updates: &[PlanUpdate],
         now: Millis,
     ) -> Result<usize, StoreError> {
+        if self.backend() == crate::Backend::Sqlite {
+            return self
+                .checkin_batcher()?
+                .update_plans(updates.to_vec(), now)
+                .await;
+        }
         let _writer = self.writer().await;
         let mut tx = self.pool().begin().await?;
         let mut applied = 0;
         for update in updates {
-            let claimed = sqlx::query(
-                "UPDATE followup_plans SET checkins_seen = $1, last_level = COALESCE($2, last_level), \
-                 open_invitation = NULL, updated_at = $3 \
-                 WHERE clinic_id = $4 AND treatment_id = $5 AND checkins_seen = $6 \
-                 AND (closed_reason IS NULL OR closed_reason <> 'therapist')",
-            )
-            .bind(update.seen_after)
-            .bind(update.last_level.map(|level| level.as_str().to_owned()))
-            .bind(now)
-            .bind(update.clinic_id.as_str().to_owned())
-            .bind(update.treatment_id.as_str().to_owned())
-            .bind(update.seen_before)
-            .execute(&mut *tx)
-            .await?;
+            let claimed = sqlx::query(CLAIM_PLAN)
+                .bind(update.seen_after)
+                .bind(update.last_level.map(|level| level.as_str().to_owned()))
+                .bind(now)
+                .bind(update.clinic_id.as_str().to_owned())
+                .bind(update.treatment_id.as_str().to_owned())
+                .bind(update.seen_before)
+                .execute(&mut *tx)
+                .await?;
             // Nothing of this plan was written: leave it for the next pass.
             if claimed.rows_affected() == 0 {
                 continue;
@@ -457,27 +476,21 @@ async fn apply_next(
     match next {
         PlanNext::Invite(invitation) => {
             let id = open_invitation(tx, clinic, treatment, invitation, now).await?;
-            sqlx::query(
-                "UPDATE followup_plans SET open_invitation = $1, closed_at = NULL, closed_reason = NULL \
-                 WHERE clinic_id = $2 AND treatment_id = $3",
-            )
-            .bind(id.as_str().to_owned())
-            .bind(clinic.as_str().to_owned())
-            .bind(treatment.as_str().to_owned())
-            .execute(&mut **tx)
-            .await?;
+            sqlx::query(SET_OPEN_INVITATION)
+                .bind(id.as_str().to_owned())
+                .bind(clinic.as_str().to_owned())
+                .bind(treatment.as_str().to_owned())
+                .execute(&mut **tx)
+                .await?;
         }
         PlanNext::Close(reason) => {
-            sqlx::query(
-                "UPDATE followup_plans SET closed_at = $1, closed_reason = $2 \
-                 WHERE clinic_id = $3 AND treatment_id = $4",
-            )
-            .bind(now)
-            .bind((*reason).to_owned())
-            .bind(clinic.as_str().to_owned())
-            .bind(treatment.as_str().to_owned())
-            .execute(&mut **tx)
-            .await?;
+            sqlx::query(CLOSE_PLAN)
+                .bind(now)
+                .bind((*reason).to_owned())
+                .bind(clinic.as_str().to_owned())
+                .bind(treatment.as_str().to_owned())
+                .execute(&mut **tx)
+                .await?;
         }
     }
     Ok(())

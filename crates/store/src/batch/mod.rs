@@ -415,8 +415,9 @@ impl Store {
                 "the database is open read-only; check-ins cannot be stored".to_owned(),
             )));
         };
-        // The scheduler and the checkpointer write through the pool; they
-        // take the same turn.
+        // Other writers (the checkpointer, the scheduler's sending and alert
+        // notices, the web app) write through the pool; they take the same
+        // turn.
         let _turn = self.writer.as_ref().map(|turn| turn.blocking_lock());
         writer.store_group(
             &borrowed,

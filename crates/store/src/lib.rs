@@ -29,6 +29,7 @@ mod private_file;
 mod queries;
 mod records;
 pub mod secret;
+mod sql_text;
 mod sqlite_writer;
 #[cfg(feature = "test-support")]
 pub mod testing;

@@ -14,6 +14,7 @@ use crate::queries::{
     ALERT_COLUMNS, CHECKIN_COLUMNS, DECISION_COLUMNS, TREATMENT_COLUMNS, alert, stored_checkin,
     stored_decision, treatment,
 };
+use crate::sql_text::{placeholders, value_rows};
 use crate::{Store, StoreError, millis_of};
 
 impl Store {
@@ -249,36 +250,4 @@ async fn insert_written(
     }
     query.execute(&mut **tx).await?;
     Ok(())
-}
-
-/// `$first, $first+1, ...` for `count` parameters.
-fn placeholders(first: usize, count: usize) -> String {
-    let mut text = String::with_capacity(count * 5);
-    for n in first..first + count {
-        if n > first {
-            text.push_str(", ");
-        }
-        text.push('$');
-        text.push_str(&n.to_string());
-    }
-    text
-}
-
-/// `($1, .., $width), ($width+1, ..)` for `rows` rows.
-fn value_rows(rows: usize, width: usize) -> String {
-    (0..rows)
-        .map(|row| format!("({})", placeholders(row * width + 1, width)))
-        .collect::<Vec<_>>()
-        .join(", ")
-}
-
-#[cfg(test)]
-mod tests {
-    use super::{placeholders, value_rows};
-
-    #[test]
-    fn placeholders_are_numbered_from_the_first() {
-        assert_eq!(placeholders(3, 3), "$3, $4, $5");
-        assert_eq!(value_rows(2, 2), "($1, $2), ($3, $4)");
-    }
 }

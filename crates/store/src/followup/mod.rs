@@ -25,6 +25,7 @@ mod delivery_log;
 mod invitations;
 mod outbox;
 mod plan_writes;
+mod plan_writes_postgres;
 mod plans;
 mod settings;
 

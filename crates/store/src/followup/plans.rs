@@ -8,7 +8,6 @@ use sqlx::{Any, Row, Transaction};
 use super::invitations::{end_invitation, open_invitation};
 use super::{
     InvitationEnd, InvitationId, NewInvitation, NewMessage, plan_hours_of, plan_hours_text,
-    queue_messages,
 };
 use crate::model::{ClinicId, Millis, TreatmentId};
 use crate::{Store, StoreError};
@@ -307,7 +306,8 @@ impl Store {
 
     /// Applies `updates` in one transaction; answers how many applied. On
     /// SQLite the check-in writer applies them on its own connection
-    /// (`plan_writes.rs`); on PostgreSQL they go through the pool here.
+    /// (`plan_writes.rs`); on PostgreSQL they go through the pool, a few
+    /// statements for all of them (`plan_writes_postgres.rs`).
     async fn update_plans_together(
         &self,
         updates: &[PlanUpdate],
@@ -319,46 +319,8 @@ impl Store {
                 .update_plans(updates.to_vec(), now)
                 .await;
         }
-        let _writer = self.writer().await;
         let mut tx = self.pool().begin().await?;
-        let mut applied = 0;
-        for update in updates {
-            let claimed = sqlx::query(CLAIM_PLAN)
-                .bind(update.seen_after)
-                .bind(update.last_level.map(|level| level.as_str().to_owned()))
-                .bind(now)
-                .bind(update.clinic_id.as_str().to_owned())
-                .bind(update.treatment_id.as_str().to_owned())
-                .bind(update.seen_before)
-                .execute(&mut *tx)
-                .await?;
-            // Nothing of this plan was written: leave it for the next pass.
-            if claimed.rows_affected() == 0 {
-                continue;
-            }
-            if let Some((invitation, end)) = &update.end_invitation {
-                end_invitation(&mut tx, &update.clinic_id, invitation, *end, now).await?;
-            }
-            queue_messages(
-                &mut tx,
-                &update.clinic_id,
-                &update.treatment_id,
-                None,
-                None,
-                &update.extra_messages,
-                now,
-            )
-            .await?;
-            apply_next(
-                &mut tx,
-                &update.clinic_id,
-                &update.treatment_id,
-                &update.next,
-                now,
-            )
-            .await?;
-            applied += 1;
-        }
+        let applied = super::plan_writes_postgres::update_plans_in(&mut tx, updates, now).await?;
         tx.commit().await?;
         Ok(applied)
     }

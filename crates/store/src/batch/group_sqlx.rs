@@ -1,6 +1,6 @@
 //! The group write on PostgreSQL, through sqlx: one transaction locking
-//! and reading the group's courses, then one statement per table for
-//! everything the group adds. (SQLite's is `sqlite_writer.rs`.)
+//! and reading the group's courses, then one statement for everything the
+//! group adds. (SQLite's is `sqlite_writer.rs`.)
 
 use aftercare_core::Guideline;
 use serde_json::json;

@@ -4,7 +4,8 @@
 //! round trips around it: begin, lock the course, read it, four inserts,
 //! commit. [`CheckinBatcher`] queues the submissions that arrive while the
 //! previous group is being written and stores the whole group in one
-//! transaction with one statement per table, so the cost per check-in falls
+//! transaction (on SQLite prepared inserts on the writer's own connection,
+//! on PostgreSQL one statement for the group), so the cost per check-in falls
 //! as load rises, and a lone check-in still goes straight through.
 //!
 //! The planning (caps, idempotency, triage) is shared; the reads and writes
@@ -47,8 +48,12 @@ const MAX_GROUP: usize = 64;
 /// queue, which pushes back on the callers instead of growing memory.
 const QUEUE_LENGTH: usize = 1024;
 
-/// Groups written at once on PostgreSQL.
-const POSTGRES_WRITERS: usize = 4;
+/// Groups written at once on PostgreSQL. Since a group is one statement
+/// (`group_sqlx.rs`), four writers on a 2-core machine made more, smaller
+/// groups: two or three wrote about a tenth more check-ins a second than
+/// four, one less than two (docs/PERFORMANCE.md). Three keeps a database on
+/// another machine, where round trips are longer, busier than two would.
+const POSTGRES_WRITERS: usize = 3;
 
 /// One check-in waiting to be stored.
 pub(crate) struct Submission {

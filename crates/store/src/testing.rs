@@ -86,3 +86,87 @@ fn redact(url: &str) -> String {
         _ => url.to_owned(),
     }
 }
+
+/// A clinic seeded for a test: its id, its owner acting, and its courses
+/// (one client's treatments) with their links' hashes.
+pub struct SeededCourses {
+    /// The clinic.
+    pub clinic: crate::ClinicId,
+    /// Its owner, as the actor of what the test does next.
+    pub actor: crate::Actor,
+    /// Each course's private link, hashed as stored.
+    pub links: Vec<String>,
+    /// Each course's treatment.
+    pub treatments: Vec<crate::TreatmentId>,
+}
+
+/// A clinic named `name` with one consenting client (reachable at
+/// `client_email`, if given) and `count` deep-tissue treatments to the
+/// calves, all recorded at `at` with links valid for thirty days.
+///
+/// # Panics
+/// When the store refuses any of it: a test has nothing to go on then.
+pub async fn clinic_with_courses(
+    store: &crate::Store,
+    name: &str,
+    client_email: Option<&str>,
+    count: usize,
+    at: crate::Millis,
+) -> SeededCourses {
+    let owner_email = format!("owner@{}.example", name.to_lowercase().replace(' ', "-"));
+    let (clinic, owner) = store
+        .create_clinic_with_owner(name, &owner_email, "Owner", at)
+        .await
+        .expect("a clinic");
+    let actor = crate::Actor::Practitioner(owner.id.clone());
+    let client = store
+        .create_client(
+            &clinic.id,
+            &actor,
+            crate::NewClient {
+                name: "Many Courses".to_owned(),
+                email: client_email.map(str::to_owned),
+                phone: None,
+                consent_at: Some(at),
+            },
+            at,
+        )
+        .await
+        .expect("a client");
+    let treated_at = time::OffsetDateTime::from_unix_timestamp(at / 1000)
+        .expect("a time")
+        .format(&time::format_description::well_known::Rfc3339)
+        .expect("a formatted time");
+    let details: aftercare_core::Treatment = serde_json::from_str(&format!(
+        r#"{{"at":"{treated_at}","modality":"deep_tissue","pressure":"firm","duration_min":60,"regions":["calves"]}}"#
+    ))
+    .expect("a treatment");
+    let mut seeded = SeededCourses {
+        clinic: clinic.id,
+        actor,
+        links: Vec::new(),
+        treatments: Vec::new(),
+    };
+    for _ in 0..count {
+        let link = crate::secret::Secret::generate("acl_");
+        let treatment = store
+            .create_treatment(
+                &seeded.clinic,
+                &seeded.actor,
+                crate::NewTreatment {
+                    client_id: client.id.clone(),
+                    practitioner_id: owner.id.clone(),
+                    details: details.clone(),
+                    notes: None,
+                    link_hash: link.hash(),
+                    link_expires_at: at + 30 * 24 * 3_600_000,
+                },
+                at,
+            )
+            .await
+            .expect("a treatment");
+        seeded.links.push(link.hash());
+        seeded.treatments.push(treatment.id);
+    }
+    seeded
+}

@@ -7,12 +7,10 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use aftercare_core::{Checkin, Course, Guideline, Treatment, triage};
-use aftercare_store::secret::Secret;
-use aftercare_store::testing::{fresh_postgres_url, fresh_sqlite_url};
+use aftercare_core::{Checkin, Course, Guideline, triage};
+use aftercare_store::testing::{self, fresh_postgres_url, fresh_sqlite_url};
 use aftercare_store::{
-    Actor, CheckinLimits, ClinicId, NewClient, NewTreatment, Store, StoreError, StoreOptions,
-    Submitted, TreatmentId,
+    Actor, CheckinLimits, ClinicId, Store, StoreError, StoreOptions, Submitted, TreatmentId,
 };
 
 const HOUR: i64 = 3_600_000;
@@ -56,54 +54,8 @@ async fn clinic_with_courses(
     name: &str,
     count: usize,
 ) -> (ClinicId, Vec<String>, Vec<TreatmentId>) {
-    let email = format!("owner@{}.example", name.to_lowercase().replace(' ', "-"));
-    let (clinic, owner) = store
-        .create_clinic_with_owner(name, &email, "Owner", TREATED_AT)
-        .await
-        .expect("clinic");
-    let actor = Actor::Practitioner(owner.id.clone());
-    let client = store
-        .create_client(
-            &clinic.id,
-            &actor,
-            NewClient {
-                name: "Many Courses".to_owned(),
-                email: None,
-                phone: None,
-                consent_at: Some(TREATED_AT),
-            },
-            TREATED_AT,
-        )
-        .await
-        .expect("client");
-    let details: Treatment = serde_json::from_str(
-        r#"{"at":"2026-11-20T15:00:00Z","modality":"deep_tissue","pressure":"firm","duration_min":60,"regions":["calves"]}"#,
-    )
-    .expect("treatment");
-    let mut links = Vec::new();
-    let mut treatments = Vec::new();
-    for _ in 0..count {
-        let link = Secret::generate("acl_");
-        let treatment = store
-            .create_treatment(
-                &clinic.id,
-                &actor,
-                NewTreatment {
-                    client_id: client.id.clone(),
-                    practitioner_id: owner.id.clone(),
-                    details: details.clone(),
-                    notes: None,
-                    link_hash: link.hash(),
-                    link_expires_at: TREATED_AT + 30 * 24 * HOUR,
-                },
-                TREATED_AT,
-            )
-            .await
-            .expect("treatment");
-        links.push(link.hash());
-        treatments.push(treatment.id);
-    }
-    (clinic.id, links, treatments)
+    let seeded = testing::clinic_with_courses(store, name, None, count, TREATED_AT).await;
+    (seeded.clinic, seeded.links, seeded.treatments)
 }
 
 async fn scenario(url: &str) {

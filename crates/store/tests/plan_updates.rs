@@ -8,11 +8,11 @@
 
 use std::collections::HashMap;
 
-use aftercare_core::{Level, Treatment};
-use aftercare_store::testing::{fresh_postgres_url, fresh_sqlite_url};
+use aftercare_core::Level;
+use aftercare_store::testing::{clinic_with_courses, fresh_postgres_url, fresh_sqlite_url};
 use aftercare_store::{
-    Actor, Channel, ClinicId, InvitationEnd, InvitationId, MessageKind, NewClient, NewInvitation,
-    NewMessage, NewTreatment, PlanNext, PlanUpdate, Store, StoreOptions, TreatmentId,
+    Channel, InvitationEnd, InvitationId, MessageKind, NewInvitation, NewMessage, PlanNext,
+    PlanUpdate, Store, StoreOptions, TreatmentId,
 };
 use sqlx::{AnyPool, Row};
 
@@ -63,54 +63,6 @@ async fn raw(url: &str) -> AnyPool {
         .unwrap_or_else(|error| panic!("connect {url}: {error}"))
 }
 
-/// A clinic with one client and a treatment per course.
-async fn courses(store: &Store) -> (ClinicId, Vec<TreatmentId>) {
-    let (clinic, owner) = store
-        .create_clinic_with_owner("Plan Clinic", "owner@plan.example", "Owner", TREATED_AT)
-        .await
-        .expect("clinic");
-    let actor = Actor::Practitioner(owner.id.clone());
-    let client = store
-        .create_client(
-            &clinic.id,
-            &actor,
-            NewClient {
-                name: "Planned".to_owned(),
-                email: Some("client@example.org".to_owned()),
-                phone: None,
-                consent_at: Some(TREATED_AT),
-            },
-            TREATED_AT,
-        )
-        .await
-        .expect("client");
-    let details: Treatment = serde_json::from_str(
-        r#"{"at":"2026-11-20T15:00:00Z","modality":"sports","pressure":"firm","duration_min":45,"regions":["calves"]}"#,
-    )
-    .expect("treatment");
-    let mut treatments = Vec::new();
-    for _ in COURSES {
-        let treatment = store
-            .create_treatment(
-                &clinic.id,
-                &actor,
-                NewTreatment {
-                    client_id: client.id.clone(),
-                    practitioner_id: owner.id.clone(),
-                    details: details.clone(),
-                    notes: None,
-                    link_hash: aftercare_store::secret::Secret::generate("acl_").hash(),
-                    link_expires_at: TREATED_AT + 30 * 24 * HOUR,
-                },
-                TREATED_AT,
-            )
-            .await
-            .expect("treatment");
-        treatments.push(treatment.id);
-    }
-    (clinic.id, treatments)
-}
-
 /// The plan's open invitation.
 async fn open_invitation(pool: &AnyPool, treatment: &TreatmentId) -> InvitationId {
     let id: String =
@@ -131,7 +83,15 @@ async fn scenario(url: &str) -> (usize, Snapshot) {
         .await
         .expect("open");
     let pool = raw(url).await;
-    let (clinic, treatments) = courses(&store).await;
+    let seeded = clinic_with_courses(
+        &store,
+        "Plan Clinic",
+        Some("client@example.org"),
+        COURSES.len(),
+        TREATED_AT,
+    )
+    .await;
+    let (clinic, treatments) = (seeded.clinic, seeded.treatments);
     let plan = [6, 24, 72];
     for treatment in &treatments {
         store
@@ -158,7 +118,7 @@ async fn scenario(url: &str) -> (usize, Snapshot) {
     };
     let now = TREATED_AT + 8 * HOUR;
     let mut missed = message(MessageKind::MissedCheckin, Channel::Email, now, "missed");
-    missed.recipient = Some("owner@plan.example".to_owned());
+    missed.recipient = Some("owner@plan-clinic.example".to_owned());
     let updates = vec![
         // Answered: its invitation ends, the next one opens, and a
         // therapist's message is queued twice under one key (stored once).

@@ -1,5 +1,5 @@
 //! The planner's decisions applied on PostgreSQL: the plans of one
-//! transaction (up to sixteen) in at most six statements, one per step for
+//! transaction (up to sixteen) in at most five statements, one per step for
 //! all of them, instead of several statements per plan.
 //!
 //! Every check-in moves its course's plan, so under load the planner writes
@@ -12,6 +12,7 @@
 
 use std::collections::HashSet;
 
+use sqlx::any::AnyRow;
 use sqlx::{Any, Row, Transaction};
 
 use super::invitations::invitation_messages;
@@ -143,47 +144,26 @@ async fn end_invitations(
     if ended.is_empty() {
         return Ok(Vec::new());
     }
+    // One statement: the invitations end and their queued messages are
+    // cancelled, both from the same rows.
     let sql = format!(
-        "UPDATE invitations AS i SET state = v.state FROM (VALUES {}) AS v(clinic_id, id, state) \
-         WHERE i.clinic_id = v.clinic_id AND i.id = v.id AND i.state = 'open'",
-        typed_value_rows(1, ended.len(), &["text", "text", "text"])
-    );
-    let mut query = sqlx::query(&sql);
-    for (clinic, invitation, end) in &ended {
-        query = query
-            .bind(clinic.as_str().to_owned())
-            .bind(invitation.as_str().to_owned())
-            .bind(end.as_str().to_owned());
-    }
-    query.execute(&mut **tx).await?;
-
-    let sql = format!(
-        "UPDATE messages AS m SET status = 'cancelled', claimed_by = NULL, lease_until = NULL \
-         FROM (VALUES {}) AS v(clinic_id, invitation_id, reason) \
-         WHERE m.clinic_id = v.clinic_id AND m.invitation_id = v.invitation_id \
+        "WITH v(clinic_id, id, state, reason) AS (VALUES {}), \
+         ended AS (UPDATE invitations AS i SET state = v.state FROM v \
+         WHERE i.clinic_id = v.clinic_id AND i.id = v.id AND i.state = 'open') \
+         UPDATE messages AS m SET status = 'cancelled', claimed_by = NULL, lease_until = NULL \
+         FROM v WHERE m.clinic_id = v.clinic_id AND m.invitation_id = v.id \
          AND m.status = 'queued' RETURNING m.id, m.clinic_id, v.reason",
-        typed_value_rows(1, ended.len(), &["text", "text", "text"])
+        typed_value_rows(1, ended.len(), &["text", "text", "text", "text"])
     );
     let mut query = sqlx::query(&sql);
     for (clinic, invitation, end) in &ended {
         query = query
             .bind(clinic.as_str().to_owned())
             .bind(invitation.as_str().to_owned())
+            .bind(end.as_str().to_owned())
             .bind(format!("the invitation was {}", end.as_str()));
     }
-    query
-        .fetch_all(&mut **tx)
-        .await?
-        .iter()
-        .map(|row| {
-            Ok(LogLine {
-                clinic_id: row.try_get("clinic_id")?,
-                message_id: row.try_get("id")?,
-                event: "cancelled",
-                reason: Some(row.try_get("reason")?),
-            })
-        })
-        .collect()
+    log_lines(&query.fetch_all(&mut **tx).await?, "cancelled")
 }
 
 /// Inserts the invitations the claimed plans open.
@@ -247,7 +227,7 @@ async fn queue_messages(
     let sql = format!(
         "INSERT INTO messages (id, clinic_id, treatment_id, kind, channel, dedupe_key, \
          invitation_id, alert_id, recipient, high_priority, status, due_at, next_attempt_at, \
-         created_at) VALUES {} ON CONFLICT (dedupe_key) DO NOTHING RETURNING id, clinic_id",
+         created_at) VALUES {} ON CONFLICT (dedupe_key) DO NOTHING RETURNING id, clinic_id, NULL::text AS reason",
         value_rows(messages.len(), 14)
     );
     let mut query = sqlx::query(&sql);
@@ -268,16 +248,19 @@ async fn queue_messages(
             .bind(message.due_at)
             .bind(now);
     }
-    query
-        .fetch_all(&mut **tx)
-        .await?
-        .iter()
+    log_lines(&query.fetch_all(&mut **tx).await?, "queued")
+}
+
+/// The delivery log's lines for the messages a statement returned (their
+/// `id`, `clinic_id` and `reason`).
+fn log_lines(rows: &[AnyRow], event: &'static str) -> Result<Vec<LogLine>, StoreError> {
+    rows.iter()
         .map(|row| {
             Ok(LogLine {
                 clinic_id: row.try_get("clinic_id")?,
                 message_id: row.try_get("id")?,
-                event: "queued",
-                reason: None,
+                event,
+                reason: row.try_get("reason")?,
             })
         })
         .collect()

@@ -433,3 +433,86 @@ async fn two_instances_taking_turns_on_a_course_decide_on_all_of_it_on_postgres(
     };
     two_instances_scenario(&url).await;
 }
+
+/// Notes and idempotency keys no form would produce, each exactly as
+/// written: quotes, backslashes, JSON and SQL lookalikes, line and
+/// paragraph separators, right-to-left text, combining marks, emoji, and a
+/// long note. PostgreSQL's group write carries the rows as JSON text, so
+/// escaping must not change a character.
+const AWKWARD: [&str; 10] = [
+    r#"she said "it's fine" \ then left"#,
+    r#"{"kind":"chest_pain"} is not a symptom here"#,
+    "'); DROP TABLE checkins; -- $1 $2 ?",
+    "line one\nline two\r\n\ttabbed",
+    "para\u{2028}line\u{2029}end",
+    "كتف الأيسر يؤلمني قليلاً",
+    "e\u{301}\u{302} co\u{327}a",
+    "calf 🦵🏽 sore, 👍",
+    "\u{7f}\u{1b}[31m not a colour",
+    "",
+];
+
+async fn awkward_text_scenario(url: &str) {
+    let store = Store::open(url, &StoreOptions::default())
+        .await
+        .expect("open");
+    let guideline = Arc::new(Guideline::shipped());
+    let now = TREATED_AT + 200 * HOUR;
+    let long_note = "calves ache, less than yesterday. ".repeat(150);
+    let mut notes: Vec<String> = AWKWARD.iter().map(|note| (*note).to_owned()).collect();
+    notes.push(long_note);
+    let (clinic, links, treatments) =
+        clinic_with_courses(&store, "Awkward Text", notes.len()).await;
+    // All at once, so that the writer takes them in groups.
+    let mut tasks = tokio::task::JoinSet::new();
+    for (index, (link, note)) in links.iter().zip(&notes).enumerate() {
+        let store = store.clone();
+        let guideline = Arc::clone(&guideline);
+        let link = link.clone();
+        let mut report = checkin(6, symptoms_for(index, 0));
+        report.note = (!note.is_empty()).then(|| note.clone());
+        let key = format!("{index}:{}", AWKWARD[index % AWKWARD.len()]);
+        tasks.spawn(async move {
+            store
+                .submit_checkin_shared(&link, Some(&key), report, &guideline, now)
+                .await
+                .map(|submitted| (index, key, submitted))
+        });
+    }
+    while let Some(joined) = tasks.join_next().await {
+        let (index, key, submitted) = joined.expect("task").expect("stored");
+        let record = store
+            .course(&clinic, &treatments[index], &Actor::System, now)
+            .await
+            .expect("course");
+        assert_eq!(record.checkins.len(), 1);
+        let stored = &record.checkins[0].checkin;
+        assert_eq!(stored, &submitted.checkin.checkin);
+        let expected = (!notes[index].is_empty()).then(|| notes[index].clone());
+        assert_eq!(stored.note, expected, "note {index} changed on the way");
+        // The same key again is a replay of the stored check-in: the key
+        // was kept exactly, or it would not match.
+        let mut again = checkin(6, symptoms_for(index, 0));
+        again.note.clone_from(&expected);
+        let replayed = store
+            .submit_checkin_shared(&links[index], Some(&key), again, &guideline, now)
+            .await
+            .expect("replayed");
+        assert!(replayed.replayed, "key {index} was not kept as sent");
+        assert_eq!(replayed.checkin.id, submitted.checkin.id);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn awkward_text_is_kept_exactly_on_sqlite() {
+    let (url, _dir) = fresh_sqlite_url();
+    awkward_text_scenario(&url).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn awkward_text_is_kept_exactly_on_postgres() {
+    let Some(url) = fresh_postgres_url().await else {
+        return;
+    };
+    awkward_text_scenario(&url).await;
+}

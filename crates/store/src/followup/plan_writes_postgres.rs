@@ -5,10 +5,10 @@
 //! Every check-in moves its course's plan, so under load the planner writes
 //! nearly as many plans as the service stores check-ins. Plan by plan, that
 //! was two to a dozen round trips each (claim, close or open, end the old
-//! invitation, cancel its messages, queue new ones, log each), and the
-//! database spent more of its time starting those statements than on the
-//! check-ins themselves. (SQLite's twin is `plan_writes.rs`, on its
-//! writer's own connection, where a statement costs a few microseconds.)
+//! invitation, cancel its messages, queue new ones, log each): in one load
+//! test, more statements than the check-ins' own. (SQLite's twin is
+//! `plan_writes.rs`, on its writer's own connection, where a statement
+//! costs a few microseconds.)
 
 use std::collections::HashSet;
 

@@ -95,8 +95,9 @@ pub struct PlanUpdate {
 }
 
 /// Moves a plan to the check-ins it has now seen, unless another planner
-/// got there first or a therapist closed it (the statement both drivers
-/// run; see `plan_writes.rs`).
+/// got there first or a therapist closed it (SQLite's writer runs it, see
+/// `plan_writes.rs`; PostgreSQL's claim for a whole group is in
+/// `plan_writes_postgres.rs`).
 pub(super) const CLAIM_PLAN: &str = "UPDATE followup_plans SET checkins_seen = $1, \
      last_level = COALESCE($2, last_level), open_invitation = NULL, updated_at = $3 \
      WHERE clinic_id = $4 AND treatment_id = $5 AND checkins_seen = $6 \

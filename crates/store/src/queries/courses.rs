@@ -125,7 +125,11 @@ pub(crate) async fn course_of(
     .map(stored_checkin)
     .collect::<Result<Vec<_>, _>>()?;
     let decisions = sqlx::query(&format!(
-        "SELECT {DECISION_COLUMNS} FROM decisions WHERE treatment_id = $1 ORDER BY id"
+        // Through the course's check-ins: decisions have no index by course
+        // (one entry fewer to write with every check-in).
+        "SELECT {DECISION_COLUMNS} FROM decisions \
+         WHERE checkin_id IN (SELECT id FROM checkins WHERE treatment_id = $1) \
+         AND treatment_id = $1 ORDER BY id"
     ))
     .bind(found.id.as_str().to_owned())
     .fetch_all(&mut **tx)

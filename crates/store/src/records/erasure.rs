@@ -98,14 +98,22 @@ async fn redact_course_audit(
         id,
     )
     .await?;
-    let checkins = touch(
-        tx,
-        "UPDATE audit_events SET subject = 'checkin:erased' WHERE clinic_id = $1 AND subject IN \
+    let link = Actor::ClientLink(treatment.clone()).to_db();
+    // A check-in's own event is found here, by its subject, also to redact
+    // its actor: `audit_by_actor` leaves check-in events out (one index
+    // entry fewer to write with every check-in).
+    let checkins = sqlx::query(
+        "UPDATE audit_events SET subject = 'checkin:erased', \
+         actor = CASE WHEN actor = $3 THEN 'client_link:erased' ELSE actor END \
+         WHERE clinic_id = $1 AND subject IN \
          (SELECT 'checkin:' || id FROM checkins WHERE clinic_id = $1 AND treatment_id = $2)",
-        clinic,
-        id,
     )
-    .await?;
+    .bind(clinic.as_str().to_owned())
+    .bind(id.to_owned())
+    .bind(link.clone())
+    .execute(&mut **tx)
+    .await?
+    .rows_affected();
     let course = touch(
         tx,
         "UPDATE audit_events SET subject = 'treatment:erased' WHERE clinic_id = $1 AND subject = $2",
@@ -113,14 +121,17 @@ async fn redact_course_audit(
         &format!("treatment:{id}"),
     )
     .await?;
-    let link = touch(
+    // Every other event the link acted in. The condition on `action` is
+    // the partial index's own, so that both databases use it.
+    let by_link = touch(
         tx,
-        "UPDATE audit_events SET actor = 'client_link:erased' WHERE clinic_id = $1 AND actor = $2",
+        "UPDATE audit_events SET actor = 'client_link:erased' \
+         WHERE clinic_id = $1 AND actor = $2 AND action <> 'checkin.create'",
         clinic,
-        &Actor::ClientLink(treatment.clone()).to_db(),
+        &link,
     )
     .await?;
-    Ok(alerts + checkins + course + link)
+    Ok(alerts + checkins + course + by_link)
 }
 
 /// Deletes every row of one course: its outbox and delivery log, alerts
@@ -169,7 +180,9 @@ pub(super) async fn erase_course_in(
     .await?;
     erased.decisions = touch(
         tx,
-        "DELETE FROM decisions WHERE clinic_id = $1 AND treatment_id = $2",
+        // Found through the check-ins (decisions have no index by course).
+        "DELETE FROM decisions WHERE clinic_id = $1 AND treatment_id = $2 \
+         AND checkin_id IN (SELECT id FROM checkins WHERE clinic_id = $1 AND treatment_id = $2)",
         clinic,
         id,
     )

@@ -522,6 +522,47 @@ proptest! {
     }
 }
 
+/// Found by the property above: a flag opened on a warm cramp in the thigh
+/// and a nausea was closed by a later check-in that reported the nausea
+/// gone and the cramp again without saying whether it was still warm.
+/// Neither silence about an answer nor "better" closes a flag; only the
+/// symptom reported gone does.
+#[test]
+fn a_symptom_reported_again_keeps_the_flag_it_stood_on() {
+    let opening = r#"{"at":"2026-11-20T15:00:00Z","symptoms":[{"kind":"cramp","regions":["thighs"],"warm_or_red":true},{"kind":"nausea","warm_or_red":true}]}"#;
+    let course_with = |last: &str| {
+        let json = format!(
+            r#"{{"treatment":{{"at":"2026-11-20T15:00:00Z","modality":"swedish"}},"checkins":[{opening},{{"at":"2026-11-21T14:00:00Z","symptoms":{last}}}]}}"#
+        );
+        Course::from_json(&json).unwrap_or_else(|error| panic!("{error}\n{json}"))
+    };
+    let quiet = course_with(r#"[{"kind":"nausea","severity":"none"}]"#);
+    assert_eq!(level(&quiet), Level::Urgent, "{}", quiet.to_json());
+    for cramp in [
+        r#"{"kind":"cramp"}"#,
+        r#"{"kind":"cramp","severity":"mild","warm_or_red":false}"#,
+        r#"{"kind":"cramp","regions":["calves"],"side":"left"}"#,
+    ] {
+        let course = course_with(&format!(r#"[{cramp},{{"kind":"nausea","severity":"none"}}]"#));
+        let decision = triage(&SHIPPED, &course);
+        assert!(
+            decision
+                .carried()
+                .any(|reason| reason.rule == "urgent.one_sided_warm_painful_limb"),
+            "the flag closed when the cramp was reported again as {cramp}: `{}`\n{}",
+            decision.level,
+            course.to_json()
+        );
+        assert_eq!(decision.level, Level::Urgent, "{}", course.to_json());
+    }
+    let gone = course_with(r#"[{"kind":"cramp","severity":"none"}]"#);
+    assert!(
+        triage(&SHIPPED, &gone).carried().next().is_none(),
+        "the warm cramp reported gone still carried its flag\n{}",
+        gone.to_json()
+    );
+}
+
 // --- 2. Monotonic in time -------------------------------------------------------
 
 /// Moves the last check-in to each boundary of the guidance after it and

@@ -6,7 +6,9 @@
 //! level for a day, then at most `urgent` until a week has passed, then
 //! `see_doctor`. A flag closes only when a later check-in reports one of
 //! its symptoms gone (severity `none`) and the rule no longer fires on it
-//! together with the symptoms it does not mention, or says that a
+//! together with the flag's symptoms it does not report gone (a symptom
+//! reported again, better or with answers left out, still stands as it
+//! was), or says that a
 //! clinician has seen the person since. After such an assessment the
 //! same finding, reported again unchanged or milder, is held at
 //! `see_doctor`; a worse value or a new companion symptom brings back the
@@ -255,7 +257,7 @@ fn date(checkin: &Checkin) -> String {
 
 /// Whether check-in `index` reports one of the flag's symptoms gone and
 /// the rule no longer fires on it together with the flag's symptoms it
-/// does not mention.
+/// does not report gone.
 fn reported_gone(guideline: &Guideline, course: &Course, flag: &Flag, index: usize) -> bool {
     let checkin = &course.checkins[index];
     let flagged: Vec<&Symptom> = symptom_places(&flag.evidence)
@@ -269,9 +271,17 @@ fn reported_gone(guideline: &Guideline, course: &Course, flag: &Flag, index: usi
     if !gone {
         return false;
     }
+    // A flagged symptom stands unless this check-in reports its kind gone
+    // and not also present: "better" is not gone, and an entry of the same
+    // kind that leaves an answer unstated (warm, painful, how often) says
+    // nothing about that answer. Adding a present symptom can therefore
+    // never close a flag (safety property 1).
     let mut together = checkin.clone();
     for symptom in flagged {
-        if !checkin.symptoms.iter().any(|s| s.kind == symptom.kind) {
+        let of_kind = || checkin.symptoms.iter().filter(|s| s.kind == symptom.kind);
+        let reported_gone =
+            of_kind().any(|s| !s.is_present()) && !of_kind().any(Symptom::is_present);
+        if !reported_gone {
             together.symptoms.push(symptom.clone());
         }
     }

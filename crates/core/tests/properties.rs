@@ -543,7 +543,9 @@ fn a_symptom_reported_again_keeps_the_flag_it_stood_on() {
         r#"{"kind":"cramp","severity":"mild","warm_or_red":false}"#,
         r#"{"kind":"cramp","regions":["calves"],"side":"left"}"#,
     ] {
-        let course = course_with(&format!(r#"[{cramp},{{"kind":"nausea","severity":"none"}}]"#));
+        let course = course_with(&format!(
+            r#"[{cramp},{{"kind":"nausea","severity":"none"}}]"#
+        ));
         let decision = triage(&SHIPPED, &course);
         assert!(
             decision

@@ -509,6 +509,18 @@ async fn a_clinic_follows_a_client_from_treatment_to_doctor_summary() {
         );
         assert!(top < 844.0, "the emergency instruction is on the first screen, not at {top} px");
         browser.check_page("decision-emergency").await;
+        // The clinic has not set its country: every known emergency number
+        // is one tap away, folded under the instruction.
+        browser
+            .find(".numbers-by-country > summary")
+            .await
+            .click()
+            .await
+            .expect("open the numbers by country");
+        let numbers = browser.visible_text(".numbers-by-country").await;
+        assert!(numbers.contains("United Kingdom: 999"), "{numbers}");
+        assert!(numbers.contains("Australia: 000"), "{numbers}");
+        browser.check_page("decision-emergency-numbers").await;
 
         browser.open_page(&format!("{}/course", link.trim_end_matches('/'))).await;
         // The person's own course: the latest answer first, the emergency

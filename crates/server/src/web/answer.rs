@@ -6,13 +6,16 @@
 //! as links a phone dials with one tap (`tel:`): the emergency number on
 //! `emergency` and `urgent` answers, the national medical help line (where
 //! there is one) on `urgent` and `see_doctor` answers. Without a country
-//! the words stay "your local emergency number".
+//! (a self-check, or a clinic that has not set one) the instruction says
+//! "your local emergency number" and no number is guessed; on an
+//! `emergency` answer the numbers of every country known here follow it,
+//! folded, one tap away.
 //!
 //! Every reason the decision gives is shown, also the red flags carried
 //! from an earlier check-in and the findings held after a clinician's
 //! assessment, each marked as such.
 
-use aftercare_core::phone_numbers::{Country, HelpLine, PhoneNumber};
+use aftercare_core::phone_numbers::{COUNTRIES, Country, HelpLine, PhoneNumber};
 use aftercare_core::vocabulary::SymptomKind;
 use aftercare_core::{Checkin, Course, Level, Timestamp};
 use maud::{Markup, html};
@@ -284,8 +287,14 @@ pub(crate) fn decision_block(
             @if decision.level == Level::Emergency {
                 @match (audience, audience.phones()) {
                     (Audience::Client(_), Some(phones)) => { p class="emergency-call" { (call(phones.emergency)) " now. Do not wait for a reply from your therapist." } }
-                    (Audience::Client(_), None) => { p class="emergency-call" { "Call your local emergency number now. Do not wait for a reply from your therapist." } }
-                    (Audience::SelfCheck, _) => { p class="emergency-call" { "Call your local emergency number now. Do not wait." } }
+                    (Audience::Client(_), None) => {
+                        p class="emergency-call" { "Call your local emergency number now. Do not wait for a reply from your therapist." }
+                        (numbers_by_country())
+                    }
+                    (Audience::SelfCheck, _) => {
+                        p class="emergency-call" { "Call your local emergency number now. Do not wait." }
+                        (numbers_by_country())
+                    }
                     (Audience::Therapist(_), Some(phones)) => { p class="emergency-call" { "The client was told to call " (phones.emergency.shown) " now." } }
                     (Audience::Therapist(_), None) => { p class="emergency-call" { "The client was told to call their local emergency number now. The clinic's owner can set its country in Settings, so that clients see the number to call." } }
                 }
@@ -372,6 +381,23 @@ fn helpline_advice(decision: &DecisionView, audience: Audience) -> Markup {
 /// `Call 999` as a link a phone dials.
 fn call(number: PhoneNumber) -> Markup {
     html! { a class="call" href={ "tel:" (number.dial()) } { "Call " (number.shown) } }
+}
+
+/// Where the reader's country is not known (a self-check, or a clinic
+/// that has not set one): every emergency number known here, each a link a
+/// phone dials, folded under the instruction so that the instruction stays
+/// the first thing on the page and the list is one tap away.
+fn numbers_by_country() -> Markup {
+    html! {
+        details class="numbers-by-country" {
+            summary { "Emergency numbers by country" }
+            ul {
+                @for country in COUNTRIES {
+                    li { (country.name) ": " a class="call" href={ "tel:" (country.emergency.dial()) } { (country.emergency.shown) } }
+                }
+            }
+        }
+    }
 }
 
 /// `call 999` as a link, inside a sentence.
@@ -515,8 +541,37 @@ mod tests {
         assert!(call < page.find("Words.").expect("the summary"));
         assert!(answer("emergency", Some("US"), Audience::Client).contains(r#"href="tel:911""#));
         let unknown = answer("emergency", None, Audience::Client);
-        assert!(unknown.contains("Call your local emergency number now."));
-        assert!(!unknown.contains("tel:"));
+        let instruction = unknown
+            .find("Call your local emergency number now.")
+            .expect("the instruction");
+        let list = unknown
+            .find("Emergency numbers by country")
+            .expect("the numbers of every known country");
+        assert!(instruction < list && list < unknown.find("Words.").expect("the summary"));
+        assert!(!unknown[..list].contains("tel:"), "no number is guessed");
+        for country in COUNTRIES {
+            assert!(
+                unknown.contains(&format!(
+                    r#"{}: <a class="call" href="tel:{}">"#,
+                    country.name,
+                    country.emergency.dial()
+                )),
+                "{} is missing from the list",
+                country.name
+            );
+        }
+        let self_check = decision_block(
+            &DecisionView::parse(r#"{"level": "emergency", "summary": "Words."}"#)
+                .expect("a decision"),
+            1,
+            &Reported::default(),
+            Audience::SelfCheck,
+        )
+        .into_string();
+        assert!(self_check.contains("Emergency numbers by country"));
+        assert!(self_check.contains(r#"United Kingdom: <a class="call" href="tel:999">999</a>"#));
+        assert!(!answer("emergency", Some("GB"), Audience::Client).contains("by country"));
+        assert!(!answer("urgent", None, Audience::Client).contains("by country"));
         let therapist = answer("emergency", None, Audience::Therapist);
         assert!(therapist.contains("set its country in Settings"));
     }

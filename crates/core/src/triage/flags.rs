@@ -6,10 +6,10 @@
 //! level for a day, then at most `urgent` until a week has passed, then
 //! `see_doctor`. A flag closes only when a later check-in reports one of
 //! its symptoms gone (severity `none`) and the rule no longer fires on it
-//! together with the flag's symptoms it does not report gone (a symptom
-//! reported again, better or with answers left out, still stands as it
-//! was), or says that a
-//! clinician has seen the person since. After such an assessment the
+//! together with the flag's symptoms whose kind it does not report gone
+//! (a symptom reported again, better or with answers left out, still
+//! counts as it was reported), or says that a clinician has seen the
+//! person since. After such an assessment the
 //! same finding, reported again unchanged or milder, is held at
 //! `see_doctor`; a worse value or a new companion symptom brings back the
 //! rule's own level.
@@ -255,9 +255,9 @@ fn date(checkin: &Checkin) -> String {
     format!("{} {} {}", at.day(), at.month(), at.year())
 }
 
-/// Whether check-in `index` reports one of the flag's symptoms gone and
-/// the rule no longer fires on it together with the flag's symptoms it
-/// does not report gone.
+/// Whether check-in `index` reports the kind of one of the flag's
+/// symptoms gone and the rule no longer fires on it together with the
+/// flag's symptoms whose kind it does not report gone.
 fn reported_gone(guideline: &Guideline, course: &Course, flag: &Flag, index: usize) -> bool {
     let checkin = &course.checkins[index];
     let flagged: Vec<&Symptom> = symptom_places(&flag.evidence)
@@ -272,10 +272,11 @@ fn reported_gone(guideline: &Guideline, course: &Course, flag: &Flag, index: usi
         return false;
     }
     // A flagged symptom stands unless this check-in reports its kind gone
-    // and not also present: "better" is not gone, and an entry of the same
-    // kind that leaves an answer unstated (warm, painful, how often) says
-    // nothing about that answer. Adding a present symptom can therefore
-    // never close a flag (safety property 1).
+    // and not also present (an entry with severity `none` is gone whatever
+    // else it says, so "gone" is by kind): "better" is not gone, and an
+    // entry of the same kind that leaves an answer unstated (warm,
+    // painful, how often) says nothing about that answer. Adding a present
+    // symptom can therefore never close a flag (safety property 1).
     let mut together = checkin.clone();
     for symptom in flagged {
         let of_kind = || checkin.symptoms.iter().filter(|s| s.kind == symptom.kind);

@@ -307,6 +307,26 @@ impl Drop for SmallDisk {
     }
 }
 
+/// A command leaves its database whole in one file: the write-ahead log
+/// of the migrations it ran is copied in and removed when it closes.
+/// Otherwise the next start copies the log into the file while the log
+/// still takes its room, and on a small disk the first request finds it
+/// full (this made the full-disk test below fail now and then).
+#[test]
+fn a_command_leaves_no_write_ahead_log_behind() {
+    let (url, dir) = aftercare_store::testing::fresh_sqlite_url();
+    create_clinic(&url);
+    let file = dir.join("aftercare.db");
+    let log = dir.join("aftercare.db-wal");
+    assert!(
+        std::fs::metadata(&file).is_ok_and(|meta| meta.len() > 0),
+        "the database is in its file"
+    );
+    let log_size = std::fs::metadata(&log).map_or(0, |meta| meta.len());
+    assert_eq!(log_size, 0, "{} holds {log_size} bytes", log.display());
+    let _ = std::fs::remove_dir_all(dir);
+}
+
 #[test]
 fn a_full_disk_answers_503_without_corruption_and_recovers_when_space_returns() {
     let (_, dir) = aftercare_store::testing::fresh_sqlite_url();

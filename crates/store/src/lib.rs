@@ -347,9 +347,18 @@ impl Store {
         Ok(())
     }
 
-    /// Closes every connection, waiting for those in use.
+    /// Closes every connection, waiting for those in use; on SQLite the
+    /// write-ahead log is then copied into the database file and emptied.
     pub async fn close(&self) {
         self.pool.close().await;
+        if let Some(writer) = self.sqlite_writer.clone() {
+            let emptied =
+                tokio::task::spawn_blocking(move || writer.checkpoint_and_empty_log()).await;
+            if let Ok(Err(error)) = emptied {
+                // The log stays; the next start copies it in.
+                tracing::debug!(%error, "the write-ahead log was not emptied at close");
+            }
+        }
     }
 
     /// Makes a consistent copy of a live SQLite database at `path`

@@ -15,9 +15,10 @@ use commands::Failure;
 use settings::{DatabaseArgs, ServeArgs};
 
 /// A check-in allocates on every layer it passes (HTTP, JSON, triage,
-/// SQLite); the system allocator took about a tenth of the machine's time
-/// under check-in load. Measured with this allocator: 1 to 17 % more
-/// check-ins per second on SQLite (`docs/PERFORMANCE.md`).
+/// the store); the system allocator's functions took about a tenth of the
+/// samples in a profile of check-ins on SQLite. With this allocator the
+/// service took 1 to 17 % more check-ins a second on SQLite in six paired
+/// runs, and the same on PostgreSQL (`docs/PERFORMANCE.md`).
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 

@@ -454,3 +454,57 @@ fn serve_refuses_a_guideline_that_breaks_a_floor() {
     assert!(stderr.contains("R1"), "{stderr}");
     assert!(stderr.contains("below their floor"), "{stderr}");
 }
+
+/// A rule that stops firing when more is reported (`not`, or an answer
+/// required to be `false`) may let an added symptom lower a decision:
+/// `guideline check` names the probe and the change, and `serve` refuses
+/// the guideline.
+#[test]
+fn a_guideline_that_more_evidence_can_lower_is_refused() {
+    let dir = tempdir();
+    let file = dir.join("lowered.toml");
+    let lowered = shipped()
+        + r#"
+[[rule]]
+id = "emergency.anything_but_tiredness"
+level = "emergency"
+sources = ["guidance:G4"]
+why = "A rule written to be wrong."
+when.all = [{ symptom = "any" }, { not = { symptom = "fatigue" } }]
+"#;
+    std::fs::write(&file, lowered).expect("write");
+    let path = file.to_str().expect("a UTF-8 path");
+    let out = aftercare(&["guideline", "check", path]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    let stderr = text(&out.stderr);
+    assert!(
+        stderr.contains("more evidence, lower level:")
+            && stderr.contains("adding `fatigue` lowered the level from `emergency`"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("safety property 1"), "{stderr}");
+
+    let database = format!("sqlite://{}", dir.join("refused.db").display());
+    let out = aftercare(&[
+        "serve",
+        "--guideline",
+        path,
+        "--database-url",
+        &database,
+        "--listen",
+        "127.0.0.1:0",
+    ]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("lower level when evidence is added"),
+        "{}",
+        text(&out.stderr)
+    );
+    let shipped_check = aftercare(&["guideline", "check", "guidelines/post-treatment.toml"]);
+    assert!(
+        shipped_check.status.success(),
+        "{}",
+        text(&shipped_check.stderr)
+    );
+    assert!(text(&shipped_check.stdout).contains("no probe lowered by more evidence"));
+}

@@ -9,8 +9,10 @@ use crate::course::{Checkin, Context, Course, Symptom, Timestamp, Treatment};
 use crate::guideline::Guideline;
 use crate::sources::RedFlag;
 use crate::triage::triage;
+mod monotonic;
 mod probes;
 
+pub use monotonic::{MonotonicityViolation, check_monotonic};
 pub use probes::probes;
 
 use crate::vocabulary::{Level, Modality, Pressure, Region};

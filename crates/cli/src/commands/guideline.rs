@@ -4,31 +4,44 @@ use std::fmt::Write as _;
 use std::path::Path;
 use std::process::ExitCode;
 
-use aftercare_core::safety::check_floors;
+use aftercare_core::safety::{check_floors, check_monotonic};
 
 use super::{Failure, load_guideline, print};
 
-/// Loads a guideline file and runs the red-flag probes on it. Exits 2 if
-/// the file cannot be used, 1 if it breaks a floor.
+/// Loads a guideline file and runs the red-flag probes on it: each must
+/// keep its floor, and no more evidence in a probe may lower its level.
+/// Exits 2 if the file cannot be used, 1 if it breaks either.
 pub fn check(file: &Path) -> Result<ExitCode, Failure> {
     let guideline = load_guideline(Some(file))?;
-    let violations = check_floors(&guideline);
-    if violations.is_empty() {
+    let floors = check_floors(&guideline);
+    let lowered = check_monotonic(&guideline);
+    if floors.is_empty() && lowered.is_empty() {
         print(&format!(
-            "ok: {} {} — {} rules, every source known, every red-flag floor kept\n",
+            "ok: {} {} — {} rules, every source known, every red-flag floor kept, no probe lowered by more evidence\n",
             guideline.id,
             guideline.version,
             guideline.rules.len()
         ))?;
         return Ok(ExitCode::SUCCESS);
     }
-    for violation in &violations {
+    for violation in &floors {
         eprintln!("floor broken: {violation}");
     }
-    eprintln!(
-        "error: {} red-flag probe(s) answered below their floor",
-        violations.len()
-    );
+    for violation in &lowered {
+        eprintln!("more evidence, lower level: {violation}");
+    }
+    if !floors.is_empty() {
+        eprintln!(
+            "error: {} red-flag probe(s) answered below their floor",
+            floors.len()
+        );
+    }
+    if !lowered.is_empty() {
+        eprintln!(
+            "error: {} change(s) adding evidence to a red-flag probe lowered its level (safety property 1)",
+            lowered.len()
+        );
+    }
     Ok(ExitCode::from(1))
 }
 

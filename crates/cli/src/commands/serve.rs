@@ -21,13 +21,22 @@ pub async fn serve(
     init_logging(settings.log_format);
     let guideline = load_guideline(settings.guideline.as_deref())?;
     // A replacement guideline answers no one until it keeps every red-flag
-    // floor, as `aftercare guideline check` would demand.
+    // floor and no more evidence lowers a probe's level, as `aftercare
+    // guideline check` would demand.
     let broken = aftercare_core::safety::check_floors(&guideline);
     if let Some(first) = broken.first() {
         return Err(Failure::Usage(format!(
             "the guideline {} answers {} red-flag probe(s) below their floor (first: {first}); `aftercare guideline check` lists them",
             guideline.version,
             broken.len()
+        )));
+    }
+    let lowered = aftercare_core::safety::check_monotonic(&guideline);
+    if let Some(first) = lowered.first() {
+        return Err(Failure::Usage(format!(
+            "the guideline {} gives a lower level when evidence is added to a red-flag probe, {} time(s) (first: {first}); `aftercare guideline check` lists them",
+            guideline.version,
+            lowered.len()
         )));
     }
     let options = StoreOptions {

@@ -1910,17 +1910,31 @@ proptest! {
     }
 }
 
-#[test]
-fn the_shipped_guideline_passes_the_floor_check() {
-    let violations = safety::check_floors(&SHIPPED);
+/// Fails listing `violations`, one a line, unless there are none.
+fn assert_none<V: std::fmt::Display>(what: &str, violations: &[V]) {
     assert!(
         violations.is_empty(),
-        "floors broken:\n{}",
+        "{what}:\n{}",
         violations
             .iter()
             .map(ToString::to_string)
             .collect::<Vec<_>>()
             .join("\n")
+    );
+}
+
+#[test]
+fn the_shipped_guideline_passes_the_floor_check() {
+    assert_none("floors broken", &safety::check_floors(&SHIPPED));
+}
+
+/// What `guideline check` and `serve` demand of any guideline (safety
+/// property 1 on the probes), kept by the shipped one.
+#[test]
+fn the_shipped_guideline_never_lowers_a_probe_with_more_evidence() {
+    assert_none(
+        "more evidence, lower level",
+        &safety::check_monotonic(&SHIPPED),
     );
 }
 

@@ -142,20 +142,6 @@ mod tests {
     use super::*;
 
     #[test]
-    fn the_shipped_guideline_never_lowers_a_probe_with_more_evidence() {
-        let violations = check_monotonic(&Guideline::shipped());
-        assert!(
-            violations.is_empty(),
-            "{}",
-            violations
-                .iter()
-                .map(ToString::to_string)
-                .collect::<Vec<_>>()
-                .join("\n")
-        );
-    }
-
-    #[test]
     fn a_rule_that_stops_firing_on_more_evidence_is_found() {
         // A rule that gives `emergency` to anything but tiredness: adding
         // tiredness to a probe below `emergency` lowers its decision.

@@ -114,7 +114,7 @@ fn scheduler(store: Store, name: String, clock: &Arc<AtomicI64>) -> Scheduler {
         webhook_allow: aftercare_server::WebhookAllow::parse(&["127.0.0.1"]).unwrap(),
         ..ServerSettings::default()
     };
-    let delivery = Delivery::new(&settings).unwrap();
+    let delivery = Delivery::new(settings.smtp.as_ref(), &settings.webhook_allow).unwrap();
     let state = AppState::new(store, Guideline::shipped(), settings)
         .with_clock(Clock::from_fn(move || ticking.load(Ordering::SeqCst)));
     Scheduler::new(

@@ -9,7 +9,6 @@
 
 mod api;
 mod auth;
-pub mod delivery;
 mod error;
 mod extract;
 mod health;
@@ -38,9 +37,10 @@ use axum::http::{HeaderValue, header};
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::set_header::SetResponseHeaderLayer;
 
-pub use delivery::{Delivery, SmtpPassword, SmtpSettings, SmtpTls};
+pub use aftercare_delivery::{
+    Delivery, Networks, SmtpPassword, SmtpSettings, SmtpTls, WebhookAllow,
+};
 pub use error::{ApiError, FieldError, Problem};
-pub use network::{Networks, WebhookAllow};
 pub use openapi::ApiDoc;
 pub use routes::{Access, Route, route_table};
 pub use scheduler::{PassReport, Scheduler, SchedulerOptions};

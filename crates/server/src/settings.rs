@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use crate::network::{Networks, WebhookAllow};
+use aftercare_delivery::{Networks, WebhookAllow};
 
 /// Settings the HTTP service runs with.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -22,7 +22,7 @@ pub struct ServerSettings {
     pub metrics: bool,
     /// The SMTP server email goes through; without it no email is sent
     /// (clinics can still use webhooks).
-    pub smtp: Option<crate::delivery::SmtpSettings>,
+    pub smtp: Option<aftercare_delivery::SmtpSettings>,
     /// Special addresses (loopback, private networks…) and host names
     /// that clinic webhooks may go to all the same; empty by default, so a
     /// webhook can only reach the public internet.

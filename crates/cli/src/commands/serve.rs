@@ -97,8 +97,11 @@ pub async fn serve(
              or restart with --demo to explore demo data.)"
         );
     }
-    let delivery =
-        Delivery::new(state.settings()).map_err(|error| Failure::Usage(error.to_string()))?;
+    let delivery = Delivery::new(
+        state.settings().smtp.as_ref(),
+        &state.settings().webhook_allow,
+    )
+    .map_err(|error| Failure::Usage(error.to_string()))?;
     let scheduler = Scheduler::new(
         state.clone(),
         delivery,

@@ -12,7 +12,7 @@
 //! (`FOR UPDATE SKIP LOCKED`), sends them, and marks each one in its own
 //! outbox row. An instance that dies mid-send leaves its lease to run out,
 //! and another instance sends those messages (at least once; see
-//! [`crate::delivery`] for how duplicates are recognised).
+//! [`aftercare_delivery`] for how duplicates are recognised).
 
 pub(crate) mod plan;
 mod planner;
@@ -24,8 +24,8 @@ use std::time::Duration;
 
 use aftercare_store::{Millis, StoreError};
 
-use crate::delivery::Delivery;
 use crate::state::AppState;
+use aftercare_delivery::Delivery;
 
 /// How many times a message is tried before it is parked as failed.
 pub const MAX_ATTEMPTS: i64 = 6;

@@ -11,7 +11,7 @@ use tokio::task::JoinSet;
 
 use super::{MAX_ATTEMPTS, PassReport, Scheduler, SchedulerError, plan};
 use crate::api::treatments::LINK_PREFIX;
-use crate::delivery::{Content, DeliveryError};
+use aftercare_delivery::{Content, DeliveryError};
 
 impl Scheduler {
     /// Claims a batch of due messages, checks again that each still

@@ -276,7 +276,7 @@ pub(crate) async fn forgot(
 
 /// Emails a reset link to `email` if it is an active account's; logs
 /// only that it happened, never the address or the link.
-async fn email_reset_link(state: AppState, smtp: crate::delivery::SmtpSettings, email: String) {
+async fn email_reset_link(state: AppState, smtp: aftercare_delivery::SmtpSettings, email: String) {
     let found = match state.store.practitioner_by_email(&email).await {
         Ok(found) => found,
         Err(error) => {
@@ -302,7 +302,7 @@ async fn email_reset_link(state: AppState, smtp: crate::delivery::SmtpSettings, 
          not ask, you can ignore this email: your password stays as it is.\n",
         name = practitioner.name
     );
-    match crate::delivery::send_email_now(
+    match aftercare_delivery::send_email_now(
         &smtp,
         &practitioner.email,
         "Choose a new Aftercare password",

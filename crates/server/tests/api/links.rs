@@ -87,7 +87,8 @@ fn scheduler(app: &TestApp, settings: ServerSettings, clock: &Arc<AtomicI64>) ->
         public_url: app.address.clone(),
         ..settings
     };
-    let delivery = Delivery::new(&settings).expect("delivery");
+    let delivery =
+        Delivery::new(settings.smtp.as_ref(), &settings.webhook_allow).expect("delivery");
     let ticking = Arc::clone(clock);
     let state = AppState::new(app.store.clone(), Guideline::shipped(), settings)
         .with_clock(Clock::from_fn(move || ticking.load(Ordering::SeqCst)));

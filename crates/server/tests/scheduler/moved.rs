@@ -23,7 +23,8 @@ fn scheduler_over(store: &Store, world: &World) -> Scheduler {
         webhook_allow: WebhookAllow::parse(&["127.0.0.1"]).expect("an allow list"),
         ..ServerSettings::default()
     };
-    let delivery = Delivery::new(&settings).expect("delivery");
+    let delivery =
+        Delivery::new(settings.smtp.as_ref(), &settings.webhook_allow).expect("delivery");
     let clock = Arc::clone(&world.clock);
     let state = AppState::new(store.clone(), Guideline::shipped(), settings)
         .with_clock(Clock::from_fn(move || clock.load(Ordering::SeqCst)));

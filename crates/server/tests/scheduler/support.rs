@@ -140,7 +140,11 @@ impl World {
             webhook_allow,
             ..ServerSettings::default()
         };
-        let delivery = Delivery::new(&server_settings).expect("delivery");
+        let delivery = Delivery::new(
+            server_settings.smtp.as_ref(),
+            &server_settings.webhook_allow,
+        )
+        .expect("delivery");
         let state = AppState::new(store.clone(), Guideline::shipped(), server_settings)
             .with_clock(Clock::from_fn(move || ticking.load(Ordering::SeqCst)));
         let scheduler = Scheduler::new(state.clone(), delivery, SchedulerOptions::default());
@@ -244,8 +248,7 @@ impl WebhookReceiver {
                         .to_owned()
                 };
                 let timestamp: i64 = header("aftercare-timestamp").parse().unwrap_or(0);
-                let expected =
-                    aftercare_server::delivery::signature(WEBHOOK_SECRET, timestamp, &body);
+                let expected = aftercare_delivery::signature(WEBHOOK_SECRET, timestamp, &body);
                 let now = clock.load(Ordering::SeqCst);
                 if header("aftercare-signature") != expected || (now / 1000 - timestamp).abs() > 300
                 {

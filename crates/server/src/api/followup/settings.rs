@@ -146,7 +146,7 @@ impl FollowupSettingsRequest {
     fn into_settings(
         self,
         current: &FollowupSettings,
-        allow: &crate::network::WebhookAllow,
+        allow: &aftercare_delivery::WebhookAllow,
     ) -> Result<FollowupSettings, ApiError> {
         let mut errors = Vec::new();
         let mut collect = |result: Result<(), FieldError>| {
@@ -182,11 +182,11 @@ impl FollowupSettingsRequest {
         let country = country_of(self.country, current, &mut errors);
         let webhook_url = self.webhook_url.filter(|url| !url.trim().is_empty());
         if let Some(url) = &webhook_url
-            && !crate::delivery::webhook_url_allowed(url, allow)
+            && !aftercare_delivery::webhook_url_allowed(url, allow)
         {
             errors.push(FieldError::new(
                 "webhook_url",
-                crate::delivery::WEBHOOK_URL_EXPECTED,
+                aftercare_delivery::WEBHOOK_URL_EXPECTED,
             ));
         }
         let webhook_secret = webhook_secret_of(

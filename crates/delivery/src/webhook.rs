@@ -58,7 +58,7 @@ pub(super) struct Target<'a> {
     /// The client, which resolves through [`super::target::CheckedResolver`].
     pub http: &'a reqwest::Client,
     /// The operator's allow list.
-    pub allow: &'a crate::network::WebhookAllow,
+    pub allow: &'a crate::WebhookAllow,
     /// The clinic's webhook address.
     pub url: &'a str,
     /// The clinic's signing key.

@@ -13,6 +13,7 @@
 //! webhook, so receivers can drop it.
 
 mod email;
+mod network;
 mod target;
 mod text;
 mod webhook;
@@ -22,8 +23,9 @@ use std::time::Duration;
 use aftercare_store::{Channel, ClaimedMessage};
 
 pub use email::{SmtpPassword, SmtpSettings, SmtpTls};
-pub(crate) use target::{EXPECTED as WEBHOOK_URL_EXPECTED, check_url as webhook_url_allowed};
-pub(crate) use text::Content;
+pub use network::{Networks, WebhookAllow};
+pub use target::{EXPECTED as WEBHOOK_URL_EXPECTED, check_url as webhook_url_allowed};
+pub use text::Content;
 pub use webhook::{
     MESSAGE_ID_HEADER, NEW_LINK_KIND, SIGNATURE_HEADER, TIMESTAMP_HEADER, signature,
 };
@@ -45,7 +47,7 @@ pub enum DeliveryError {
 
 /// Sends one plain-text email at once through the service's SMTP server,
 /// outside the outbox (see `email::Mailer::send_now`).
-pub(crate) async fn send_email_now(
+pub async fn send_email_now(
     settings: &SmtpSettings,
     to: &str,
     subject: &str,
@@ -62,7 +64,7 @@ pub(crate) async fn send_email_now(
 pub struct Delivery {
     mailer: Option<email::Mailer>,
     http: reqwest::Client,
-    webhook_allow: std::sync::Arc<crate::network::WebhookAllow>,
+    webhook_allow: std::sync::Arc<WebhookAllow>,
 }
 
 impl std::fmt::Debug for Delivery {
@@ -76,8 +78,11 @@ impl std::fmt::Debug for Delivery {
 impl Delivery {
     /// Delivery with the service's SMTP settings (none: no email is sent;
     /// clinics can still use webhooks) and its webhook allow list.
-    pub fn new(settings: &crate::ServerSettings) -> Result<Delivery, DeliveryError> {
-        let mailer = settings.smtp.as_ref().map(email::Mailer::new).transpose()?;
+    pub fn new(
+        smtp: Option<&SmtpSettings>,
+        webhook_allow: &WebhookAllow,
+    ) -> Result<Delivery, DeliveryError> {
+        let mailer = smtp.map(email::Mailer::new).transpose()?;
         let http = reqwest::Client::builder()
             .timeout(Duration::from_secs(10))
             .connect_timeout(Duration::from_secs(5))
@@ -88,14 +93,14 @@ impl Delivery {
             // not the receiver's.
             .no_proxy()
             .dns_resolver(std::sync::Arc::new(target::CheckedResolver::new(
-                settings.webhook_allow.clone(),
+                webhook_allow.clone(),
             )))
             .build()
             .map_err(|error| DeliveryError::Config(format!("HTTP client: {error}")))?;
         Ok(Delivery {
             mailer,
             http,
-            webhook_allow: std::sync::Arc::new(settings.webhook_allow.clone()),
+            webhook_allow: std::sync::Arc::new(webhook_allow.clone()),
         })
     }
 
@@ -105,7 +110,7 @@ impl Delivery {
     }
 
     /// Sends one message with its content.
-    pub(crate) async fn send(
+    pub async fn send(
         &self,
         message: &ClaimedMessage,
         content: &Content,

@@ -20,7 +20,7 @@ use reqwest::dns::{Addrs, Name, Resolve, Resolving};
 use crate::network::{WebhookAllow, is_internal_name};
 
 /// What a refused address was expected to be, for the owner who typed it.
-pub(crate) const EXPECTED: &str = "an http:// or https:// address on the public internet, of at most \
+pub const EXPECTED: &str = "an http:// or https:// address on the public internet, of at most \
      2000 characters (loopback, private, link-local and other special addresses are refused \
      unless the operator allows them with --webhook-allow)";
 
@@ -28,7 +28,7 @@ pub(crate) const EXPECTED: &str = "an http:// or https:// address on the public 
 /// that is not a special address or an internal name (unless allowed).
 /// Names are not resolved here (that happens at every send); this catches
 /// what is plainly inside.
-pub(crate) fn check_url(text: &str, allow: &WebhookAllow) -> bool {
+pub fn check_url(text: &str, allow: &WebhookAllow) -> bool {
     let Ok(url) = Url::parse(text) else {
         return false;
     };

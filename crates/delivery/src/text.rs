@@ -5,7 +5,7 @@ use aftercare_store::{ClaimedMessage, MessageKind};
 
 /// A message's content.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub(crate) struct Content {
+pub struct Content {
     /// The subject line (email) or title (webhook).
     pub subject: String,
     /// The plain text body.
@@ -20,7 +20,7 @@ const DECISION_SUPPORT: &str = "Aftercare gives decision support; it is not a di
 impl Content {
     /// The content of `message`; `link` is the client's private link for
     /// invitations and reminders, the course's page for the others.
-    pub(crate) fn of(message: &ClaimedMessage, link: String) -> Content {
+    pub fn of(message: &ClaimedMessage, link: String) -> Content {
         let clinic = &message.clinic_name;
         let (subject, opening) = match message.kind {
             // A therapist sent the client a new link by hand.

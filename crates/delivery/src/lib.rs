@@ -1,5 +1,6 @@
-//! Delivery: email through SMTP and signed webhooks, and the words of each
-//! message.
+//! Delivery: email through SMTP and signed webhooks, the words of each
+//! message, and the address checks that keep webhooks off the service's
+//! own machine and networks (`network.rs`, `target.rs`).
 //!
 //! A message never carries symptoms or decisions: a greeting, the clinic's
 //! name and a link (the client's private link, or the course for a

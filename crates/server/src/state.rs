@@ -37,9 +37,18 @@ impl std::fmt::Debug for Clock {
     }
 }
 
-/// The application's shared state; cheap to clone.
+/// The application's shared state; cheap to clone: one reference count.
+///
+/// Every request clones it several times (each middleware that reads it,
+/// and the handler's extractor). Held field by field, that was a score of
+/// reference counts moved up and down per clone, shared by every core, and
+/// a measurable part of each request's time (`docs/PERFORMANCE.md`).
 #[derive(Clone, Debug)]
-pub struct AppState {
+pub struct AppState(Arc<Shared>);
+
+/// What [`AppState`] holds; its fields read through `AppState` itself.
+#[derive(Clone, Debug)]
+pub struct Shared {
     pub(crate) store: Store,
     pub(crate) guideline: Arc<Guideline>,
     pub(crate) settings: Arc<ServerSettings>,
@@ -58,7 +67,7 @@ pub struct AppState {
 impl AppState {
     /// State over a store and a guideline, with the system clock.
     pub fn new(store: Store, guideline: Guideline, settings: ServerSettings) -> AppState {
-        AppState {
+        AppState(Arc::new(Shared {
             store,
             guideline: Arc::new(guideline),
             settings: Arc::new(settings),
@@ -66,13 +75,14 @@ impl AppState {
             clock: Clock::system(),
             wake: Arc::new(tokio::sync::Notify::new()),
             password_work: Arc::new(tokio::sync::Semaphore::new(password_work_permits())),
-        }
+        }))
     }
 
     /// The same state with another clock.
     #[must_use]
     pub fn with_clock(self, clock: Clock) -> AppState {
-        AppState { clock, ..self }
+        let shared = Arc::unwrap_or_clone(self.0);
+        AppState(Arc::new(Shared { clock, ..shared }))
     }
 
     /// The store.
@@ -107,6 +117,14 @@ impl AppState {
     /// The current time by this state's clock.
     pub(crate) fn now(&self) -> Millis {
         self.clock.now()
+    }
+}
+
+impl std::ops::Deref for AppState {
+    type Target = Shared;
+
+    fn deref(&self) -> &Shared {
+        &self.0
     }
 }
 

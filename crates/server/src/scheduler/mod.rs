@@ -46,6 +46,19 @@ const ALERT_NOTICE_WINDOW: Millis = 7 * 24 * 60 * 60 * 1000;
 /// enough to be closed by hand.
 const PLANNING_WINDOW: Millis = 120 * 24 * 60 * 60 * 1000;
 
+/// How far before the last complete pass's mark the next pass looks for
+/// new treatments and check-ins: for rows stamped before the mark was read
+/// and committed after it (a group of check-ins waiting for its commit,
+/// another instance's clock a little behind). Its cost is the check-ins of
+/// these seconds, read again by each pass.
+const MARK_SLACK: Millis = 5_000;
+
+/// How often planning reads every course of the window all the same, for
+/// anything stamped further back than [`MARK_SLACK`] (an instance whose
+/// clock is far behind) or a plan whose update failed. The first pass of
+/// an instance always does.
+const FULL_PLANNING_EVERY: Duration = Duration::from_secs(60);
+
 /// How often expired diaries, sessions and old failed sign-ins are deleted.
 const SWEEP_EVERY: Millis = 10 * 60 * 1000;
 
@@ -125,6 +138,16 @@ pub struct Scheduler {
     options: Arc<SchedulerOptions>,
     /// When this instance last swept expired records (0: not yet).
     last_sweep: Arc<std::sync::atomic::AtomicI64>,
+    /// Where this instance's last complete planning pass began.
+    planned: Arc<std::sync::Mutex<PlannedUpTo>>,
+}
+
+/// Where planning stood when this instance's last complete planning pass
+/// began, and when it last read the whole window.
+#[derive(Debug, Default)]
+struct PlannedUpTo {
+    mark: Option<aftercare_store::PlanningMark>,
+    last_full: Option<std::time::Instant>,
 }
 
 impl Scheduler {
@@ -135,6 +158,7 @@ impl Scheduler {
             delivery,
             options: Arc::new(options),
             last_sweep: Arc::new(std::sync::atomic::AtomicI64::new(0)),
+            planned: Arc::default(),
         }
     }
 

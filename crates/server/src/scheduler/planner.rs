@@ -2,12 +2,12 @@
 //! messages. Only the instance holding the planner lease plans.
 
 use aftercare_core::Level;
-use aftercare_store::{InvitationEnd, MessageKind, Millis, PlanNext, PlanUpdate};
+use aftercare_store::{InvitationEnd, MessageKind, Millis, PlanNext, PlanUpdate, PlanningMark};
 
 use super::settings_cache::SettingsCache;
 use super::{
-    ALERT_NOTICE_WINDOW, MAX_PLAN_BATCHES, PLAN_BATCH, PLANNING_WINDOW, Scheduler, SchedulerError,
-    plan,
+    ALERT_NOTICE_WINDOW, FULL_PLANNING_EVERY, MARK_SLACK, MAX_PLAN_BATCHES, PLAN_BATCH,
+    PLANNING_WINDOW, Scheduler, SchedulerError, plan,
 };
 
 impl Scheduler {
@@ -16,8 +16,20 @@ impl Scheduler {
     pub(super) async fn plan(&self, now: Millis) -> Result<usize, SchedulerError> {
         let email = self.delivery.email_enabled();
         let mut settings = SettingsCache::default();
-        let mut handled = self.plan_new_treatments(now, email, &mut settings).await?;
-        handled += self.plan_after_checkins(now, email, &mut settings).await?;
+        // Read before anything else: what is stored after this is the
+        // next pass's to find.
+        let mark = self.state.store.planning_mark().await?;
+        let (treatments_from, checkins_from) = self.new_since_last_pass();
+        let new_treatments = self
+            .plan_new_treatments(now, treatments_from, email, &mut settings)
+            .await?;
+        let after_checkins = self
+            .plan_after_checkins(now, checkins_from.as_deref(), email, &mut settings)
+            .await?;
+        if read_to_the_end(new_treatments) && read_to_the_end(after_checkins) {
+            self.planned_up_to(mark, treatments_from.is_none() && checkins_from.is_none());
+        }
+        let mut handled = new_treatments + after_checkins;
         handled += self
             .plan_lapsed_invitations(now, email, &mut settings)
             .await?;
@@ -30,6 +42,7 @@ impl Scheduler {
     async fn plan_new_treatments(
         &self,
         now: Millis,
+        recorded_from: Option<Millis>,
         email: bool,
         settings: &mut SettingsCache,
     ) -> Result<usize, SchedulerError> {
@@ -37,7 +50,7 @@ impl Scheduler {
         let mut handled = 0;
         for _ in 0..MAX_PLAN_BATCHES {
             let treatments = store
-                .treatments_without_plan(now - PLANNING_WINDOW, PLAN_BATCH)
+                .treatments_without_plan(now - PLANNING_WINDOW, recorded_from, PLAN_BATCH)
                 .await?;
             for treatment in &treatments {
                 let clinic = settings.of(store, &treatment.clinic_id).await?;
@@ -77,6 +90,7 @@ impl Scheduler {
     async fn plan_after_checkins(
         &self,
         now: Millis,
+        checkins_from: Option<&str>,
         email: bool,
         settings: &mut SettingsCache,
     ) -> Result<usize, SchedulerError> {
@@ -84,7 +98,7 @@ impl Scheduler {
         let mut handled = 0;
         for _ in 0..MAX_PLAN_BATCHES {
             let plans = store
-                .plans_to_advance(now - PLANNING_WINDOW, PLAN_BATCH)
+                .plans_to_advance(now - PLANNING_WINDOW, checkins_from, PLAN_BATCH)
                 .await?;
             let mut updates = Vec::with_capacity(plans.len());
             for course in &plans {
@@ -297,6 +311,48 @@ impl Scheduler {
         }
         Ok(handled)
     }
+}
+
+impl Scheduler {
+    /// Where the last complete pass began, less [`MARK_SLACK`]: the
+    /// earliest record time of a treatment and the lowest check-in id this
+    /// pass needs to read. `None` for either means the whole window: on an
+    /// instance's first pass, and every [`FULL_PLANNING_EVERY`].
+    fn new_since_last_pass(&self) -> (Option<Millis>, Option<String>) {
+        let planned = self
+            .planned
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let full_due = planned
+            .last_full
+            .is_none_or(|at| at.elapsed() >= FULL_PLANNING_EVERY);
+        match &planned.mark {
+            Some(mark) if !full_due => (
+                mark.treatments_from(MARK_SLACK),
+                mark.checkins_from(MARK_SLACK),
+            ),
+            _ => (None, None),
+        }
+    }
+
+    /// Records that everything stored before `mark` was read was planned.
+    fn planned_up_to(&self, mark: PlanningMark, read_whole_window: bool) {
+        let mut planned = self
+            .planned
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        planned.mark = Some(mark);
+        if read_whole_window {
+            planned.last_full = Some(std::time::Instant::now());
+        }
+    }
+}
+
+/// Whether a planning step read everything there was: it stops early
+/// after [`MAX_PLAN_BATCHES`] full batches, leaving the rest to the next
+/// pass, which must then not start from this pass's mark.
+fn read_to_the_end(handled: usize) -> bool {
+    handled < MAX_PLAN_BATCHES * usize::try_from(PLAN_BATCH).unwrap_or(usize::MAX)
 }
 
 /// Whether a batch read of `len` rows was the last: a full batch may have

@@ -23,6 +23,7 @@
 mod alerts;
 mod delivery_log;
 mod invitations;
+mod marks;
 mod outbox;
 mod plan_writes;
 mod plan_writes_postgres;
@@ -36,6 +37,7 @@ use crate::StoreError;
 pub use alerts::{AlertToEscalate, AlertToNotify};
 pub use delivery_log::{DeliveryEvent, FollowupRecord, InvitationRecord, MessageRecord};
 pub use invitations::{InvitationEnd, LapsedInvitation, NewInvitation};
+pub use marks::PlanningMark;
 pub(crate) use outbox::queue_messages;
 pub use outbox::{Channel, ClaimedMessage, MessageKind, MessageStatus, NewMessage, SendOutcome};
 pub(crate) use plan_writes::update_plans_on;

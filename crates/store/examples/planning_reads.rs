@@ -13,7 +13,7 @@ mod seeding;
 
 use std::time::{Duration, Instant};
 
-use aftercare_store::{Store, StoreOptions, now_millis};
+use aftercare_store::{Store, StoreError, StoreOptions, now_millis};
 
 const DAY: i64 = 24 * 3_600_000;
 /// The scheduler's planning window and the slack it leaves before a mark.
@@ -23,15 +23,17 @@ const BATCH: i64 = 500;
 const CHECKED_IN: usize = 100;
 
 /// The best of five runs of `read`, and how many rows it gave.
-async fn best_of_five<F: AsyncFn() -> usize>(read: F) -> (Duration, usize) {
+async fn best_of_five<F: AsyncFn() -> Result<usize, StoreError>>(
+    read: F,
+) -> Result<(Duration, usize), StoreError> {
     let mut best = Duration::MAX;
     let mut rows = 0;
     for _ in 0..5 {
         let started = Instant::now();
-        rows = read().await;
+        rows = read().await?;
         best = best.min(started.elapsed());
     }
-    (best, rows)
+    Ok((best, rows))
 }
 
 #[tokio::main]
@@ -93,34 +95,18 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let recorded_from = mark.treatments_from(SLACK);
     let since = now - WINDOW;
 
-    let whole_plans = best_of_five(async || {
-        store
-            .plans_to_advance(since, None, BATCH)
-            .await
-            .map_or(0, |plans| plans.len())
-    })
-    .await;
-    let mark_plans = best_of_five(async || {
-        store
-            .plans_to_advance(since, checkins_from.as_deref(), BATCH)
-            .await
-            .map_or(0, |plans| plans.len())
-    })
-    .await;
-    let whole_new = best_of_five(async || {
-        store
-            .treatments_without_plan(since, None, BATCH)
-            .await
-            .map_or(0, |found| found.len())
-    })
-    .await;
-    let mark_new = best_of_five(async || {
-        store
-            .treatments_without_plan(since, recorded_from, BATCH)
-            .await
-            .map_or(0, |found| found.len())
-    })
-    .await;
+    let plans = async |from: Option<&str>| {
+        let found = store.plans_to_advance(since, from, BATCH).await?;
+        Ok::<_, StoreError>(found.len())
+    };
+    let unplanned = async |from: Option<i64>| {
+        let found = store.treatments_without_plan(since, from, BATCH).await?;
+        Ok::<_, StoreError>(found.len())
+    };
+    let whole_plans = best_of_five(async || plans(None).await).await?;
+    let mark_plans = best_of_five(async || plans(checkins_from.as_deref()).await).await?;
+    let whole_new = best_of_five(async || unplanned(None).await).await?;
+    let mark_new = best_of_five(async || unplanned(recorded_from).await).await?;
     println!("{count} courses, {CHECKED_IN} checked in since the mark; best of five");
     println!("| read | whole window | since the mark |\n|---|---:|---:|");
     for (name, (whole, whole_rows), (mark, mark_rows)) in [

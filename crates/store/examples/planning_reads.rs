@@ -13,7 +13,7 @@ mod seeding;
 
 use std::time::{Duration, Instant};
 
-use aftercare_store::{Store, StoreError, StoreOptions, now_millis};
+use aftercare_store::{PlanningMark, Store, StoreError, StoreOptions, now_millis};
 
 const DAY: i64 = 24 * 3_600_000;
 /// The scheduler's planning window and the slack it leaves before a mark.
@@ -76,6 +76,8 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     .execute(&raw)
     .await?;
 
+    // The pass that planned all this began here; the check-ins come after.
+    let mark = PlanningMark::now(now);
     let guideline = aftercare_core::Guideline::shipped();
     for link in seeded.links.iter().step_by((count / CHECKED_IN).max(1)) {
         let checkin: aftercare_core::Checkin =
@@ -90,9 +92,8 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         sqlx::query("ANALYZE").execute(&raw).await?;
     }
     raw.close().await;
-    let mark = store.planning_mark().await?;
-    let checkins_from = mark.checkins_from(SLACK);
-    let recorded_from = mark.treatments_from(SLACK);
+    let checkins_from = Some(mark.checkins_from(SLACK));
+    let recorded_from = Some(mark.treatments_from(SLACK));
     let since = now - WINDOW;
 
     let plans = async |from: Option<&str>| {

@@ -9,8 +9,12 @@ use std::collections::BTreeSet;
 use std::sync::Arc;
 
 use aftercare_core::{Checkin, Guideline};
-use aftercare_store::testing::{clinic_with_courses, fresh_postgres_url, fresh_sqlite_url};
-use aftercare_store::{CheckinLimits, PlanNext, PlanningMark, Store, StoreOptions, TreatmentId};
+use aftercare_store::testing::{
+    SeededCourses, clinic_with_courses, fresh_postgres_url, fresh_sqlite_url,
+};
+use aftercare_store::{
+    CheckinLimits, PlanNext, PlanningMark, Store, StoreOptions, TreatmentId, now_millis,
+};
 
 const HOUR: i64 = 3_600_000;
 /// 2026-11-20T15:00:00Z.
@@ -32,8 +36,8 @@ fn checkin(hours_after: i64) -> Checkin {
 /// the mark read at its end.
 struct Scene {
     store: Store,
+    seeded: SeededCourses,
     guideline: Arc<Guideline>,
-    links: Vec<String>,
     courses: Vec<(&'static str, TreatmentId)>,
     mark: PlanningMark,
 }
@@ -90,11 +94,6 @@ async fn set_up(url: &str) -> Scene {
         ..StoreOptions::default()
     };
     let store = Store::open(url, &options).await.expect("open");
-    assert_eq!(
-        store.planning_mark().await.expect("a mark"),
-        PlanningMark::default(),
-        "an empty database has nothing to mark"
-    );
     let guideline = Arc::new(Guideline::shipped());
     let seeded = clinic_with_courses(&store, "Mark Clinic", None, 4, TREATED_AT).await;
     for treatment in &seeded.treatments[..3] {
@@ -116,10 +115,14 @@ async fn set_up(url: &str) -> Scene {
             .expect("a check-in")
     };
     submit(&seeded.links[0]).await;
-    // Check-in ids carry the millisecond they were made in: the next one
-    // is made well after the bound the checks take.
+    // Check-in ids carry the millisecond they were made in: the mark is
+    // taken well after the first, and the checks' slack is shorter.
     tokio::time::sleep(std::time::Duration::from_millis(30)).await;
-    let newest = submit(&seeded.links[1]).await;
+    let mark = PlanningMark {
+        service_time: TREATED_AT + HOUR / 2,
+        machine_time: now_millis(),
+    };
+    submit(&seeded.links[1]).await;
     store
         .set_treatment_plan(
             &seeded.clinic,
@@ -131,20 +134,16 @@ async fn set_up(url: &str) -> Scene {
         .await
         .expect("a therapist's change");
     let later = clinic_with_courses(&store, "Later Clinic", None, 1, TREATED_AT + HOUR).await;
-
-    let mark = store.planning_mark().await.expect("a mark");
-    assert_eq!(
-        mark.newest_checkin.as_deref(),
-        Some(newest.checkin.id.as_str())
-    );
-    assert_eq!(mark.newest_treatment, Some(TREATED_AT + HOUR));
     let names = ["old", "new", "changed", "unplanned"];
-    let mut courses: Vec<_> = names.into_iter().zip(seeded.treatments).collect();
+    let mut courses: Vec<_> = names
+        .into_iter()
+        .zip(seeded.treatments.iter().cloned())
+        .collect();
     courses.push(("recorded later", later.treatments[0].clone()));
     Scene {
         store,
+        seeded,
         guideline,
-        links: seeded.links,
         courses,
         mark,
     }
@@ -152,7 +151,7 @@ async fn set_up(url: &str) -> Scene {
 
 async fn scenario(url: &str) {
     let scene = set_up(url).await;
-    let checkins_from = scene.mark.checkins_from(10).expect("a UUIDv7 bound");
+    let checkins_from = scene.mark.checkins_from(10);
     assert_eq!(
         scene.to_advance(None).await,
         set(&["old", "new", "changed"]),
@@ -174,10 +173,10 @@ async fn scenario(url: &str) {
     );
     assert_eq!(
         scene
-            .without_plan(scene.mark.treatments_from(HOUR / 2))
+            .without_plan(Some(scene.mark.treatments_from(HOUR / 4)))
             .await,
         set(&["recorded later"]),
-        "since the mark less its slack, only the treatment recorded in that time"
+        "since the mark less its slack, only the treatment recorded after it"
     );
 
     // A busy moment: more check-ins since the bound than a pass reads
@@ -186,7 +185,7 @@ async fn scenario(url: &str) {
     let mut busy = tokio::task::JoinSet::new();
     for _ in 0..1_001 {
         let (store, guideline) = (scene.store.clone(), Arc::clone(&scene.guideline));
-        let link = scene.links[2].clone();
+        let link = scene.seeded.links[2].clone();
         busy.spawn(async move {
             store
                 .submit_checkin_shared(&link, None, checkin(7), &guideline, NOW)
@@ -201,6 +200,32 @@ async fn scenario(url: &str) {
         scene.to_advance(None).await,
         "past a thousand check-ins since the bound, the whole window"
     );
+
+    // A changed plan that the therapist then closes waits for no pass: it
+    // leaves the index of changed plans, which stays small.
+    let changed = |pool: sqlx::AnyPool| async move {
+        let count: i64 =
+            sqlx::query_scalar("SELECT COUNT(*) FROM followup_plans WHERE checkins_seen < 0")
+                .fetch_one(&pool)
+                .await
+                .expect("a count");
+        pool.close().await;
+        count
+    };
+    sqlx::any::install_default_drivers();
+    let pool = || async { sqlx::AnyPool::connect(url).await.expect("a connection") };
+    assert_eq!(changed(pool().await).await, 1);
+    scene
+        .store
+        .close_followup(
+            &scene.seeded.clinic,
+            &scene.seeded.actor,
+            &scene.seeded.treatments[2],
+            NOW,
+        )
+        .await
+        .expect("closed");
+    assert_eq!(changed(pool().await).await, 0);
 }
 
 #[tokio::test]

@@ -46,11 +46,11 @@ const ALERT_NOTICE_WINDOW: Millis = 7 * 24 * 60 * 60 * 1000;
 /// enough to be closed by hand.
 const PLANNING_WINDOW: Millis = 120 * 24 * 60 * 60 * 1000;
 
-/// How far before the last complete pass's mark the next pass looks for
-/// new treatments and check-ins: for rows stamped before the mark was read
-/// and committed after it (a group of check-ins waiting for its commit,
-/// another instance's clock a little behind). Its cost is the check-ins of
-/// these seconds, read again by each pass.
+/// How far before the start of the last complete planning pass the next
+/// pass looks for new treatments and check-ins: for rows stamped before
+/// that start and committed after it (a group of check-ins waiting for its
+/// commit, another instance's clock a little behind). Its cost is the
+/// check-ins of these seconds, read again by each pass.
 const MARK_SLACK: Millis = 5_000;
 
 /// How often planning reads every course of the window all the same, for
@@ -138,12 +138,12 @@ pub struct Scheduler {
     options: Arc<SchedulerOptions>,
     /// When this instance last swept expired records (0: not yet).
     last_sweep: Arc<std::sync::atomic::AtomicI64>,
-    /// Where this instance's last complete planning pass began.
+    /// When this instance's last complete planning pass began.
     planned: Arc<std::sync::Mutex<PlannedUpTo>>,
 }
 
-/// Where planning stood when this instance's last complete planning pass
-/// began, and when it last read the whole window.
+/// When this instance's last complete planning pass began, and when the
+/// last one that read the whole window began.
 #[derive(Debug, Default)]
 struct PlannedUpTo {
     mark: Option<aftercare_store::PlanningMark>,

@@ -16,9 +16,10 @@ impl Scheduler {
     pub(super) async fn plan(&self, now: Millis) -> Result<usize, SchedulerError> {
         let email = self.delivery.email_enabled();
         let mut settings = SettingsCache::default();
-        // Read before anything else: what is stored after this is the
+        // Taken before anything is read: what is stored after this is the
         // next pass's to find.
-        let mark = self.state.store.planning_mark().await?;
+        let mark = PlanningMark::now(now);
+        let started = std::time::Instant::now();
         let (treatments_from, checkins_from) = self.new_since_last_pass();
         let new_treatments = self
             .plan_new_treatments(now, treatments_from, email, &mut settings)
@@ -27,7 +28,8 @@ impl Scheduler {
             .plan_after_checkins(now, checkins_from.as_deref(), email, &mut settings)
             .await?;
         if read_to_the_end(new_treatments) && read_to_the_end(after_checkins) {
-            self.planned_up_to(mark, treatments_from.is_none() && checkins_from.is_none());
+            let whole_window = treatments_from.is_none() && checkins_from.is_none();
+            self.planned_up_to(mark, whole_window.then_some(started));
         }
         let mut handled = new_treatments + after_checkins;
         handled += self
@@ -326,24 +328,25 @@ impl Scheduler {
         let full_due = planned
             .last_full
             .is_none_or(|at| at.elapsed() >= FULL_PLANNING_EVERY);
-        match &planned.mark {
+        match planned.mark {
             Some(mark) if !full_due => (
-                mark.treatments_from(MARK_SLACK),
-                mark.checkins_from(MARK_SLACK),
+                Some(mark.treatments_from(MARK_SLACK)),
+                Some(mark.checkins_from(MARK_SLACK)),
             ),
             _ => (None, None),
         }
     }
 
-    /// Records that everything stored before `mark` was read was planned.
-    fn planned_up_to(&self, mark: PlanningMark, read_whole_window: bool) {
+    /// Records that everything stored before `mark` was planned, and, when
+    /// the pass read the whole window, when it began.
+    fn planned_up_to(&self, mark: PlanningMark, whole_window_from: Option<std::time::Instant>) {
         let mut planned = self
             .planned
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
         planned.mark = Some(mark);
-        if read_whole_window {
-            planned.last_full = Some(std::time::Instant::now());
+        if let Some(started) = whole_window_from {
+            planned.last_full = Some(started);
         }
     }
 }

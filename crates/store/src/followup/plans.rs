@@ -460,7 +460,10 @@ impl Store {
             .await?;
         } else {
             sqlx::query(
+                // A plan changed and then closed waits for no pass: out of
+                // the index of changed plans (`followup_plans_changed`).
                 "UPDATE followup_plans SET open_invitation = NULL, closed_at = $1, closed_reason = 'therapist', \
+                 checkins_seen = CASE WHEN checkins_seen < 0 THEN 0 ELSE checkins_seen END, \
                  updated_at = $1 WHERE clinic_id = $2 AND treatment_id = $3",
             )
             .bind(now)

@@ -55,8 +55,7 @@ const MARK_SLACK: Millis = 5_000;
 
 /// How often planning reads every course of the window all the same, for
 /// anything stamped further back than [`MARK_SLACK`] (an instance whose
-/// clock is far behind) or a plan whose update failed. The first pass of
-/// an instance always does.
+/// clock is far behind). The first pass of an instance always does.
 const FULL_PLANNING_EVERY: Duration = Duration::from_secs(60);
 
 /// How often expired diaries, sessions and old failed sign-ins are deleted.

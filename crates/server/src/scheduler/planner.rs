@@ -20,7 +20,9 @@ impl Scheduler {
         // next pass's to find.
         let mark = PlanningMark::now(now);
         let started = std::time::Instant::now();
-        let (treatments_from, checkins_from) = self.new_since_last_pass();
+        let since = self.last_mark_unless_full_due();
+        let treatments_from = since.map(|last| last.treatments_from(MARK_SLACK));
+        let checkins_from = since.map(|last| last.checkins_from(MARK_SLACK));
         let new_treatments = self
             .plan_new_treatments(now, treatments_from, email, &mut settings)
             .await?;
@@ -28,8 +30,7 @@ impl Scheduler {
             .plan_after_checkins(now, checkins_from.as_deref(), email, &mut settings)
             .await?;
         if read_to_the_end(new_treatments) && read_to_the_end(after_checkins) {
-            let whole_window = treatments_from.is_none() && checkins_from.is_none();
-            self.planned_up_to(mark, whole_window.then_some(started));
+            self.planned_up_to(mark, since.is_none().then_some(started));
         }
         let mut handled = new_treatments + after_checkins;
         handled += self
@@ -316,11 +317,10 @@ impl Scheduler {
 }
 
 impl Scheduler {
-    /// Where the last complete pass began, less [`MARK_SLACK`]: the
-    /// earliest record time of a treatment and the lowest check-in id this
-    /// pass needs to read. `None` for either means the whole window: on an
+    /// When the last complete pass began, from which this pass reads (less
+    /// [`MARK_SLACK`]); `None` when it reads the whole window: on an
     /// instance's first pass, and every [`FULL_PLANNING_EVERY`].
-    fn new_since_last_pass(&self) -> (Option<Millis>, Option<String>) {
+    fn last_mark_unless_full_due(&self) -> Option<PlanningMark> {
         let planned = self
             .planned
             .lock()
@@ -328,13 +328,7 @@ impl Scheduler {
         let full_due = planned
             .last_full
             .is_none_or(|at| at.elapsed() >= FULL_PLANNING_EVERY);
-        match planned.mark {
-            Some(mark) if !full_due => (
-                Some(mark.treatments_from(MARK_SLACK)),
-                Some(mark.checkins_from(MARK_SLACK)),
-            ),
-            _ => (None, None),
-        }
+        planned.mark.filter(|_| !full_due)
     }
 
     /// Records that everything stored before `mark` was planned, and, when
